@@ -1,0 +1,229 @@
+//! SigV4 for S3 through the `aws-sigv4` crate: header signatures, presigned URLs, POST policies.
+
+use crate::target::Credentials;
+use aws_sigv4::http_request::{
+    PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest, SignatureLocation,
+    SigningSettings, UriPathNormalizationMode, sign,
+};
+use aws_sigv4::sign::v4;
+use aws_smithy_runtime_api::client::identity::Identity;
+use std::time::{Duration, SystemTime};
+
+/// What to sign for: region and service name (`s3` for stores).
+#[derive(Debug, Clone)]
+pub struct Scope<'a> {
+    /// Signing region.
+    pub region: &'a str,
+    /// Signing name of the service.
+    pub service: &'a str,
+}
+
+/// Request headers a browser adds after the page signed the request, so they are never signed.
+fn is_unsigned_header(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    name == "origin"
+        || name.starts_with("access-control-request-")
+        || name == "user-agent"
+        || name == "referer"
+}
+
+fn identity(creds: &Credentials) -> Identity {
+    aws_credential_types::Credentials::new(
+        creds.access_key.clone(),
+        creds.secret_key.clone(),
+        creds.session_token.clone(),
+        None,
+        "corsprobe",
+    )
+    .into()
+}
+
+fn settings(s3_rules: bool, location: SignatureLocation, expires: Option<Duration>) -> SigningSettings {
+    let mut s = SigningSettings::default();
+    if s3_rules {
+        // S3 signs the path as sent (single encoding, no dot-segment normalisation)
+        // and wants the payload hash in x-amz-content-sha256.
+        s.percent_encoding_mode = PercentEncodingMode::Single;
+        s.uri_path_normalization_mode = UriPathNormalizationMode::Disabled;
+        if location == SignatureLocation::Headers {
+            s.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
+        }
+    }
+    s.signature_location = location;
+    s.expires_in = expires;
+    s
+}
+
+/// Signs a request in headers; returns the headers to add (`authorization`, `x-amz-date`, ...).
+pub fn header_signature(
+    creds: &Credentials,
+    scope: &Scope<'_>,
+    s3_rules: bool,
+    method: &str,
+    url: &str,
+    headers: &[(String, String)],
+    body: &[u8],
+    time: SystemTime,
+) -> Result<Vec<(String, String)>, String> {
+    let identity = identity(creds);
+    let params = v4::SigningParams::builder()
+        .identity(&identity)
+        .region(scope.region)
+        .name(scope.service)
+        .time(time)
+        .settings(settings(s3_rules, SignatureLocation::Headers, None))
+        .build()
+        .map_err(|e| format!("signing parameters: {e}"))?
+        .into();
+    let signed: Vec<(&str, &str)> = headers
+        .iter()
+        .filter(|(n, _)| !is_unsigned_header(n))
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    let request = SignableRequest::new(method, url, signed.into_iter(), SignableBody::Bytes(body))
+        .map_err(|e| format!("cannot sign {url}: {e}"))?;
+    let (instructions, _) = sign(request, &params)
+        .map_err(|e| format!("cannot sign {url}: {e}"))?
+        .into_parts();
+    Ok(instructions
+        .headers()
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .collect())
+}
+
+/// Presigns a request; returns the query parameters to append (`X-Amz-Signature`, ...).
+pub fn presigned_query(
+    creds: &Credentials,
+    scope: &Scope<'_>,
+    method: &str,
+    url: &str,
+    expires: Duration,
+    time: SystemTime,
+) -> Result<Vec<(String, String)>, String> {
+    let identity = identity(creds);
+    let params = v4::SigningParams::builder()
+        .identity(&identity)
+        .region(scope.region)
+        .name(scope.service)
+        .time(time)
+        .settings(settings(true, SignatureLocation::QueryParams, Some(expires)))
+        .build()
+        .map_err(|e| format!("signing parameters: {e}"))?
+        .into();
+    let request = SignableRequest::new(
+        method,
+        url,
+        std::iter::empty(),
+        SignableBody::UnsignedPayload,
+    )
+    .map_err(|e| format!("cannot presign {url}: {e}"))?;
+    let (instructions, _) = sign(request, &params)
+        .map_err(|e| format!("cannot presign {url}: {e}"))?
+        .into_parts();
+    Ok(instructions
+        .params()
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .collect())
+}
+
+/// The signature of a browser POST upload: HMAC of the base64 policy with the SigV4 signing key.
+pub fn post_policy_signature(
+    secret_key: &str,
+    scope: &Scope<'_>,
+    time: SystemTime,
+    policy_base64: &str,
+) -> String {
+    let key = v4::generate_signing_key(secret_key, time, scope.region, scope.service);
+    v4::calculate_signature(key, policy_base64.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Parses `YYYYMMDDTHHMMSSZ` for the published vectors.
+    fn at(stamp: &str) -> SystemTime {
+        let n = |r: std::ops::Range<usize>| stamp[r].parse::<i64>().unwrap();
+        let (y, m, d) = (n(0..4), n(4..6), n(6..8));
+        let secs = crate::clock::days_from_civil(y, m, d) * 86400 + n(9..11) * 3600 + n(11..13) * 60 + n(13..15);
+        SystemTime::UNIX_EPOCH + Duration::from_secs(secs as u64)
+    }
+
+    fn creds(ak: &str, sk: &str) -> Credentials {
+        Credentials {
+            access_key: ak.into(),
+            secret_key: sk.into(),
+            session_token: None,
+        }
+    }
+
+    fn authorization(headers: &[(String, String)]) -> &str {
+        &headers.iter().find(|(n, _)| n == "authorization").unwrap().1
+    }
+
+    #[test]
+    fn sigv4_test_suite_get_vanilla() {
+        let c = creds("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+        let scope = Scope { region: "us-east-1", service: "service" };
+        let h = header_signature(&c, &scope, false, "GET", "https://example.amazonaws.com/", &[], b"", at("20150830T123600Z")).unwrap();
+        assert_eq!(
+            authorization(&h),
+            "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, \
+             SignedHeaders=host;x-amz-date, \
+             Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"
+        );
+    }
+
+    #[test]
+    fn s3_get_object_with_range_example() {
+        let c = creds("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
+        let scope = Scope { region: "us-east-1", service: "s3" };
+        let headers = vec![("range".to_string(), "bytes=0-9".to_string())];
+        let h = header_signature(&c, &scope, true, "GET", "https://examplebucket.s3.amazonaws.com/test.txt", &headers, b"", at("20130524T000000Z")).unwrap();
+        let auth = authorization(&h);
+        assert!(auth.contains("SignedHeaders=host;range;x-amz-content-sha256;x-amz-date"), "{auth}");
+        assert!(auth.ends_with("Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41"), "{auth}");
+    }
+
+    #[test]
+    fn browser_added_headers_are_not_signed() {
+        let c = creds("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
+        let scope = Scope { region: "us-east-1", service: "s3" };
+        let headers = vec![
+            ("range".to_string(), "bytes=0-9".to_string()),
+            ("Origin".to_string(), "http://app.example".to_string()),
+        ];
+        let h = header_signature(&c, &scope, true, "GET", "https://examplebucket.s3.amazonaws.com/test.txt", &headers, b"", at("20130524T000000Z")).unwrap();
+        assert!(authorization(&h).ends_with("f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41"));
+    }
+
+    #[test]
+    fn s3_presigned_get_example() {
+        let c = creds("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
+        let scope = Scope { region: "us-east-1", service: "s3" };
+        let q = presigned_query(&c, &scope, "GET", "https://examplebucket.s3.amazonaws.com/test.txt", Duration::from_secs(86400), at("20130524T000000Z")).unwrap();
+        let sig = &q.iter().find(|(n, _)| n == "X-Amz-Signature").unwrap().1;
+        assert_eq!(sig, "aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404");
+    }
+
+    #[test]
+    fn post_policy_signing_key_matches_the_published_example() {
+        let key = v4::generate_signing_key(
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            at("20151229T000000Z"),
+            "us-east-1",
+            "s3",
+        );
+        let hex: String = key.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(hex, "cbcef1ebeaefc82cce6530b9f0a9ae598846065f5c5bae0674bd5ebc4ba52d28");
+    }
+
+    #[test]
+    fn a_wrong_secret_changes_the_signature() {
+        let scope = Scope { region: "us-east-1", service: "service" };
+        let good = header_signature(&creds("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"), &scope, false, "GET", "https://example.amazonaws.com/", &[], b"", at("20150830T123600Z")).unwrap();
+        let bad = header_signature(&creds("AKIDEXAMPLE", "other"), &scope, false, "GET", "https://example.amazonaws.com/", &[], b"", at("20150830T123600Z")).unwrap();
+        assert_ne!(authorization(&good), authorization(&bad));
+    }
+}

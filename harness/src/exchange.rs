@@ -1,0 +1,111 @@
+//! One request and its response as the suite recorded them (already redacted).
+
+use serde::{Deserialize, Serialize};
+
+/// Where in a scenario an exchange happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Phase {
+    /// Creating the bucket, its objects and its CORS rules.
+    Setup,
+    /// A step of the scenario, judged by its checks.
+    Step,
+    /// Removing what setup and the steps created.
+    Teardown,
+}
+
+/// The request as sent, with secrets redacted.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RecordedRequest {
+    /// HTTP method.
+    pub method: String,
+    /// Full URL, secret query parameters redacted.
+    pub url: String,
+    /// Header lines in the order sent, lower-case names.
+    pub headers: Vec<(String, String)>,
+    /// Size of the request body in bytes.
+    pub body_bytes: usize,
+}
+
+/// The response as received, with secrets redacted.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct RecordedResponse {
+    /// HTTP status code.
+    pub status: u16,
+    /// Header lines in the order received, lower-case names, duplicates kept.
+    pub headers: Vec<(String, String)>,
+    /// The body as text (lossy UTF-8), cut at [`BODY_LIMIT`] bytes.
+    pub body: String,
+}
+
+/// How much of a response body is kept.
+pub const BODY_LIMIT: usize = 16 * 1024;
+
+impl RecordedResponse {
+    /// Every value of a header, by case-insensitive name, in order received.
+    pub fn header_values(&self, name: &str) -> Vec<&str> {
+        self.headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    /// The header's value as Fetch reads it: all lines joined by ", ", or None when absent.
+    pub fn header(&self, name: &str) -> Option<String> {
+        let values = self.header_values(name);
+        if values.is_empty() {
+            None
+        } else {
+            Some(values.join(", "))
+        }
+    }
+
+    /// The `<Code>` of an XML error body, if the body is one.
+    pub fn error_code(&self) -> Option<String> {
+        crate::xml::error_code_and_message(&self.body).map(|(code, _)| code)
+    }
+
+    /// The `<Message>` of an XML error body, if the body is one.
+    pub fn error_message(&self) -> Option<String> {
+        crate::xml::error_code_and_message(&self.body).map(|(_, m)| m)
+    }
+}
+
+/// A request, its response or the transport error, and how long it took.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Exchange {
+    /// Setup, step or teardown.
+    pub phase: Phase,
+    /// What the exchange was for: a step name or an API operation.
+    pub label: String,
+    /// The request sent.
+    pub request: RecordedRequest,
+    /// The response, absent when the transport failed.
+    pub response: Option<RecordedResponse>,
+    /// The transport error (connection refused, timeout), if any.
+    pub error: Option<String>,
+    /// Time from sending to the end of the body, in milliseconds.
+    pub duration_ms: f64,
+}
+
+impl Exchange {
+    /// A one-line description of the outcome for error reasons.
+    pub fn outcome(&self) -> String {
+        match (&self.response, &self.error) {
+            (Some(r), _) => match r.error_code() {
+                Some(code) => format!("{} {code}", r.status),
+                None => r.status.to_string(),
+            },
+            (None, Some(e)) => e.clone(),
+            (None, None) => "no response".to_string(),
+        }
+    }
+
+    /// True when the store answered with a 2xx status.
+    pub fn succeeded(&self) -> bool {
+        self.response
+            .as_ref()
+            .is_some_and(|r| (200..300).contains(&r.status))
+    }
+}

@@ -1,0 +1,635 @@
+//! Scenario files: one TOML file per case under `suites/`, parsed, validated and located.
+
+use crate::check::{Check, FetchOutcome, HeaderPredicate, Level, StatusSpec, Subject};
+use crate::cors_config::CorsConfiguration;
+use crate::dialect::Signing;
+use crate::target::Dialect;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+
+/// Variables a scenario may use in `{{...}}` templates.
+pub const TEMPLATE_VARIABLES: &[&str] = &["bucket", "region", "endpoint"];
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScenario {
+    title: String,
+    requirement: String,
+    level: Level,
+    #[serde(default)]
+    spec: Option<String>,
+    #[serde(default)]
+    dialects: Option<Vec<Dialect>>,
+    #[serde(default)]
+    setup: RawSetup,
+    #[serde(default, rename = "step")]
+    steps: Vec<Spanned<RawStep>>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawSetup {
+    #[serde(default)]
+    cors: Option<Spanned<String>>,
+    #[serde(default)]
+    objects: Vec<RawObject>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawObject {
+    key: String,
+    body: String,
+    #[serde(default)]
+    content_type: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStep {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    action: Action,
+    #[serde(default)]
+    method: Option<String>,
+    #[serde(default)]
+    bucket: BucketRef,
+    #[serde(default)]
+    key: Option<String>,
+    #[serde(default)]
+    query: Option<String>,
+    #[serde(default)]
+    headers: BTreeMap<String, String>,
+    #[serde(default)]
+    body: Option<String>,
+    #[serde(default)]
+    sign: Signing,
+    #[serde(default)]
+    cors: Option<String>,
+    #[serde(default)]
+    expect: Vec<Spanned<RawExpect>>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawExpect {
+    level: Option<Level>,
+    dialect: Option<Dialect>,
+    status: Option<StatusSpec>,
+    header: Option<String>,
+    present: Option<bool>,
+    equals: Option<String>,
+    token: Option<String>,
+    no_token: Option<String>,
+    tokens: Option<Vec<String>>,
+    count: Option<usize>,
+    error_code: Option<String>,
+    error_message: Option<String>,
+    body: Option<String>,
+    fetch: Option<FetchOutcome>,
+    credentials: Option<bool>,
+    readable: Option<String>,
+    unreadable: Option<String>,
+    cors_config: Option<String>,
+}
+
+/// What a step does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    /// A raw HTTP request built from the step's fields.
+    #[default]
+    Request,
+    /// PutBucketCors with the step's `cors` fixture.
+    PutCors,
+    /// GetBucketCors.
+    GetCors,
+    /// DeleteBucketCors.
+    DeleteCors,
+}
+
+/// Which bucket a step addresses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BucketRef {
+    /// The scenario's own fresh bucket.
+    #[default]
+    Own,
+    /// A bucket name that was never created.
+    Missing,
+}
+
+/// An object created before the steps run.
+#[derive(Debug, Clone)]
+pub struct SetupObject {
+    /// Object key.
+    pub key: String,
+    /// Object body.
+    pub body: String,
+    /// Content-Type stored with it.
+    pub content_type: String,
+}
+
+/// One step: an action, its request shape and its checks.
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// Name shown in reports (defaults to `step N`).
+    pub name: String,
+    /// What the step does.
+    pub action: Action,
+    /// HTTP method for `request` steps.
+    pub method: String,
+    /// Own or missing bucket.
+    pub bucket: BucketRef,
+    /// Object key; none means the bucket URL.
+    pub key: Option<String>,
+    /// Raw query string.
+    pub query: Option<String>,
+    /// Headers, templates unexpanded.
+    pub headers: Vec<(String, String)>,
+    /// Body, template unexpanded.
+    pub body: Option<String>,
+    /// How the request is signed.
+    pub sign: Signing,
+    /// Configuration sent by a `put-cors` step.
+    pub cors: Option<CorsConfiguration>,
+    /// The checks on the step's response.
+    pub checks: Vec<Check>,
+}
+
+/// A validated scenario.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// Path below `suites/` without `.toml`, e.g. `preflight/origin/exact`.
+    pub id: String,
+    /// The file it came from.
+    pub file: PathBuf,
+    /// What is sent, in a sentence.
+    pub title: String,
+    /// What must hold, in a sentence.
+    pub requirement: String,
+    /// The most severe level among its checks.
+    pub level: Level,
+    /// Reference to the standard or vendor document.
+    pub spec: Option<String>,
+    /// Dialects it applies to; none means all.
+    pub dialects: Option<Vec<Dialect>>,
+    /// Rules installed before the steps; none leaves the bucket without CORS.
+    pub cors: Option<CorsConfiguration>,
+    /// Name of the rules fixture, for reports.
+    pub cors_fixture: Option<String>,
+    /// Objects created before the steps.
+    pub objects: Vec<SetupObject>,
+    /// The steps, in order.
+    pub steps: Vec<Step>,
+}
+
+impl Scenario {
+    /// The suite group: the first path component of the id.
+    pub fn group(&self) -> &str {
+        self.id.split('/').next().unwrap_or(&self.id)
+    }
+
+    /// True when the scenario applies to a dialect.
+    pub fn applies_to(&self, dialect: Dialect) -> bool {
+        self.dialects.as_ref().is_none_or(|d| d.contains(&dialect))
+    }
+}
+
+/// 1-based line of a byte offset.
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+/// Formats a TOML error as `file:line: message`.
+pub fn toml_error(file: &Path, text: &str, e: &toml::de::Error) -> String {
+    let line = e.span().map(|s| line_of(text, s.start));
+    let msg = e.message().trim().replace('\n', " ");
+    match line {
+        Some(l) => format!("{}:{l}: {msg}", file.display()),
+        None => format!("{}: {msg}", file.display()),
+    }
+}
+
+/// Loads and validates one scenario file; `fixtures` is the fixtures directory.
+pub fn load(file: &Path, suites: &Path, fixtures: &Path) -> Result<Scenario, String> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| format!("{}: cannot read: {e}", file.display()))?;
+    let raw: RawScenario = toml::from_str(&text).map_err(|e| toml_error(file, &text, &e))?;
+    let id = file
+        .strip_prefix(suites)
+        .unwrap_or(file)
+        .with_extension("")
+        .to_string_lossy()
+        .replace('\\', "/");
+    let at = |offset: usize, what: &str| format!("{}:{}: {what}", file.display(), line_of(&text, offset));
+
+    let rules_dir = fixtures.join("cors-rules");
+    let load_rules = |name: &str, offset: usize| -> Result<CorsConfiguration, String> {
+        let path = rules_dir.join(name);
+        if !path.is_file() {
+            return Err(at(offset, &format!("`cors`: no fixture `{}`", path.display())));
+        }
+        CorsConfiguration::load(&path).map_err(|e| at(offset, &format!("`cors`: {e}")))
+    };
+
+    if raw.title.trim().is_empty() || raw.requirement.trim().is_empty() {
+        return Err(at(0, "`title` and `requirement` must not be empty"));
+    }
+    let (cors, cors_fixture) = match &raw.setup.cors {
+        Some(name) => (
+            Some(load_rules(name.get_ref(), name.span().start)?),
+            Some(name.get_ref().clone()),
+        ),
+        None => (None, None),
+    };
+    if raw.steps.is_empty() {
+        return Err(at(0, "a scenario needs at least one [[step]]"));
+    }
+    let mut steps = Vec::new();
+    let mut most_severe: Option<Level> = None;
+    for (i, spanned) in raw.steps.iter().enumerate() {
+        let offset = spanned.span().start;
+        let raw_step = spanned.get_ref();
+        let name = raw_step.name.clone().unwrap_or_else(|| format!("step {}", i + 1));
+        let here = |what: &str| at(offset, &format!("step `{name}`: {what}"));
+        let mut templated: Vec<(String, &str)> = raw_step
+            .headers
+            .iter()
+            .map(|(k, v)| (format!("headers.{k}"), v.as_str()))
+            .collect();
+        templated.extend(raw_step.body.iter().map(|b| ("body".to_string(), b.as_str())));
+        templated.extend(raw_step.key.iter().map(|k| ("key".to_string(), k.as_str())));
+        for (field, value) in templated {
+            check_template(value).map_err(|e| here(&format!("`{field}`: {e}")))?;
+        }
+        let method = match (raw_step.action, &raw_step.method) {
+            (Action::Request, Some(m)) if !m.is_empty() => m.clone(),
+            (Action::Request, _) => return Err(here("a `request` step needs `method`")),
+            (_, Some(_)) => return Err(here("`method` is only for `request` steps")),
+            (_, None) => String::new(),
+        };
+        let step_cors = match (raw_step.action, &raw_step.cors) {
+            (Action::PutCors, Some(c)) => Some(load_rules(c, offset)?),
+            (Action::PutCors, None) => return Err(here("a `put-cors` step needs `cors`")),
+            (_, Some(_)) => return Err(here("`cors` is only for `put-cors` steps")),
+            (_, None) => None,
+        };
+        if raw_step.action != Action::Request
+            && (raw_step.sign != Signing::None || raw_step.key.is_some() || raw_step.body.is_some())
+        {
+            return Err(here("bucket API steps take no `sign`, `key` or `body`"));
+        }
+        if raw_step.expect.is_empty() {
+            return Err(here("a step needs at least one `expect`: a check that can fail"));
+        }
+        let mut checks = Vec::new();
+        for (j, e) in raw_step.expect.iter().enumerate() {
+            let where_ = at(e.span().start, &format!("step `{name}` expect {}", j + 1));
+            let check = build_check(e.get_ref(), raw.level, &rules_dir, raw_step.action)
+                .map_err(|msg| format!("{where_}: {msg}"))?;
+            most_severe = Some(most_severe.map_or(check.level, |l| l.max(check.level)));
+            checks.push(check);
+        }
+        steps.push(Step {
+            name,
+            action: raw_step.action,
+            method,
+            bucket: raw_step.bucket,
+            key: raw_step.key.clone(),
+            query: raw_step.query.clone(),
+            headers: raw_step.headers.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            body: raw_step.body.clone(),
+            sign: raw_step.sign,
+            cors: step_cors,
+            checks,
+        });
+    }
+    if most_severe != Some(raw.level) {
+        return Err(at(
+            0,
+            &format!(
+                "`level = \"{}\"` but the most severe check is `{}`: the scenario's level says how bad its failure is, so they must agree",
+                raw.level.name(),
+                most_severe.map(Level::name).unwrap_or("none")
+            ),
+        ));
+    }
+    Ok(Scenario {
+        id,
+        file: file.to_path_buf(),
+        title: raw.title.trim().to_string(),
+        requirement: raw.requirement.trim().to_string(),
+        level: raw.level,
+        spec: raw.spec.clone(),
+        dialects: raw.dialects.clone(),
+        cors,
+        cors_fixture,
+        objects: raw
+            .setup
+            .objects
+            .iter()
+            .map(|o| SetupObject {
+                key: o.key.clone(),
+                body: o.body.clone(),
+                content_type: o.content_type.clone().unwrap_or_else(|| "text/plain".to_string()),
+            })
+            .collect(),
+        steps,
+    })
+}
+
+fn build_check(
+    raw: &RawExpect,
+    default_level: Level,
+    rules_dir: &Path,
+    action: Action,
+) -> Result<Check, String> {
+    let header_preds: Vec<HeaderPredicate> = [
+        raw.present.map(HeaderPredicate::Present),
+        raw.equals.clone().map(HeaderPredicate::Equals),
+        raw.token.clone().map(HeaderPredicate::Token),
+        raw.no_token.clone().map(HeaderPredicate::NoToken),
+        raw.tokens.clone().map(HeaderPredicate::Tokens),
+        raw.count.map(HeaderPredicate::Count),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let mut subjects: Vec<Subject> = Vec::new();
+    if let Some(s) = &raw.status {
+        s.validate()?;
+        subjects.push(Subject::Status(s.clone()));
+    }
+    if let Some(name) = &raw.header {
+        if header_preds.len() != 1 {
+            return Err(format!(
+                "`header = \"{name}\"` needs exactly one of `present`, `equals`, `token`, `no_token`, `tokens`, `count`"
+            ));
+        }
+        subjects.push(Subject::Header {
+            name: name.to_ascii_lowercase(),
+            predicate: header_preds[0].clone(),
+        });
+    } else if !header_preds.is_empty() {
+        return Err("`present`, `equals`, `token`, `no_token`, `tokens` and `count` need `header`".into());
+    }
+    if let Some(c) = &raw.error_code {
+        subjects.push(Subject::ErrorCode(c.clone()));
+    }
+    if let Some(m) = &raw.error_message {
+        subjects.push(Subject::ErrorMessage(m.clone()));
+    }
+    if let Some(b) = &raw.body {
+        subjects.push(Subject::Body(b.clone()));
+    }
+    if let Some(outcome) = raw.fetch {
+        if action != Action::Request {
+            return Err("`fetch` judges a browser request; bucket API steps have none".into());
+        }
+        subjects.push(Subject::Fetch {
+            outcome,
+            credentials: raw.credentials.unwrap_or(false),
+        });
+    }
+    for (name, readable) in [(&raw.readable, true), (&raw.unreadable, false)] {
+        if let Some(h) = name {
+            subjects.push(Subject::Readable {
+                header: h.to_ascii_lowercase(),
+                readable,
+                credentials: raw.credentials.unwrap_or(false),
+            });
+        }
+    }
+    if raw.credentials.is_some() && raw.fetch.is_none() && raw.readable.is_none() && raw.unreadable.is_none() {
+        return Err("`credentials` goes with `fetch`, `readable` or `unreadable`".into());
+    }
+    if let Some(f) = &raw.cors_config {
+        let path = rules_dir.join(f);
+        if !path.is_file() {
+            return Err(format!("`cors_config`: no fixture `{}`", path.display()));
+        }
+        let expected = CorsConfiguration::load(&path)?;
+        subjects.push(Subject::CorsConfig {
+            fixture: f.clone(),
+            expected,
+        });
+    }
+    match subjects.len() {
+        0 => Err("says nothing to check: give one of `status`, `header`, `error_code`, `error_message`, `body`, `fetch`, `readable`, `unreadable`, `cors_config`".into()),
+        1 => Ok(Check {
+            level: raw.level.unwrap_or(default_level),
+            dialect: raw.dialect,
+            subject: subjects.remove(0),
+        }),
+        _ => Err("checks one thing only: split it into several `expect` entries".into()),
+    }
+}
+
+/// Rejects `{{name}}` templates with unknown names or unbalanced braces.
+fn check_template(value: &str) -> Result<(), String> {
+    let mut rest = value;
+    while let Some(start) = rest.find("{{") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else {
+            return Err(format!("unclosed `{{{{` in `{value}`"));
+        };
+        let name = after[..end].trim();
+        if !TEMPLATE_VARIABLES.contains(&name) {
+            return Err(format!(
+                "unknown template variable `{name}` (known: {})",
+                TEMPLATE_VARIABLES.join(", ")
+            ));
+        }
+        rest = &after[end + 2..];
+    }
+    Ok(())
+}
+
+/// Replaces `{{name}}` with its value; names were checked at load time.
+pub fn expand(value: &str, vars: &BTreeMap<&str, String>) -> String {
+    let mut out = String::new();
+    let mut rest = value;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        match after.find("}}") {
+            Some(end) => {
+                let name = after[..end].trim();
+                out.push_str(vars.get(name).map(String::as_str).unwrap_or(""));
+                rest = &after[end + 2..];
+            }
+            None => {
+                out.push_str(&rest[start..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Every `*.toml` below `suites`, sorted, skipping `_group.toml` and `snapshots/`.
+pub fn discover(suites: &Path) -> Result<Vec<PathBuf>, String> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
+        let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        for entry in entries {
+            let path = entry.map_err(|e| format!("{}: {e}", dir.display()))?.path();
+            if path.is_dir() {
+                if path.file_name().is_some_and(|n| n != "snapshots") {
+                    walk(&path, out)?;
+                }
+            } else if path.extension().is_some_and(|e| e == "toml")
+                && path.file_name().is_some_and(|n| n != "_group.toml")
+            {
+                out.push(path);
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    walk(suites, &mut out)?;
+    out.sort();
+    Ok(out)
+}
+
+/// Loads every scenario; returns all of them or every error found.
+pub fn load_all(suites: &Path, fixtures: &Path) -> Result<Vec<Scenario>, Vec<String>> {
+    let files = discover(suites).map_err(|e| vec![e])?;
+    let mut scenarios = Vec::new();
+    let mut errors = Vec::new();
+    for f in files {
+        match load(&f, suites, fixtures) {
+            Ok(s) => scenarios.push(s),
+            Err(e) => errors.push(e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(scenarios)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Keeps scenarios whose id starts with any filter (all when no filter is given).
+pub fn select(scenarios: Vec<Scenario>, filters: &[String]) -> Vec<Scenario> {
+    if filters.is_empty() {
+        return scenarios;
+    }
+    scenarios
+        .into_iter()
+        .filter(|s| filters.iter().any(|f| s.id.starts_with(f.trim_end_matches('/'))))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn setup(tag: &str, body: &str) -> (PathBuf, PathBuf, PathBuf, PathBuf) {
+        let root = std::env::temp_dir().join(format!("corsprobe-scn-{tag}-{}", std::process::id()));
+        let suites = root.join("suites");
+        let fixtures = root.join("fixtures");
+        std::fs::create_dir_all(suites.join("g")).unwrap();
+        std::fs::create_dir_all(fixtures.join("cors-rules")).unwrap();
+        std::fs::write(
+            fixtures.join("cors-rules/r.xml"),
+            "<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>",
+        )
+        .unwrap();
+        let file = suites.join("g/case.toml");
+        std::fs::write(&file, body).unwrap();
+        (root, suites, fixtures, file)
+    }
+
+    const GOOD: &str = r#"title = "t"
+requirement = "r"
+level = "must"
+[setup]
+cors = "r.xml"
+[[step]]
+method = "OPTIONS"
+key = "a.txt"
+headers = { Origin = "http://a", Access-Control-Request-Method = "GET" }
+expect = [ { fetch = "allowed" }, { status = 200, level = "reference" } ]
+"#;
+
+    #[test]
+    fn loads_a_good_scenario_with_id_from_path() {
+        let (_r, suites, fixtures, file) = setup("good", GOOD);
+        let s = load(&file, &suites, &fixtures).unwrap();
+        assert_eq!(s.id, "g/case");
+        assert_eq!(s.group(), "g");
+        assert_eq!(s.steps[0].checks.len(), 2);
+        assert_eq!(s.steps[0].checks[1].level, Level::Reference);
+        assert!(s.cors.is_some());
+    }
+
+    fn error_for(tag: &str, body: &str) -> String {
+        let (_r, suites, fixtures, file) = setup(tag, body);
+        load(&file, &suites, &fixtures).unwrap_err()
+    }
+
+    #[test]
+    fn unknown_key_names_file_and_line() {
+        let e = error_for("unknown", &GOOD.replace("key = \"a.txt\"", "key = \"a.txt\"\ncolour = 1"));
+        assert!(e.contains("g/case.toml:9:"), "{e}");
+        assert!(e.contains("colour"), "{e}");
+    }
+
+    #[test]
+    fn wrong_type_names_file_and_line() {
+        let e = error_for("type", &GOOD.replace("level = \"must\"", "level = 3"));
+        assert!(e.contains("case.toml:3:"), "{e}");
+    }
+
+    #[test]
+    fn missing_fixture_is_named() {
+        let e = error_for("fixture", &GOOD.replace("r.xml", "nope.xml"));
+        assert!(e.contains("case.toml:5:") && e.contains("nope.xml"), "{e}");
+    }
+
+    #[test]
+    fn unknown_template_variable_is_rejected() {
+        let e = error_for("tmpl", &GOOD.replace("http://a", "http://{{host}}"));
+        assert!(e.contains("unknown template variable `host`"), "{e}");
+    }
+
+    #[test]
+    fn check_without_subject_or_with_two_is_rejected() {
+        let e = error_for("empty", &GOOD.replace("{ fetch = \"allowed\" }", "{ level = \"must\" }"));
+        assert!(e.contains("expect 1") && e.contains("says nothing to check"), "{e}");
+        let e = error_for("two", &GOOD.replace("{ fetch = \"allowed\" }", "{ fetch = \"allowed\", status = 200 }"));
+        assert!(e.contains("checks one thing only"), "{e}");
+        let e = error_for("pred", &GOOD.replace("{ fetch = \"allowed\" }", "{ equals = \"x\" }"));
+        assert!(e.contains("need `header`"), "{e}");
+    }
+
+    #[test]
+    fn level_must_match_most_severe_check() {
+        let e = error_for(
+            "level",
+            &GOOD
+                .replace("level = \"must\"", "level = \"should\"")
+                .replace("{ fetch = \"allowed\" }", "{ fetch = \"allowed\", level = \"must\" }"),
+        );
+        assert!(e.contains("most severe check is `must`"), "{e}");
+    }
+
+    #[test]
+    fn step_without_checks_is_rejected() {
+        let e = error_for("nocheck", &GOOD.replace("expect = [ { fetch = \"allowed\" }, { status = 200, level = \"reference\" } ]", ""));
+        assert!(e.contains("needs at least one `expect`"), "{e}");
+    }
+
+    #[test]
+    fn templates_expand() {
+        let mut vars = BTreeMap::new();
+        vars.insert("bucket", "b1".to_string());
+        assert_eq!(expand("/{{bucket}}/{{ bucket }}x", &vars), "/b1/b1x");
+        assert!(check_template("{{bucket").is_err());
+    }
+}

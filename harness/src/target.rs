@@ -1,0 +1,339 @@
+//! Targets: the endpoints the suite runs against, read from a TOML targets file.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The API family a target speaks: how requests are signed and CORS is configured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Dialect {
+    /// Amazon S3 and S3-compatible stores (SigV4).
+    S3,
+}
+
+impl Dialect {
+    /// The name used in files and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Dialect::S3 => "s3",
+        }
+    }
+
+    /// The vendor whose behaviour `reference` checks compare against.
+    pub fn reference_vendor(self) -> &'static str {
+        match self {
+            Dialect::S3 => "AWS S3",
+        }
+    }
+}
+
+/// How bucket names appear in URLs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Addressing {
+    /// `http://endpoint/bucket/key`.
+    #[default]
+    Path,
+    /// `http://bucket.endpoint/key`.
+    Virtual,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TargetsFile {
+    #[serde(default)]
+    targets: BTreeMap<String, RawTarget>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTarget {
+    vendor: String,
+    dialect: Dialect,
+    endpoint: String,
+    region: String,
+    #[serde(default)]
+    addressing: Addressing,
+    access_key_env: String,
+    secret_key_env: String,
+    #[serde(default)]
+    session_token_env: Option<String>,
+    #[serde(default)]
+    env_file: Option<PathBuf>,
+    #[serde(default = "default_prefix")]
+    bucket_prefix: String,
+    #[serde(default)]
+    expectations: Option<PathBuf>,
+    #[serde(default)]
+    start: Option<PathBuf>,
+    #[serde(default)]
+    stop: Option<PathBuf>,
+    #[serde(default = "default_ready_secs")]
+    ready_timeout_secs: u64,
+}
+
+fn default_prefix() -> String {
+    "corsprobe-".to_string()
+}
+
+fn default_ready_secs() -> u64 {
+    90
+}
+
+/// Keys to sign with; never printed.
+#[derive(Clone)]
+pub struct Credentials {
+    /// Access key id.
+    pub access_key: String,
+    /// Secret access key.
+    pub secret_key: String,
+    /// Optional session (STS) token.
+    pub session_token: Option<String>,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Credentials([redacted])")
+    }
+}
+
+/// A fully resolved target, credentials included.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// The name given in the targets file; the column in reports.
+    pub name: String,
+    /// Human vendor name (e.g. "Ceph radosgw 16.2").
+    pub vendor: String,
+    /// Signing and API family.
+    pub dialect: Dialect,
+    /// Base URL, e.g. `http://127.0.0.1:7480`.
+    pub endpoint: reqwest::Url,
+    /// Signing region.
+    pub region: String,
+    /// Path-style or virtual-host URLs.
+    pub addressing: Addressing,
+    /// Keys from the environment.
+    pub credentials: Credentials,
+    /// Prefix of every bucket the suite creates.
+    pub bucket_prefix: String,
+    /// Known-failure list for this target.
+    pub expectations: Option<PathBuf>,
+    /// Command that starts the local store.
+    pub start: Option<PathBuf>,
+    /// Command that stops the local store.
+    pub stop: Option<PathBuf>,
+    /// How long to wait for a started store to answer.
+    pub ready_timeout_secs: u64,
+}
+
+impl Target {
+    /// `host:port` of the endpoint, for reports.
+    pub fn endpoint_host(&self) -> String {
+        let host = self.endpoint.host_str().unwrap_or("");
+        match self.endpoint.port() {
+            Some(p) => format!("{host}:{p}"),
+            None => host.to_string(),
+        }
+    }
+}
+
+/// Reads a targets file and resolves one target by name.
+///
+/// Relative paths in the file are resolved from `root` (the repository root).
+pub fn load(file: &Path, name: &str, root: &Path) -> Result<Target, String> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| format!("{}: cannot read targets file: {e}", file.display()))?;
+    let parsed: TargetsFile =
+        toml::from_str(&text).map_err(|e| crate::scenario::toml_error(file, &text, &e))?;
+    let names: Vec<&String> = parsed.targets.keys().collect();
+    let Some(raw) = parsed.targets.get(name) else {
+        return Err(format!(
+            "{}: no target named `{name}` (defined: {})",
+            file.display(),
+            names
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    };
+    resolve(file, name, raw, root)
+}
+
+/// The names of all targets in a file.
+pub fn names(file: &Path) -> Result<Vec<String>, String> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| format!("{}: cannot read targets file: {e}", file.display()))?;
+    let parsed: TargetsFile =
+        toml::from_str(&text).map_err(|e| crate::scenario::toml_error(file, &text, &e))?;
+    Ok(parsed.targets.into_keys().collect())
+}
+
+fn resolve(file: &Path, name: &str, raw: &RawTarget, root: &Path) -> Result<Target, String> {
+    let at = |field: &str| format!("{}: targets.{name}.{field}", file.display());
+    let endpoint = reqwest::Url::parse(&raw.endpoint)
+        .map_err(|e| format!("{}: `{}` is not a URL: {e}", at("endpoint"), raw.endpoint))?;
+    if !matches!(endpoint.scheme(), "http" | "https") {
+        return Err(format!("{}: scheme must be http or https", at("endpoint")));
+    }
+    let bucket_prefix = raw.bucket_prefix.clone();
+    if bucket_prefix.is_empty()
+        || bucket_prefix.len() > 30
+        || !bucket_prefix
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
+        return Err(format!(
+            "{}: `{bucket_prefix}` must be 1-30 characters of a-z, 0-9 and '-'",
+            at("bucket_prefix")
+        ));
+    }
+    let env_file = match &raw.env_file {
+        Some(p) => read_env_file(&root.join(p))?,
+        None => BTreeMap::new(),
+    };
+    let var = |field: &str, var: &str| -> Result<String, String> {
+        match std::env::var(var) {
+            Ok(v) if !v.is_empty() => Ok(v),
+            _ => env_file.get(var).cloned().ok_or_else(|| {
+                format!(
+                    "{}: environment variable `{var}` is not set (it holds the credential; export it)",
+                    at(field)
+                )
+            }),
+        }
+    };
+    let credentials = Credentials {
+        access_key: var("access_key_env", &raw.access_key_env)?,
+        secret_key: var("secret_key_env", &raw.secret_key_env)?,
+        session_token: match &raw.session_token_env {
+            Some(v) => Some(var("session_token_env", v)?),
+            None => None,
+        },
+    };
+    let rel = |p: &Option<PathBuf>| p.as_ref().map(|p| root.join(p));
+    for (field, path) in [
+        ("expectations", &raw.expectations),
+        ("start", &raw.start),
+        ("stop", &raw.stop),
+    ] {
+        if let Some(p) = path
+            && !root.join(p).exists()
+        {
+            return Err(format!("{}: `{}` does not exist", at(field), p.display()));
+        }
+    }
+    Ok(Target {
+        name: name.to_string(),
+        vendor: raw.vendor.clone(),
+        dialect: raw.dialect,
+        endpoint,
+        region: raw.region.clone(),
+        addressing: raw.addressing,
+        credentials,
+        bucket_prefix,
+        expectations: rel(&raw.expectations),
+        start: rel(&raw.start),
+        stop: rel(&raw.stop),
+        ready_timeout_secs: raw.ready_timeout_secs,
+    })
+}
+
+/// Reads `NAME=value` lines; used for the fixed throwaway keys of local stores.
+fn read_env_file(path: &Path) -> Result<BTreeMap<String, String>, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("{}: cannot read env file: {e}", path.display()))?;
+    let mut vars = BTreeMap::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let line = line.strip_prefix("export ").unwrap_or(line);
+        let Some((k, v)) = line.split_once('=') else {
+            return Err(format!(
+                "{}:{}: expected NAME=value",
+                path.display(),
+                n + 1
+            ));
+        };
+        vars.insert(
+            k.trim().to_string(),
+            v.trim().trim_matches('"').to_string(),
+        );
+    }
+    Ok(vars)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    fn tempdir(tag: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("corsprobe-target-{tag}-{}", std::process::id()));
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    const BASE: &str = r#"
+[targets.local]
+vendor = "Test"
+dialect = "s3"
+endpoint = "http://127.0.0.1:1"
+region = "us-east-1"
+access_key_env = "CORSPROBE_TEST_AK_UNSET_1"
+secret_key_env = "CORSPROBE_TEST_SK_UNSET_1"
+"#;
+
+    #[test]
+    fn missing_credential_variable_is_named() {
+        let d = tempdir("missing");
+        let f = write(&d, "t.toml", BASE);
+        let err = load(&f, "local", &d).unwrap_err();
+        assert!(err.contains("CORSPROBE_TEST_AK_UNSET_1"), "{err}");
+        assert!(err.contains("targets.local.access_key_env"), "{err}");
+    }
+
+    #[test]
+    fn env_file_supplies_local_keys_without_putting_them_in_the_targets_file() {
+        let d = tempdir("envfile");
+        write(
+            &d,
+            "keys.env",
+            "# local\nCORSPROBE_TEST_AK_UNSET_1=ak\nexport CORSPROBE_TEST_SK_UNSET_1=\"sk\"\n",
+        );
+        let f = write(&d, "t.toml", &format!("{BASE}env_file = \"keys.env\"\n"));
+        let t = load(&f, "local", &d).unwrap();
+        assert_eq!(t.credentials.access_key, "ak");
+        assert_eq!(t.credentials.secret_key, "sk");
+        assert_eq!(t.endpoint_host(), "127.0.0.1:1");
+        assert!(!format!("{t:?}").contains("sk\""), "Debug must not print keys");
+    }
+
+    #[test]
+    fn unknown_key_and_unknown_target_are_located() {
+        let d = tempdir("unknown");
+        let f = write(&d, "t.toml", &format!("{BASE}colour = \"red\"\n"));
+        let err = load(&f, "local", &d).unwrap_err();
+        assert!(err.contains("t.toml:") && err.contains("colour"), "{err}");
+        let f = write(&d, "t2.toml", BASE);
+        let err = load(&f, "nope", &d).unwrap_err();
+        assert!(err.contains("no target named `nope`") && err.contains("local"), "{err}");
+    }
+
+    #[test]
+    fn bad_endpoint_and_prefix_name_the_field() {
+        let d = tempdir("bad");
+        let f = write(&d, "t.toml", &BASE.replace("http://127.0.0.1:1", "ftp://x"));
+        assert!(load(&f, "local", &d).unwrap_err().contains("targets.local.endpoint"));
+        let f = write(&d, "t2.toml", &format!("{BASE}bucket_prefix = \"Bad_Prefix\"\n"));
+        assert!(load(&f, "local", &d).unwrap_err().contains("bucket_prefix"));
+    }
+}

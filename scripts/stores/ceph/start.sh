@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Starts a throwaway single-node Ceph cluster (one memstore OSD) with radosgw on 127.0.0.1:7480.
+# Every start wipes the previous cluster: the store holds nothing worth keeping.
+set -euo pipefail
+
+dir="${CORSPROBE_STATE_DIR:-${TMPDIR:-/tmp}/corsprobe}/ceph"
+port="${CORSPROBE_CEPH_PORT:-7480}"
+ak="probeak0000000000000"
+sk="probesecret00000000000000000000000000000"
+
+# `ceph` commands routed to a mgr hang forever here (there is no mgr), so every call is bounded.
+ceph_cmd() { timeout 30 ceph -c "$dir/ceph.conf" "$@"; }
+
+"$(dirname "$0")/stop.sh" >/dev/null 2>&1 || true
+rm -rf "$dir"
+mkdir -p "$dir"/{mon,osd/ceph-0,run,log}
+fsid=$(cat /proc/sys/kernel/random/uuid)
+
+cat > "$dir/ceph.conf" <<CONF
+[global]
+fsid = $fsid
+mon host = v1:127.0.0.1:6789
+mon initial members = a
+ms bind msgr2 = false
+auth cluster required = none
+auth service required = none
+auth client required = none
+osd pool default size = 1
+osd pool default min size = 1
+osd pool default pg num = 8
+osd pool default pgp num = 8
+mon max pg per osd = 1000
+mon allow pool delete = true
+mon warn on pool no redundancy = false
+osd crush initial weight = 1
+osd objectstore = memstore
+memstore device bytes = 2147483648
+run dir = $dir/run
+pid file = $dir/run/\$name.pid
+admin socket = $dir/run/\$name.asok
+log file = $dir/log/\$name.log
+mon data = $dir/mon/\$cluster-\$id
+osd data = $dir/osd/\$cluster-\$id
+[client.rgw.a]
+rgw frontends = beast endpoint=127.0.0.1:$port tcp_nodelay=1
+rgw dns name = s3.localhost
+CONF
+
+monmaptool --create --add a v1:127.0.0.1:6789 --fsid "$fsid" "$dir/monmap" >/dev/null
+ceph-mon -c "$dir/ceph.conf" --mkfs -i a --monmap "$dir/monmap" >/dev/null
+ceph-mon -c "$dir/ceph.conf" -i a
+
+ceph-osd -c "$dir/ceph.conf" -i 0 --mkfs >/dev/null 2>&1
+# memstore ignores --osd-uuid, so the OSD is registered under the fsid it wrote itself.
+ceph_cmd osd new "$(cat "$dir/osd/ceph-0/fsid")" >/dev/null
+ceph-osd -c "$dir/ceph.conf" -i 0
+
+radosgw -c "$dir/ceph.conf" -n client.rgw.a
+
+for _ in $(seq 1 120); do
+  if curl -s -o /dev/null "http://127.0.0.1:$port/"; then break; fi
+  sleep 0.5
+done
+curl -s -o /dev/null "http://127.0.0.1:$port/" || { echo "radosgw did not answer on 127.0.0.1:$port; logs in $dir/log" >&2; exit 1; }
+
+timeout 60 radosgw-admin -c "$dir/ceph.conf" user create --uid probe --display-name probe \
+  --access-key "$ak" --secret-key "$sk" >/dev/null
+echo "radosgw ready on http://127.0.0.1:$port (state in $dir)"

@@ -52,7 +52,11 @@ impl CorsConfiguration {
         // serde ignores the root element's name, so an error document would parse as "no rules".
         match crate::xml::root_name(xml).as_deref() {
             Some("CORSConfiguration") => {}
-            Some(other) => return Err(format!("root element is <{other}>, not <CORSConfiguration>")),
+            Some(other) => {
+                return Err(format!(
+                    "root element is <{other}>, not <CORSConfiguration>"
+                ));
+            }
             None => return Err("not an XML document".to_string()),
         }
         quick_xml::de::from_str(xml).map_err(|e| format!("not a CORSConfiguration document: {e}"))
@@ -70,6 +74,25 @@ impl CorsConfiguration {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
         Self::from_xml(&text).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    /// Equal as a store applies them: rule order matters, order inside a rule's lists does not.
+    pub fn same_rules(&self, other: &CorsConfiguration) -> bool {
+        fn sorted(v: &[String]) -> Vec<&String> {
+            let mut v: Vec<&String> = v.iter().collect();
+            v.sort();
+            v
+        }
+        self.response_vary == other.response_vary
+            && self.rules.len() == other.rules.len()
+            && self.rules.iter().zip(&other.rules).all(|(a, b)| {
+                a.id == b.id
+                    && a.max_age_seconds == b.max_age_seconds
+                    && sorted(&a.allowed_origins) == sorted(&b.allowed_origins)
+                    && sorted(&a.allowed_methods) == sorted(&b.allowed_methods)
+                    && sorted(&a.allowed_headers) == sorted(&b.allowed_headers)
+                    && sorted(&a.expose_headers) == sorted(&b.expose_headers)
+            })
     }
 
     /// A compact one-line description, used as the "actual" of a failed comparison.
@@ -112,7 +135,10 @@ mod tests {
             rules: vec![
                 CorsRule {
                     id: Some("first".into()),
-                    allowed_origins: vec!["http://www.example.com".into(), "https://*.a.com".into()],
+                    allowed_origins: vec![
+                        "http://www.example.com".into(),
+                        "https://*.a.com".into(),
+                    ],
                     allowed_methods: vec!["GET".into(), "PUT".into()],
                     allowed_headers: vec!["x-amz-*".into()],
                     expose_headers: vec!["ETag".into()],
@@ -127,8 +153,14 @@ mod tests {
             response_vary: None,
         };
         let xml = cfg.to_xml();
-        assert!(xml.contains("<AllowedOrigin>https://*.a.com</AllowedOrigin>"), "{xml}");
-        assert!(!xml.contains("ResponseVary"), "S3 documents carry no ResponseVary: {xml}");
+        assert!(
+            xml.contains("<AllowedOrigin>https://*.a.com</AllowedOrigin>"),
+            "{xml}"
+        );
+        assert!(
+            !xml.contains("ResponseVary"),
+            "S3 documents carry no ResponseVary: {xml}"
+        );
         assert_eq!(CorsConfiguration::from_xml(&xml).unwrap(), cfg);
     }
 
@@ -159,6 +191,22 @@ mod tests {
             response_vary: None,
         };
         assert!(!no_origin.to_xml().contains("AllowedOrigin"));
+    }
+
+    #[test]
+    fn same_rules_ignores_order_inside_a_rule_but_not_rule_order_or_case() {
+        let a = CorsConfiguration::from_xml("<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET</AllowedMethod><AllowedHeader>b</AllowedHeader><AllowedHeader>a</AllowedHeader></CORSRule><CORSRule><AllowedOrigin>x</AllowedOrigin><AllowedMethod>PUT</AllowedMethod></CORSRule></CORSConfiguration>").unwrap();
+        let mut b = a.clone();
+        b.rules[0].allowed_headers.reverse();
+        assert!(a.same_rules(&b));
+        b.rules.reverse();
+        assert!(!a.same_rules(&b), "rule order decides which rule answers");
+        let mut c = a.clone();
+        c.rules[0].allowed_headers[0] = "B".into();
+        assert!(!a.same_rules(&c), "case is kept");
+        let mut d = a.clone();
+        d.rules[1].max_age_seconds = Some(1);
+        assert!(!a.same_rules(&d));
     }
 
     #[test]

@@ -44,7 +44,10 @@ pub fn cors_check(resp: &RecordedResponse, origin: &str, credentials: bool) -> R
     };
     if acao == "*" {
         if credentials {
-            return Err("Access-Control-Allow-Origin `*` is refused for a request with credentials".to_string());
+            return Err(
+                "Access-Control-Allow-Origin `*` is refused for a request with credentials"
+                    .to_string(),
+            );
         }
         return Ok(());
     }
@@ -56,8 +59,16 @@ pub fn cors_check(resp: &RecordedResponse, origin: &str, credentials: bool) -> R
     if credentials {
         match resp.header("access-control-allow-credentials") {
             Some(v) if v == "true" => {}
-            Some(v) => return Err(format!("Access-Control-Allow-Credentials is `{v}`, not `true`")),
-            None => return Err("credentials requested but no Access-Control-Allow-Credentials".to_string()),
+            Some(v) => {
+                return Err(format!(
+                    "Access-Control-Allow-Credentials is `{v}`, not `true`"
+                ));
+            }
+            None => {
+                return Err(
+                    "credentials requested but no Access-Control-Allow-Credentials".to_string(),
+                );
+            }
         }
     }
     Ok(())
@@ -72,11 +83,22 @@ pub fn preflight_check(
     credentials: bool,
 ) -> Result<(), String> {
     if !(200..300).contains(&resp.status) {
-        return Err(format!("preflight answered {}, not an ok (2xx) status", resp.status));
+        return Err(format!(
+            "preflight answered {}, not an ok (2xx) status",
+            resp.status
+        ));
     }
     cors_check(resp, origin, credentials)?;
-    let methods = list_items(&resp.header("access-control-allow-methods").unwrap_or_default());
-    let allowed_headers = list_items(&resp.header("access-control-allow-headers").unwrap_or_default());
+    let methods = list_items(
+        &resp
+            .header("access-control-allow-methods")
+            .unwrap_or_default(),
+    );
+    let allowed_headers = list_items(
+        &resp
+            .header("access-control-allow-headers")
+            .unwrap_or_default(),
+    );
     let method_ok = methods.iter().any(|m| m == method)
         || (methods.iter().any(|m| m == "*") && !credentials)
         || SAFELISTED_METHODS.contains(&method);
@@ -112,11 +134,19 @@ pub fn header_readable(
     if SAFELISTED_RESPONSE_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
         return Ok(());
     }
-    let exposed = list_items(&resp.header("access-control-expose-headers").unwrap_or_default());
-    if exposed.iter().any(|h| h.eq_ignore_ascii_case(name)) || (exposed.iter().any(|h| h == "*") && !credentials) {
+    let exposed = list_items(
+        &resp
+            .header("access-control-expose-headers")
+            .unwrap_or_default(),
+    );
+    if exposed.iter().any(|h| h.eq_ignore_ascii_case(name))
+        || (exposed.iter().any(|h| h == "*") && !credentials)
+    {
         Ok(())
     } else if exposed.is_empty() {
-        Err(format!("`{name}` is not exposed: no Access-Control-Expose-Headers"))
+        Err(format!(
+            "`{name}` is not exposed: no Access-Control-Expose-Headers"
+        ))
     } else {
         Err(format!(
             "`{name}` is not in Access-Control-Expose-Headers `{}`",
@@ -133,7 +163,10 @@ mod tests {
     fn resp(status: u16, headers: &[(&str, &str)]) -> RecordedResponse {
         RecordedResponse {
             status,
-            headers: headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect(),
+            headers: headers
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
             body: String::new(),
         }
     }
@@ -153,7 +186,11 @@ mod tests {
     #[case::credentials_true(&[("access-control-allow-origin", O), ("access-control-allow-credentials", "true")], true, true)]
     #[case::credentials_capitalised(&[("access-control-allow-origin", O), ("access-control-allow-credentials", "True")], true, false)]
     #[case::credentials_missing(&[("access-control-allow-origin", O)], true, false)]
-    fn cors_check_follows_fetch(#[case] headers: &[(&str, &str)], #[case] credentials: bool, #[case] ok: bool) {
+    fn cors_check_follows_fetch(
+        #[case] headers: &[(&str, &str)],
+        #[case] credentials: bool,
+        #[case] ok: bool,
+    ) {
         assert_eq!(cors_check(&resp(200, headers), O, credentials).is_ok(), ok);
     }
 
@@ -180,7 +217,10 @@ mod tests {
         #[case] credentials: bool,
         #[case] ok: bool,
     ) {
-        let mut h = vec![("access-control-allow-origin", if credentials { O } else { "*" })];
+        let mut h = vec![(
+            "access-control-allow-origin",
+            if credentials { O } else { "*" },
+        )];
         if credentials {
             h.push(("access-control-allow-credentials", "true"));
         }

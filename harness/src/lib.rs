@@ -1,12 +1,19 @@
 //! corsprobe: a conformance suite for the CORS behaviour of object stores.
 
+pub mod check;
+pub mod cli;
 pub mod clock;
 pub mod cors_config;
 pub mod dialect;
+pub mod engine;
 pub mod exchange;
-pub mod redact;
-pub mod scenario;
-pub mod target;
-pub mod xml;
-pub mod check;
+pub mod expectations;
 pub mod fetch;
+pub mod local_store;
+pub mod redact;
+pub mod report;
+pub mod scenario;
+pub mod snapshot;
+pub mod target;
+pub mod verdict;
+pub mod xml;

@@ -1,1 +1,5 @@
-fn main() {}
+//! The `corsprobe` binary.
+
+fn main() {
+    std::process::exit(corsprobe::cli::main());
+}

@@ -150,7 +150,10 @@ mod tests {
     fn authorization_keeps_only_its_scheme() {
         let r = Redactor::default();
         assert_eq!(
-            r.header("Authorization", "AWS4-HMAC-SHA256 Credential=AK/x, Signature=ff"),
+            r.header(
+                "Authorization",
+                "AWS4-HMAC-SHA256 Credential=AK/x, Signature=ff"
+            ),
             "AWS4-HMAC-SHA256 [redacted]"
         );
         assert_eq!(r.header("x-amz-security-token", "tok"), REDACTED);
@@ -166,6 +169,9 @@ mod tests {
         assert!(!out.contains("SECRETKEY123"));
         assert!(!out.contains("AWS4 x") && !out.contains("AKID"));
         assert!(out.contains("<Code>SignatureDoesNotMatch</Code>"));
-        assert!(out.contains(" ab<"), "two-letter values are not treated as secrets: {out}");
+        assert!(
+            out.contains(" ab<"),
+            "two-letter values are not treated as secrets: {out}"
+        );
     }
 }

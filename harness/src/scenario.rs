@@ -225,13 +225,18 @@ pub fn load(file: &Path, suites: &Path, fixtures: &Path) -> Result<Scenario, Str
         .with_extension("")
         .to_string_lossy()
         .replace('\\', "/");
-    let at = |offset: usize, what: &str| format!("{}:{}: {what}", file.display(), line_of(&text, offset));
+    let at = |offset: usize, what: &str| {
+        format!("{}:{}: {what}", file.display(), line_of(&text, offset))
+    };
 
     let rules_dir = fixtures.join("cors-rules");
     let load_rules = |name: &str, offset: usize| -> Result<CorsConfiguration, String> {
         let path = rules_dir.join(name);
         if !path.is_file() {
-            return Err(at(offset, &format!("`cors`: no fixture `{}`", path.display())));
+            return Err(at(
+                offset,
+                &format!("`cors`: no fixture `{}`", path.display()),
+            ));
         }
         CorsConfiguration::load(&path).map_err(|e| at(offset, &format!("`cors`: {e}")))
     };
@@ -254,14 +259,22 @@ pub fn load(file: &Path, suites: &Path, fixtures: &Path) -> Result<Scenario, Str
     for (i, spanned) in raw.steps.iter().enumerate() {
         let offset = spanned.span().start;
         let raw_step = spanned.get_ref();
-        let name = raw_step.name.clone().unwrap_or_else(|| format!("step {}", i + 1));
+        let name = raw_step
+            .name
+            .clone()
+            .unwrap_or_else(|| format!("step {}", i + 1));
         let here = |what: &str| at(offset, &format!("step `{name}`: {what}"));
         let mut templated: Vec<(String, &str)> = raw_step
             .headers
             .iter()
             .map(|(k, v)| (format!("headers.{k}"), v.as_str()))
             .collect();
-        templated.extend(raw_step.body.iter().map(|b| ("body".to_string(), b.as_str())));
+        templated.extend(
+            raw_step
+                .body
+                .iter()
+                .map(|b| ("body".to_string(), b.as_str())),
+        );
         templated.extend(raw_step.key.iter().map(|k| ("key".to_string(), k.as_str())));
         for (field, value) in templated {
             check_template(value).map_err(|e| here(&format!("`{field}`: {e}")))?;
@@ -284,7 +297,9 @@ pub fn load(file: &Path, suites: &Path, fixtures: &Path) -> Result<Scenario, Str
             return Err(here("bucket API steps take no `sign`, `key` or `body`"));
         }
         if raw_step.expect.is_empty() {
-            return Err(here("a step needs at least one `expect`: a check that can fail"));
+            return Err(here(
+                "a step needs at least one `expect`: a check that can fail",
+            ));
         }
         let mut checks = Vec::new();
         for (j, e) in raw_step.expect.iter().enumerate() {
@@ -301,7 +316,11 @@ pub fn load(file: &Path, suites: &Path, fixtures: &Path) -> Result<Scenario, Str
             bucket: raw_step.bucket,
             key: raw_step.key.clone(),
             query: raw_step.query.clone(),
-            headers: raw_step.headers.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            headers: raw_step
+                .headers
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
             body: raw_step.body.clone(),
             sign: raw_step.sign,
             cors: step_cors,
@@ -335,7 +354,10 @@ pub fn load(file: &Path, suites: &Path, fixtures: &Path) -> Result<Scenario, Str
             .map(|o| SetupObject {
                 key: o.key.clone(),
                 body: o.body.clone(),
-                content_type: o.content_type.clone().unwrap_or_else(|| "text/plain".to_string()),
+                content_type: o
+                    .content_type
+                    .clone()
+                    .unwrap_or_else(|| "text/plain".to_string()),
             })
             .collect(),
         steps,
@@ -375,7 +397,9 @@ fn build_check(
             predicate: header_preds[0].clone(),
         });
     } else if !header_preds.is_empty() {
-        return Err("`present`, `equals`, `token`, `no_token`, `tokens` and `count` need `header`".into());
+        return Err(
+            "`present`, `equals`, `token`, `no_token`, `tokens` and `count` need `header`".into(),
+        );
     }
     if let Some(c) = &raw.error_code {
         subjects.push(Subject::ErrorCode(c.clone()));
@@ -404,7 +428,11 @@ fn build_check(
             });
         }
     }
-    if raw.credentials.is_some() && raw.fetch.is_none() && raw.readable.is_none() && raw.unreadable.is_none() {
+    if raw.credentials.is_some()
+        && raw.fetch.is_none()
+        && raw.readable.is_none()
+        && raw.unreadable.is_none()
+    {
         return Err("`credentials` goes with `fetch`, `readable` or `unreadable`".into());
     }
     if let Some(f) = &raw.cors_config {
@@ -521,7 +549,11 @@ pub fn select(scenarios: Vec<Scenario>, filters: &[String]) -> Vec<Scenario> {
     }
     scenarios
         .into_iter()
-        .filter(|s| filters.iter().any(|f| s.id.starts_with(f.trim_end_matches('/'))))
+        .filter(|s| {
+            filters
+                .iter()
+                .any(|f| s.id.starts_with(f.trim_end_matches('/')))
+        })
         .collect()
 }
 
@@ -575,7 +607,10 @@ expect = [ { fetch = "allowed" }, { status = 200, level = "reference" } ]
 
     #[test]
     fn unknown_key_names_file_and_line() {
-        let e = error_for("unknown", &GOOD.replace("key = \"a.txt\"", "key = \"a.txt\"\ncolour = 1"));
+        let e = error_for(
+            "unknown",
+            &GOOD.replace("key = \"a.txt\"", "key = \"a.txt\"\ncolour = 1"),
+        );
         assert!(e.contains("g/case.toml:9:"), "{e}");
         assert!(e.contains("colour"), "{e}");
     }
@@ -600,11 +635,26 @@ expect = [ { fetch = "allowed" }, { status = 200, level = "reference" } ]
 
     #[test]
     fn check_without_subject_or_with_two_is_rejected() {
-        let e = error_for("empty", &GOOD.replace("{ fetch = \"allowed\" }", "{ level = \"must\" }"));
-        assert!(e.contains("expect 1") && e.contains("says nothing to check"), "{e}");
-        let e = error_for("two", &GOOD.replace("{ fetch = \"allowed\" }", "{ fetch = \"allowed\", status = 200 }"));
+        let e = error_for(
+            "empty",
+            &GOOD.replace("{ fetch = \"allowed\" }", "{ level = \"must\" }"),
+        );
+        assert!(
+            e.contains("expect 1") && e.contains("says nothing to check"),
+            "{e}"
+        );
+        let e = error_for(
+            "two",
+            &GOOD.replace(
+                "{ fetch = \"allowed\" }",
+                "{ fetch = \"allowed\", status = 200 }",
+            ),
+        );
         assert!(e.contains("checks one thing only"), "{e}");
-        let e = error_for("pred", &GOOD.replace("{ fetch = \"allowed\" }", "{ equals = \"x\" }"));
+        let e = error_for(
+            "pred",
+            &GOOD.replace("{ fetch = \"allowed\" }", "{ equals = \"x\" }"),
+        );
         assert!(e.contains("need `header`"), "{e}");
     }
 
@@ -614,14 +664,23 @@ expect = [ { fetch = "allowed" }, { status = 200, level = "reference" } ]
             "level",
             &GOOD
                 .replace("level = \"must\"", "level = \"should\"")
-                .replace("{ fetch = \"allowed\" }", "{ fetch = \"allowed\", level = \"must\" }"),
+                .replace(
+                    "{ fetch = \"allowed\" }",
+                    "{ fetch = \"allowed\", level = \"must\" }",
+                ),
         );
         assert!(e.contains("most severe check is `must`"), "{e}");
     }
 
     #[test]
     fn step_without_checks_is_rejected() {
-        let e = error_for("nocheck", &GOOD.replace("expect = [ { fetch = \"allowed\" }, { status = 200, level = \"reference\" } ]", ""));
+        let e = error_for(
+            "nocheck",
+            &GOOD.replace(
+                "expect = [ { fetch = \"allowed\" }, { status = 200, level = \"reference\" } ]",
+                "",
+            ),
+        );
         assert!(e.contains("needs at least one `expect`"), "{e}");
     }
 

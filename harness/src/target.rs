@@ -252,16 +252,9 @@ fn read_env_file(path: &Path) -> Result<BTreeMap<String, String>, String> {
         }
         let line = line.strip_prefix("export ").unwrap_or(line);
         let Some((k, v)) = line.split_once('=') else {
-            return Err(format!(
-                "{}:{}: expected NAME=value",
-                path.display(),
-                n + 1
-            ));
+            return Err(format!("{}:{}: expected NAME=value", path.display(), n + 1));
         };
-        vars.insert(
-            k.trim().to_string(),
-            v.trim().trim_matches('"').to_string(),
-        );
+        vars.insert(k.trim().to_string(), v.trim().trim_matches('"').to_string());
     }
     Ok(vars)
 }
@@ -314,7 +307,10 @@ secret_key_env = "CORSPROBE_TEST_SK_UNSET_1"
         assert_eq!(t.credentials.access_key, "ak");
         assert_eq!(t.credentials.secret_key, "sk");
         assert_eq!(t.endpoint_host(), "127.0.0.1:1");
-        assert!(!format!("{t:?}").contains("sk\""), "Debug must not print keys");
+        assert!(
+            !format!("{t:?}").contains("sk\""),
+            "Debug must not print keys"
+        );
     }
 
     #[test]
@@ -325,15 +321,26 @@ secret_key_env = "CORSPROBE_TEST_SK_UNSET_1"
         assert!(err.contains("t.toml:") && err.contains("colour"), "{err}");
         let f = write(&d, "t2.toml", BASE);
         let err = load(&f, "nope", &d).unwrap_err();
-        assert!(err.contains("no target named `nope`") && err.contains("local"), "{err}");
+        assert!(
+            err.contains("no target named `nope`") && err.contains("local"),
+            "{err}"
+        );
     }
 
     #[test]
     fn bad_endpoint_and_prefix_name_the_field() {
         let d = tempdir("bad");
         let f = write(&d, "t.toml", &BASE.replace("http://127.0.0.1:1", "ftp://x"));
-        assert!(load(&f, "local", &d).unwrap_err().contains("targets.local.endpoint"));
-        let f = write(&d, "t2.toml", &format!("{BASE}bucket_prefix = \"Bad_Prefix\"\n"));
+        assert!(
+            load(&f, "local", &d)
+                .unwrap_err()
+                .contains("targets.local.endpoint")
+        );
+        let f = write(
+            &d,
+            "t2.toml",
+            &format!("{BASE}bucket_prefix = \"Bad_Prefix\"\n"),
+        );
         assert!(load(&f, "local", &d).unwrap_err().contains("bucket_prefix"));
     }
 }

@@ -59,7 +59,10 @@ pub fn error_code_and_message(xml: &str) -> Option<(String, String)> {
         return None;
     }
     let code = element_texts(xml, "Code").into_iter().next()?;
-    let message = element_texts(xml, "Message").into_iter().next().unwrap_or_default();
+    let message = element_texts(xml, "Message")
+        .into_iter()
+        .next()
+        .unwrap_or_default();
     Some((code, message))
 }
 

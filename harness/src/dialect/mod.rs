@@ -61,9 +61,13 @@ impl Client {
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
         let c = &target.credentials;
         let redactor = Redactor::new(
-            [Some(c.secret_key.clone()), Some(c.access_key.clone()), c.session_token.clone()]
-                .into_iter()
-                .flatten(),
+            [
+                Some(c.secret_key.clone()),
+                Some(c.access_key.clone()),
+                c.session_token.clone(),
+            ]
+            .into_iter()
+            .flatten(),
         );
         Ok(Self {
             http,
@@ -223,7 +227,8 @@ impl Client {
             .map(|(n, v)| {
                 (
                     n.as_str().to_string(),
-                    self.redactor.header(n.as_str(), &String::from_utf8_lossy(v.as_bytes())),
+                    self.redactor
+                        .header(n.as_str(), &String::from_utf8_lossy(v.as_bytes())),
                 )
             })
             .collect();
@@ -285,14 +290,28 @@ impl Client {
             )
             .into_bytes()
         };
-        self.api(phase, "CreateBucket", "PUT", self.url(bucket, None, None), vec![], body)
-            .await
+        self.api(
+            phase,
+            "CreateBucket",
+            "PUT",
+            self.url(bucket, None, None),
+            vec![],
+            body,
+        )
+        .await
     }
 
     /// DeleteBucket.
     pub async fn delete_bucket(&self, phase: Phase, bucket: &str) -> Exchange {
-        self.api(phase, "DeleteBucket", "DELETE", self.url(bucket, None, None), vec![], vec![])
-            .await
+        self.api(
+            phase,
+            "DeleteBucket",
+            "DELETE",
+            self.url(bucket, None, None),
+            vec![],
+            vec![],
+        )
+        .await
     }
 
     /// PutObject with a content type.
@@ -305,14 +324,28 @@ impl Client {
         content_type: &str,
     ) -> Exchange {
         let headers = vec![("content-type".to_string(), content_type.to_string())];
-        self.api(phase, "PutObject", "PUT", self.url(bucket, Some(key), None), headers, body.to_vec())
-            .await
+        self.api(
+            phase,
+            "PutObject",
+            "PUT",
+            self.url(bucket, Some(key), None),
+            headers,
+            body.to_vec(),
+        )
+        .await
     }
 
     /// DeleteObject.
     pub async fn delete_object(&self, phase: Phase, bucket: &str, key: &str) -> Exchange {
-        self.api(phase, "DeleteObject", "DELETE", self.url(bucket, Some(key), None), vec![], vec![])
-            .await
+        self.api(
+            phase,
+            "DeleteObject",
+            "DELETE",
+            self.url(bucket, Some(key), None),
+            vec![],
+            vec![],
+        )
+        .await
     }
 
     /// ListObjectsV2 (first 1000 keys): the exchange and the keys found.
@@ -347,20 +380,55 @@ impl Client {
             ("content-type".to_string(), "application/xml".to_string()),
             ("content-md5".to_string(), md5),
         ];
-        self.api(phase, "PutBucketCors", "PUT", self.url(bucket, None, Some("cors")), headers, body)
-            .await
+        self.api(
+            phase,
+            "PutBucketCors",
+            "PUT",
+            self.url(bucket, None, Some("cors")),
+            headers,
+            body,
+        )
+        .await
     }
 
     /// GetBucketCors.
     pub async fn get_cors(&self, phase: Phase, bucket: &str) -> Exchange {
-        self.api(phase, "GetBucketCors", "GET", self.url(bucket, None, Some("cors")), vec![], vec![])
-            .await
+        self.api(
+            phase,
+            "GetBucketCors",
+            "GET",
+            self.url(bucket, None, Some("cors")),
+            vec![],
+            vec![],
+        )
+        .await
     }
 
     /// DeleteBucketCors.
     pub async fn delete_cors(&self, phase: Phase, bucket: &str) -> Exchange {
-        self.api(phase, "DeleteBucketCors", "DELETE", self.url(bucket, None, Some("cors")), vec![], vec![])
-            .await
+        self.api(
+            phase,
+            "DeleteBucketCors",
+            "DELETE",
+            self.url(bucket, None, Some("cors")),
+            vec![],
+            vec![],
+        )
+        .await
+    }
+
+    /// ListBuckets: the exchange and the bucket names found.
+    pub async fn list_buckets(&self, phase: Phase) -> (Exchange, Vec<String>) {
+        let mut url = self.target.endpoint.clone();
+        url.set_query(None);
+        let ex = self
+            .api(phase, "ListBuckets", "GET", url, vec![], vec![])
+            .await;
+        let names = match &ex.response {
+            Some(r) if ex.succeeded() => crate::xml::element_texts(&r.body, "Name"),
+            _ => vec![],
+        };
+        (ex, names)
     }
 
     /// True when anything answers HTTP at the endpoint (any status).

@@ -38,7 +38,11 @@ fn identity(creds: &Credentials) -> Identity {
     .into()
 }
 
-fn settings(s3_rules: bool, location: SignatureLocation, expires: Option<Duration>) -> SigningSettings {
+fn settings(
+    s3_rules: bool,
+    location: SignatureLocation,
+    expires: Option<Duration>,
+) -> SigningSettings {
     let mut s = SigningSettings::default();
     if s3_rules {
         // S3 signs the path as sent (single encoding, no dot-segment normalisation)
@@ -106,7 +110,11 @@ pub fn presigned_query(
         .region(scope.region)
         .name(scope.service)
         .time(time)
-        .settings(settings(true, SignatureLocation::QueryParams, Some(expires)))
+        .settings(settings(
+            true,
+            SignatureLocation::QueryParams,
+            Some(expires),
+        ))
         .build()
         .map_err(|e| format!("signing parameters: {e}"))?
         .into();
@@ -146,7 +154,10 @@ mod tests {
     fn at(stamp: &str) -> SystemTime {
         let n = |r: std::ops::Range<usize>| stamp[r].parse::<i64>().unwrap();
         let (y, m, d) = (n(0..4), n(4..6), n(6..8));
-        let secs = crate::clock::days_from_civil(y, m, d) * 86400 + n(9..11) * 3600 + n(11..13) * 60 + n(13..15);
+        let secs = crate::clock::days_from_civil(y, m, d) * 86400
+            + n(9..11) * 3600
+            + n(11..13) * 60
+            + n(13..15);
         SystemTime::UNIX_EPOCH + Duration::from_secs(secs as u64)
     }
 
@@ -159,14 +170,31 @@ mod tests {
     }
 
     fn authorization(headers: &[(String, String)]) -> &str {
-        &headers.iter().find(|(n, _)| n == "authorization").unwrap().1
+        &headers
+            .iter()
+            .find(|(n, _)| n == "authorization")
+            .unwrap()
+            .1
     }
 
     #[test]
     fn sigv4_test_suite_get_vanilla() {
         let c = creds("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
-        let scope = Scope { region: "us-east-1", service: "service" };
-        let h = header_signature(&c, &scope, false, "GET", "https://example.amazonaws.com/", &[], b"", at("20150830T123600Z")).unwrap();
+        let scope = Scope {
+            region: "us-east-1",
+            service: "service",
+        };
+        let h = header_signature(
+            &c,
+            &scope,
+            false,
+            "GET",
+            "https://example.amazonaws.com/",
+            &[],
+            b"",
+            at("20150830T123600Z"),
+        )
+        .unwrap();
         assert_eq!(
             authorization(&h),
             "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, \
@@ -177,34 +205,94 @@ mod tests {
 
     #[test]
     fn s3_get_object_with_range_example() {
-        let c = creds("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
-        let scope = Scope { region: "us-east-1", service: "s3" };
+        let c = creds(
+            "AKIAIOSFODNN7EXAMPLE",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        );
+        let scope = Scope {
+            region: "us-east-1",
+            service: "s3",
+        };
         let headers = vec![("range".to_string(), "bytes=0-9".to_string())];
-        let h = header_signature(&c, &scope, true, "GET", "https://examplebucket.s3.amazonaws.com/test.txt", &headers, b"", at("20130524T000000Z")).unwrap();
+        let h = header_signature(
+            &c,
+            &scope,
+            true,
+            "GET",
+            "https://examplebucket.s3.amazonaws.com/test.txt",
+            &headers,
+            b"",
+            at("20130524T000000Z"),
+        )
+        .unwrap();
         let auth = authorization(&h);
-        assert!(auth.contains("SignedHeaders=host;range;x-amz-content-sha256;x-amz-date"), "{auth}");
-        assert!(auth.ends_with("Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41"), "{auth}");
+        assert!(
+            auth.contains("SignedHeaders=host;range;x-amz-content-sha256;x-amz-date"),
+            "{auth}"
+        );
+        assert!(
+            auth.ends_with(
+                "Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41"
+            ),
+            "{auth}"
+        );
     }
 
     #[test]
     fn browser_added_headers_are_not_signed() {
-        let c = creds("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
-        let scope = Scope { region: "us-east-1", service: "s3" };
+        let c = creds(
+            "AKIAIOSFODNN7EXAMPLE",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        );
+        let scope = Scope {
+            region: "us-east-1",
+            service: "s3",
+        };
         let headers = vec![
             ("range".to_string(), "bytes=0-9".to_string()),
             ("Origin".to_string(), "http://app.example".to_string()),
         ];
-        let h = header_signature(&c, &scope, true, "GET", "https://examplebucket.s3.amazonaws.com/test.txt", &headers, b"", at("20130524T000000Z")).unwrap();
-        assert!(authorization(&h).ends_with("f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41"));
+        let h = header_signature(
+            &c,
+            &scope,
+            true,
+            "GET",
+            "https://examplebucket.s3.amazonaws.com/test.txt",
+            &headers,
+            b"",
+            at("20130524T000000Z"),
+        )
+        .unwrap();
+        assert!(
+            authorization(&h)
+                .ends_with("f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41")
+        );
     }
 
     #[test]
     fn s3_presigned_get_example() {
-        let c = creds("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
-        let scope = Scope { region: "us-east-1", service: "s3" };
-        let q = presigned_query(&c, &scope, "GET", "https://examplebucket.s3.amazonaws.com/test.txt", Duration::from_secs(86400), at("20130524T000000Z")).unwrap();
+        let c = creds(
+            "AKIAIOSFODNN7EXAMPLE",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        );
+        let scope = Scope {
+            region: "us-east-1",
+            service: "s3",
+        };
+        let q = presigned_query(
+            &c,
+            &scope,
+            "GET",
+            "https://examplebucket.s3.amazonaws.com/test.txt",
+            Duration::from_secs(86400),
+            at("20130524T000000Z"),
+        )
+        .unwrap();
         let sig = &q.iter().find(|(n, _)| n == "X-Amz-Signature").unwrap().1;
-        assert_eq!(sig, "aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404");
+        assert_eq!(
+            sig,
+            "aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404"
+        );
     }
 
     #[test]
@@ -216,14 +304,40 @@ mod tests {
             "s3",
         );
         let hex: String = key.as_ref().iter().map(|b| format!("{b:02x}")).collect();
-        assert_eq!(hex, "cbcef1ebeaefc82cce6530b9f0a9ae598846065f5c5bae0674bd5ebc4ba52d28");
+        assert_eq!(
+            hex,
+            "cbcef1ebeaefc82cce6530b9f0a9ae598846065f5c5bae0674bd5ebc4ba52d28"
+        );
     }
 
     #[test]
     fn a_wrong_secret_changes_the_signature() {
-        let scope = Scope { region: "us-east-1", service: "service" };
-        let good = header_signature(&creds("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"), &scope, false, "GET", "https://example.amazonaws.com/", &[], b"", at("20150830T123600Z")).unwrap();
-        let bad = header_signature(&creds("AKIDEXAMPLE", "other"), &scope, false, "GET", "https://example.amazonaws.com/", &[], b"", at("20150830T123600Z")).unwrap();
+        let scope = Scope {
+            region: "us-east-1",
+            service: "service",
+        };
+        let good = header_signature(
+            &creds("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"),
+            &scope,
+            false,
+            "GET",
+            "https://example.amazonaws.com/",
+            &[],
+            b"",
+            at("20150830T123600Z"),
+        )
+        .unwrap();
+        let bad = header_signature(
+            &creds("AKIDEXAMPLE", "other"),
+            &scope,
+            false,
+            "GET",
+            "https://example.amazonaws.com/",
+            &[],
+            b"",
+            at("20150830T123600Z"),
+        )
+        .unwrap();
         assert_ne!(authorization(&good), authorization(&bad));
     }
 }

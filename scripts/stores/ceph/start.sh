@@ -5,8 +5,11 @@ set -euo pipefail
 
 dir="${CORSPROBE_STATE_DIR:-${TMPDIR:-/tmp}/corsprobe}/ceph"
 port="${CORSPROBE_CEPH_PORT:-7480}"
-ak="probeak0000000000000"
-sk="probesecret00000000000000000000000000000"
+# The keys live in one place, shared with the targets file's env_file.
+# shellcheck source=credentials.env
+. "$(dirname "$0")/credentials.env"
+ak="$CORSPROBE_CEPH_ACCESS_KEY"
+sk="$CORSPROBE_CEPH_SECRET_KEY"
 
 # `ceph` commands routed to a mgr hang forever here (there is no mgr), so every call is bounded.
 ceph_cmd() { timeout 30 ceph -c "$dir/ceph.conf" "$@"; }
@@ -53,7 +56,7 @@ ceph-mon -c "$dir/ceph.conf" -i a
 ceph-osd -c "$dir/ceph.conf" -i 0 --mkfs >/dev/null 2>&1
 # memstore ignores --osd-uuid, so the OSD is registered under the fsid it wrote itself.
 ceph_cmd osd new "$(cat "$dir/osd/ceph-0/fsid")" >/dev/null
-ceph-osd -c "$dir/ceph.conf" -i 0
+ceph-osd -c "$dir/ceph.conf" -i 0 2>>"$dir/log/start.log"
 
 radosgw -c "$dir/ceph.conf" -n client.rgw.a
 

@@ -1,0 +1,400 @@
+//! The command line: `run`, `list`, `validate`, `clean`. Exit codes are part of the contract.
+
+use crate::engine::{self, Cancel, RunOptions};
+use crate::expectations::Expectations;
+use crate::report::{console, json, record::RunRecord};
+use crate::scenario::{self, Scenario};
+use crate::{dialect::Client, local_store, snapshot, target};
+use clap::{Parser, Subcommand};
+use std::collections::BTreeSet;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
+
+/// Exit code: usage or configuration error.
+pub const EXIT_USAGE: i32 = 1;
+/// Exit code: a scenario or expectations file does not parse or validate.
+pub const EXIT_PARSE: i32 = 2;
+/// Exit code: at least one ERROR verdict (the suite could not judge).
+pub const EXIT_ERROR: i32 = 3;
+/// Exit code: at least one FAIL or XPASS verdict.
+pub const EXIT_FAIL: i32 = 4;
+
+/// corsprobe: a conformance suite for the CORS behaviour of object stores.
+#[derive(Debug, Parser)]
+#[command(name = "corsprobe", version, about)]
+pub struct Cli {
+    /// Repository root holding suites/ and fixtures/ (default: found from the current directory).
+    #[arg(long, global = true, env = "CORSPROBE_ROOT")]
+    root: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run scenarios against a target and judge them.
+    Run(RunArgs),
+    /// List scenario ids, levels and titles.
+    List {
+        /// Only ids starting with one of these.
+        filters: Vec<String>,
+    },
+    /// Check every scenario, the targets file and expectations without sending anything.
+    Validate {
+        /// Targets file to check as well.
+        #[arg(long)]
+        targets: Option<PathBuf>,
+    },
+    /// Remove buckets left by interrupted runs: only those named with the target's prefix.
+    Clean {
+        /// Target name in the targets file.
+        #[arg(long, default_value = "ceph")]
+        target: String,
+        /// Targets file (default: fixtures/targets.toml).
+        #[arg(long)]
+        targets: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct RunArgs {
+    /// Only scenarios whose id starts with one of these (e.g. `preflight/origin`).
+    filters: Vec<String>,
+    /// Target name in the targets file.
+    #[arg(long, default_value = "ceph", help_heading = "Target")]
+    target: String,
+    /// Targets file (default: fixtures/targets.toml).
+    #[arg(long, help_heading = "Target")]
+    targets: Option<PathBuf>,
+    /// Expectations file of known failures (default: the target's `expectations`).
+    #[arg(long, help_heading = "Target")]
+    expectations: Option<PathBuf>,
+    /// Do not start the target's local store; fail if it is not answering.
+    #[arg(long, help_heading = "Target")]
+    no_start: bool,
+    /// Scenarios in flight at once.
+    #[arg(long, short = 'j', default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    jobs: u16,
+    /// Time limit of one request, in seconds.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=600))]
+    timeout: u64,
+    /// Write the JSON run record here.
+    #[arg(long, help_heading = "Reports")]
+    report_json: Option<PathBuf>,
+    /// Store every observation as the accepted snapshot (for users without cargo-insta).
+    #[arg(long, help_heading = "Reports")]
+    accept_snapshots: bool,
+    /// Also list passing scenarios.
+    #[arg(long, short = 'v')]
+    verbose: bool,
+}
+
+/// Runs the CLI and returns the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_USAGE } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let root = match find_root(cli.root.as_deref()) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("corsprobe: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    match cli.command {
+        Command::List { filters } => list(&root, &filters),
+        Command::Validate { targets } => validate(&root, targets.as_deref()),
+        Command::Run(args) => run(&root, args),
+        Command::Clean { target, targets } => clean(&root, &target, targets.as_deref()),
+    }
+}
+
+/// The repository root: given, or the first ancestor of the current directory with suites/ and fixtures/.
+pub fn find_root(given: Option<&Path>) -> Result<PathBuf, String> {
+    if let Some(r) = given {
+        return if r.join("suites").is_dir() {
+            Ok(r.to_path_buf())
+        } else {
+            Err(format!("{}: no suites/ directory here", r.display()))
+        };
+    }
+    let cwd = std::env::current_dir().map_err(|e| e.to_string())?;
+    let built = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf);
+    cwd.ancestors()
+        .map(Path::to_path_buf)
+        .chain(built)
+        .find(|d| d.join("suites").is_dir() && d.join("fixtures").is_dir())
+        .ok_or_else(|| {
+            "no suites/ and fixtures/ found; run from the repository or pass --root".to_string()
+        })
+}
+
+fn load_scenarios(root: &Path) -> Result<Vec<Scenario>, i32> {
+    scenario::load_all(&root.join("suites"), &root.join("fixtures")).map_err(|errors| {
+        for e in &errors {
+            eprintln!("{e}");
+        }
+        eprintln!("corsprobe: {} scenario file(s) invalid", errors.len());
+        EXIT_PARSE
+    })
+}
+
+fn list(root: &Path, filters: &[String]) -> i32 {
+    let scenarios = match load_scenarios(root) {
+        Ok(s) => scenario::select(s, filters),
+        Err(code) => return code,
+    };
+    let mut groups = BTreeSet::new();
+    let mut out = std::io::stdout().lock();
+    for s in &scenarios {
+        groups.insert(s.group().to_string());
+        let _ = writeln!(out, "{:<58} {:<9} {}", s.id, s.level.name(), s.title);
+    }
+    let _ = writeln!(
+        out,
+        "{} scenarios in {} groups",
+        scenarios.len(),
+        groups.len()
+    );
+    0
+}
+
+fn validate(root: &Path, targets: Option<&Path>) -> i32 {
+    let scenarios = match load_scenarios(root) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let ids: BTreeSet<String> = scenarios.iter().map(|s| s.id.clone()).collect();
+    let mut errors = Vec::new();
+    let exp_dir = root.join("fixtures/expectations");
+    let mut files = 0;
+    if let Ok(entries) = std::fs::read_dir(&exp_dir) {
+        let mut paths: Vec<PathBuf> = entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+            .collect();
+        paths.sort();
+        for p in paths {
+            files += 1;
+            if let Err(e) = Expectations::load(&p, &ids) {
+                errors.push(e);
+            }
+        }
+    }
+    let targets_file = targets
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| root.join("fixtures/targets.toml"));
+    let target_names = match target::names(&targets_file) {
+        Ok(n) => n,
+        Err(e) => {
+            errors.push(e);
+            vec![]
+        }
+    };
+    for e in &errors {
+        eprintln!("{e}");
+    }
+    if !errors.is_empty() {
+        return EXIT_PARSE;
+    }
+    println!(
+        "ok: {} scenarios, {} expectations file(s), {} target(s) in {}",
+        scenarios.len(),
+        files,
+        target_names.len(),
+        targets_file.display()
+    );
+    0
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime starts")
+}
+
+fn run(root: &Path, args: RunArgs) -> i32 {
+    let all = match load_scenarios(root) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let ids: BTreeSet<String> = all.iter().map(|s| s.id.clone()).collect();
+    let scenarios = scenario::select(all, &args.filters);
+    if scenarios.is_empty() {
+        eprintln!(
+            "corsprobe: no scenario id starts with {}",
+            args.filters.join(" or ")
+        );
+        return EXIT_USAGE;
+    }
+    let targets_file = args
+        .targets
+        .clone()
+        .unwrap_or_else(|| root.join("fixtures/targets.toml"));
+    let target = match target::load(&targets_file, &args.target, root) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("corsprobe: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let expectations = match args.expectations.as_ref().or(target.expectations.as_ref()) {
+        Some(p) => match Expectations::load(p, &ids) {
+            Ok(e) => e,
+            Err(e) => {
+                eprintln!("{e}");
+                return EXIT_PARSE;
+            }
+        },
+        None => Expectations::default(),
+    };
+    let client = match Client::new(&target, Duration::from_secs(args.timeout)) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("corsprobe: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let rt = runtime();
+    rt.block_on(async {
+        let guard = if args.no_start {
+            if !client.answers().await {
+                eprintln!("corsprobe: target `{}` at {} does not answer (--no-start)", target.name, target.endpoint_host());
+                return EXIT_ERROR;
+            }
+            None
+        } else {
+            match local_store::ensure_running(&client).await {
+                Ok(g) => Some(g),
+                Err(e) => {
+                    eprintln!("corsprobe: {e}");
+                    return EXIT_ERROR;
+                }
+            }
+        };
+        let cancel = Cancel::default();
+        let watcher = cancel.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("\ncorsprobe: interrupted; finishing running scenarios and removing their buckets (Ctrl-C again to quit now)");
+                watcher.cancel();
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    eprintln!("corsprobe: quitting; `corsprobe clean --target <name>` removes leftover buckets");
+                    std::process::exit(130);
+                }
+            }
+        });
+        let opts = RunOptions { jobs: args.jobs as usize, run_id: engine::new_run_id() };
+        let total = scenarios.len();
+        let tty = std::io::stderr().is_terminal();
+        let done = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let started_at = crate::clock::rfc3339(SystemTime::now());
+        let start = Instant::now();
+        let mut results = engine::run_all(&client, &scenarios, &expectations, &opts, &cancel, move |_, r| {
+            let n = done.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+            if tty {
+                eprint!("\r\x1b[2K[{n}/{total}] {} {}", r.verdict.name(), r.id);
+                if n == total {
+                    eprint!("\r\x1b[2K");
+                }
+            }
+        })
+        .await;
+        let duration_ms = (start.elapsed().as_secs_f64() * 1000.0).round();
+        let suites = root.join("suites");
+        for r in results.iter_mut() {
+            if matches!(r.verdict, crate::verdict::Verdict::Skip | crate::verdict::Verdict::Error) {
+                continue;
+            }
+            let missing = format!("{}-none", r.bucket);
+            let text = snapshot::render(r, &[missing.as_str(), r.bucket.as_str()]);
+            if args.accept_snapshots
+                && let Err(e) = snapshot::accept(&suites, &r.id, &target.name, &text)
+            {
+                eprintln!("corsprobe: {e}");
+            }
+            r.snapshot = Some(snapshot::compare(root, &suites, &r.id, &target.name, &text));
+        }
+        let record = RunRecord::new(&target, started_at, duration_ms, opts.jobs, opts.run_id.clone(), results);
+        if let Some(path) = &args.report_json {
+            if let Err(e) = json::write_report(path, &record, client.redactor()) {
+                eprintln!("corsprobe: {e}");
+                return EXIT_USAGE;
+            }
+        }
+        print!("{}", client.redactor().text(&console::render(&record, args.verbose)));
+        if let Some(path) = &args.report_json {
+            println!("report: {}", path.display());
+        }
+        if let Some(g) = guard
+            && let Err(e) = g.stop()
+        {
+            eprintln!("corsprobe: {e}");
+        }
+        record.exit_code()
+    })
+}
+
+fn clean(root: &Path, target_name: &str, targets: Option<&Path>) -> i32 {
+    let targets_file = targets
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| root.join("fixtures/targets.toml"));
+    let target = match target::load(&targets_file, target_name, root) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("corsprobe: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let client = match Client::new(&target, Duration::from_secs(20)) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("corsprobe: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    runtime().block_on(async {
+        let (listing, names) = client.list_buckets(crate::exchange::Phase::Teardown).await;
+        if !listing.succeeded() {
+            eprintln!(
+                "corsprobe: ListBuckets on {} answered {}",
+                target.endpoint_host(),
+                listing.outcome()
+            );
+            return EXIT_ERROR;
+        }
+        let ours: Vec<&String> = names
+            .iter()
+            .filter(|n| n.starts_with(&target.bucket_prefix))
+            .collect();
+        let mut failed = 0;
+        for name in &ours {
+            match engine::remove_bucket(&client, name).await.1 {
+                Ok(()) => println!("removed {name}"),
+                Err(e) => {
+                    failed += 1;
+                    eprintln!("corsprobe: {e}");
+                }
+            }
+        }
+        println!(
+            "corsprobe: removed {} of {} bucket(s) named `{}*`; {} other bucket(s) left alone",
+            ours.len() - failed,
+            ours.len(),
+            target.bucket_prefix,
+            names.len() - ours.len()
+        );
+        if failed > 0 { EXIT_ERROR } else { 0 }
+    })
+}

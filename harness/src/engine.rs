@@ -1,0 +1,416 @@
+//! The engine: runs scenarios against a target, one fresh bucket each, and judges them.
+//!
+//! The CLI and `cargo test` both call [`run_all`]; nothing else runs a scenario.
+
+use crate::check::{CheckResult, Level};
+use crate::dialect::{Client, Request};
+use crate::exchange::{Exchange, Phase};
+use crate::expectations::Expectations;
+use crate::scenario::{Action, BucketRef, Scenario, Step, expand};
+use crate::verdict::{Verdict, judge};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+/// The judged outcome of one scenario on one target, with its evidence.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ScenarioResult {
+    /// Scenario id (its path below `suites/`).
+    pub id: String,
+    /// What is sent.
+    pub title: String,
+    /// What must hold.
+    pub requirement: String,
+    /// How bad a failure is.
+    pub level: Level,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// One sentence saying why.
+    pub reason: String,
+    /// Every judged check, expected and actual kept.
+    pub checks: Vec<CheckResult>,
+    /// Every request the scenario sent, redacted, with durations.
+    pub exchanges: Vec<Exchange>,
+    /// Wall time of the scenario in milliseconds.
+    pub duration_ms: f64,
+    /// The bucket created for it (empty when skipped).
+    #[serde(default)]
+    pub bucket: String,
+    /// Snapshot comparison, filled in after the run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot: Option<crate::snapshot::SnapshotOutcome>,
+}
+
+/// Options of one run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Scenarios in flight at once.
+    pub jobs: usize,
+    /// Unique part of this run's bucket names.
+    pub run_id: String,
+}
+
+/// Set by Ctrl-C: scenarios not started are skipped, running ones stop after their step and clean up.
+#[derive(Debug, Clone, Default)]
+pub struct Cancel(Arc<AtomicBool>);
+
+impl Cancel {
+    /// Requests cancellation.
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    /// True once cancellation was requested.
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// A fresh random run id: 8 lower-case hex characters.
+pub fn new_run_id() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0),
+    );
+    h.write_u32(std::process::id());
+    format!("{:08x}", h.finish() as u32)
+}
+
+/// The bucket of the `index`-th scenario of a run: `<prefix><run id>-<nnn>`.
+pub fn bucket_name(prefix: &str, run_id: &str, index: usize) -> String {
+    format!("{prefix}{run_id}-{:03}", index + 1)
+}
+
+/// Removes a bucket and everything in it; used by `corsprobe clean`.
+pub async fn remove_bucket(client: &Client, bucket: &str) -> (Vec<Exchange>, Result<(), String>) {
+    let mut exchanges = Vec::new();
+    let result = teardown(client, bucket, &mut exchanges).await;
+    (exchanges, result)
+}
+
+/// Runs every scenario, `jobs` at a time; results come back in input order.
+///
+/// `progress` is called as each scenario finishes.
+pub async fn run_all(
+    client: &Client,
+    scenarios: &[Scenario],
+    expectations: &Expectations,
+    opts: &RunOptions,
+    cancel: &Cancel,
+    progress: impl Fn(usize, &ScenarioResult) + Send + Sync + 'static,
+) -> Vec<ScenarioResult> {
+    let semaphore = Arc::new(tokio::sync::Semaphore::new(opts.jobs.max(1)));
+    let progress = Arc::new(progress);
+    let mut set = tokio::task::JoinSet::new();
+    for (index, scenario) in scenarios.iter().enumerate() {
+        let client = client.clone();
+        let scenario = scenario.clone();
+        let semaphore = semaphore.clone();
+        let cancel = cancel.clone();
+        let progress = progress.clone();
+        let expectations = expectations.clone();
+        let bucket = bucket_name(&client.target().bucket_prefix, &opts.run_id, index);
+        set.spawn(async move {
+            let _permit = semaphore
+                .acquire_owned()
+                .await
+                .expect("semaphore is never closed");
+            let mut result = if cancel.is_cancelled() {
+                skipped(
+                    &scenario,
+                    "the run was interrupted before this scenario started",
+                )
+            } else {
+                run_scenario(&client, &scenario, &bucket, &cancel).await
+            };
+            let (verdict, reason) = expectations.apply(&result.id, result.verdict, &result.reason);
+            result.verdict = verdict;
+            result.reason = reason;
+            progress(index, &result);
+            (index, result)
+        });
+    }
+    let mut results: Vec<(usize, ScenarioResult)> = Vec::with_capacity(scenarios.len());
+    while let Some(joined) = set.join_next().await {
+        match joined {
+            Ok(r) => results.push(r),
+            Err(e) => panic!("a scenario task panicked: {e}"),
+        }
+    }
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
+}
+
+fn base_result(s: &Scenario) -> ScenarioResult {
+    ScenarioResult {
+        id: s.id.clone(),
+        title: s.title.clone(),
+        requirement: s.requirement.clone(),
+        level: s.level,
+        verdict: Verdict::Pass,
+        reason: String::new(),
+        checks: vec![],
+        exchanges: vec![],
+        duration_ms: 0.0,
+        bucket: String::new(),
+        snapshot: None,
+    }
+}
+
+fn skipped(s: &Scenario, reason: &str) -> ScenarioResult {
+    ScenarioResult {
+        verdict: Verdict::Skip,
+        reason: reason.to_string(),
+        ..base_result(s)
+    }
+}
+
+/// Runs one scenario in its own bucket and always removes the bucket afterwards.
+pub async fn run_scenario(
+    client: &Client,
+    scenario: &Scenario,
+    bucket: &str,
+    cancel: &Cancel,
+) -> ScenarioResult {
+    let target = client.target();
+    if !scenario.applies_to(target.dialect) {
+        let dialects: Vec<&str> = scenario
+            .dialects
+            .iter()
+            .flatten()
+            .map(|d| d.name())
+            .collect();
+        return skipped(
+            scenario,
+            &format!(
+                "only for the {} dialect(s); this target speaks {}",
+                dialects.join(", "),
+                target.dialect.name()
+            ),
+        );
+    }
+    let start = Instant::now();
+    let mut result = base_result(scenario);
+    result.bucket = bucket.to_string();
+    let mut exchanges = Vec::new();
+    let mut error: Option<String> = None;
+
+    let created = client.create_bucket(Phase::Setup, bucket).await;
+    let bucket_exists = created.succeeded() || created.response.is_none();
+    if !created.succeeded() {
+        error = Some(format!(
+            "setup: CreateBucket answered {}",
+            created.outcome()
+        ));
+    }
+    exchanges.push(created);
+
+    if error.is_none() {
+        for object in &scenario.objects {
+            let ex = client
+                .put_object(
+                    Phase::Setup,
+                    bucket,
+                    &object.key,
+                    object.body.as_bytes(),
+                    &object.content_type,
+                )
+                .await;
+            if !ex.succeeded() {
+                error = Some(format!(
+                    "setup: PutObject {} answered {}",
+                    object.key,
+                    ex.outcome()
+                ));
+            }
+            exchanges.push(ex);
+            if error.is_some() {
+                break;
+            }
+        }
+    }
+    if error.is_none()
+        && let Some(cors) = &scenario.cors
+    {
+        let ex = client.put_cors(Phase::Setup, bucket, cors).await;
+        if !ex.succeeded() {
+            error = Some(format!(
+                "setup: PutBucketCors with {} answered {}",
+                scenario.cors_fixture.as_deref().unwrap_or("the rules"),
+                ex.outcome()
+            ));
+        }
+        exchanges.push(ex);
+    }
+
+    let mut checks = Vec::new();
+    if error.is_none() {
+        let mut vars = BTreeMap::new();
+        vars.insert("bucket", bucket.to_string());
+        vars.insert("region", target.region.clone());
+        vars.insert("endpoint", target.endpoint.origin().ascii_serialization());
+        for step in &scenario.steps {
+            if cancel.is_cancelled() {
+                error = Some("interrupted (Ctrl-C) before this step".to_string());
+                break;
+            }
+            let ex = run_step(client, step, bucket, &vars).await;
+            match &ex.response {
+                Some(resp) => {
+                    for check in &step.checks {
+                        if check.dialect.is_none_or(|d| d == target.dialect) {
+                            checks.push(check.evaluate(&step.name, &ex.request, resp));
+                        }
+                    }
+                }
+                None => {
+                    error = Some(format!(
+                        "step `{}`: {} {} failed: {}",
+                        step.name,
+                        ex.request.method,
+                        ex.request.url,
+                        ex.error.as_deref().unwrap_or("no response")
+                    ));
+                }
+            }
+            exchanges.push(ex);
+            if error.is_some() {
+                break;
+            }
+        }
+    }
+
+    if bucket_exists && let Err(e) = teardown(client, bucket, &mut exchanges).await {
+        error.get_or_insert(e);
+    }
+
+    result.duration_ms = (start.elapsed().as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0;
+    result.exchanges = exchanges;
+    match error {
+        Some(e) => {
+            result.verdict = Verdict::Error;
+            result.reason = e;
+            result.checks = checks;
+        }
+        None => {
+            let (verdict, reason) = judge(&checks, target.dialect.reference_vendor());
+            result.verdict = verdict;
+            result.reason = reason;
+            result.checks = checks;
+        }
+    }
+    result
+}
+
+async fn run_step(
+    client: &Client,
+    step: &Step,
+    bucket: &str,
+    vars: &BTreeMap<&str, String>,
+) -> Exchange {
+    let target_bucket = match step.bucket {
+        BucketRef::Own => bucket.to_string(),
+        BucketRef::Missing => format!("{bucket}-none"),
+    };
+    match step.action {
+        Action::PutCors => {
+            let cfg = step.cors.as_ref().expect("validated: put-cors has rules");
+            client
+                .put_cors(Phase::Step, &target_bucket, cfg)
+                .await
+                .relabel(&step.name)
+        }
+        Action::GetCors => client
+            .get_cors(Phase::Step, &target_bucket)
+            .await
+            .relabel(&step.name),
+        Action::DeleteCors => client
+            .delete_cors(Phase::Step, &target_bucket)
+            .await
+            .relabel(&step.name),
+        Action::Request => {
+            let key = step.key.as_ref().map(|k| expand(k, vars));
+            let mut req = Request {
+                method: step.method.clone(),
+                url: client.url(&target_bucket, key.as_deref(), step.query.as_deref()),
+                headers: step
+                    .headers
+                    .iter()
+                    .map(|(n, v)| (n.to_ascii_lowercase(), expand(v, vars)))
+                    .collect(),
+                body: step
+                    .body
+                    .as_ref()
+                    .map(|b| expand(b, vars).into_bytes())
+                    .unwrap_or_default(),
+            };
+            if let Err(e) = client.sign(&mut req, step.sign) {
+                return Exchange {
+                    phase: Phase::Step,
+                    label: step.name.clone(),
+                    request: crate::exchange::RecordedRequest {
+                        method: req.method.clone(),
+                        url: client.redactor().url(req.url.as_str()),
+                        headers: vec![],
+                        body_bytes: req.body.len(),
+                    },
+                    response: None,
+                    error: Some(format!("cannot sign: {e}")),
+                    duration_ms: 0.0,
+                };
+            }
+            client.send(Phase::Step, &step.name, req).await
+        }
+    }
+}
+
+trait Relabel {
+    fn relabel(self, label: &str) -> Self;
+}
+
+impl Relabel for Exchange {
+    fn relabel(mut self, label: &str) -> Self {
+        self.label = format!("{label} ({})", self.label);
+        self
+    }
+}
+
+/// Deletes every object the listing shows, then the bucket.
+async fn teardown(
+    client: &Client,
+    bucket: &str,
+    exchanges: &mut Vec<Exchange>,
+) -> Result<(), String> {
+    // Steps may have created objects; list rather than trust the setup list.
+    for _round in 0..3 {
+        let (listing, keys) = client.list_keys(Phase::Teardown, bucket).await;
+        let listed = listing.succeeded();
+        exchanges.push(listing);
+        if !listed {
+            break;
+        }
+        if keys.is_empty() {
+            break;
+        }
+        for key in keys {
+            exchanges.push(client.delete_object(Phase::Teardown, bucket, &key).await);
+        }
+    }
+    let deleted = client.delete_bucket(Phase::Teardown, bucket).await;
+    let outcome = deleted.outcome();
+    let ok = deleted.succeeded();
+    exchanges.push(deleted);
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "teardown: DeleteBucket {bucket} answered {outcome}; remove it with `corsprobe clean`"
+        ))
+    }
+}

@@ -1,0 +1,185 @@
+//! Per-target expectations: known failures with their reasons, turning FAIL into XFAIL.
+
+use crate::verdict::Verdict;
+use serde::Deserialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    #[serde(default)]
+    known: Vec<toml::Spanned<RawEntry>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEntry {
+    id: String,
+    #[serde(default = "default_verdict")]
+    verdict: String,
+    reason: String,
+    #[serde(default)]
+    link: Option<String>,
+}
+
+fn default_verdict() -> String {
+    "FAIL".to_string()
+}
+
+/// One known failure.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Known {
+    /// The verdict the target is known to give.
+    pub verdict: Verdict,
+    /// Why, in a sentence.
+    pub reason: String,
+    /// Bug tracker link, if any.
+    pub link: Option<String>,
+}
+
+/// A target's expectations file.
+#[derive(Debug, Clone, Default)]
+pub struct Expectations {
+    /// The file it came from.
+    pub file: Option<PathBuf>,
+    /// Known failures by scenario id.
+    pub known: BTreeMap<String, Known>,
+}
+
+impl Expectations {
+    /// Loads a file, checking every id against the known scenario ids.
+    pub fn load(path: &Path, scenario_ids: &BTreeSet<String>) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("{}: cannot read expectations: {e}", path.display()))?;
+        let raw: RawFile =
+            toml::from_str(&text).map_err(|e| crate::scenario::toml_error(path, &text, &e))?;
+        let mut known = BTreeMap::new();
+        for entry in raw.known {
+            let line = text[..entry.span().start].matches('\n').count() + 1;
+            let at = format!("{}:{line}", path.display());
+            let e = entry.into_inner();
+            if !scenario_ids.contains(&e.id) {
+                return Err(format!("{at}: `id = \"{}\"` is not a scenario", e.id));
+            }
+            let verdict = match Verdict::parse(&e.verdict) {
+                Some(v @ (Verdict::Fail | Verdict::NonStrict | Verdict::Error)) => v,
+                _ => {
+                    return Err(format!(
+                        "{at}: `verdict = \"{}\"`: a known failure is FAIL, NON-STRICT or ERROR",
+                        e.verdict
+                    ));
+                }
+            };
+            if e.reason.trim().is_empty() {
+                return Err(format!(
+                    "{at}: `reason` must say why `{}` is expected to fail",
+                    e.id
+                ));
+            }
+            if known.contains_key(&e.id) {
+                return Err(format!("{at}: `{}` is listed twice", e.id));
+            }
+            known.insert(
+                e.id,
+                Known {
+                    verdict,
+                    reason: e.reason,
+                    link: e.link,
+                },
+            );
+        }
+        Ok(Self {
+            file: Some(path.to_path_buf()),
+            known,
+        })
+    }
+
+    /// Applies the list to a judged verdict: XFAIL when it failed as listed, XPASS when it did better.
+    pub fn apply(&self, id: &str, verdict: Verdict, reason: &str) -> (Verdict, String) {
+        let Some(k) = self.known.get(id) else {
+            return (verdict, reason.to_string());
+        };
+        let file = self
+            .file
+            .as_ref()
+            .map(|f| f.display().to_string())
+            .unwrap_or_default();
+        if verdict == k.verdict {
+            (
+                Verdict::Xfail,
+                format!("known {}: {} ({reason})", k.verdict.name(), k.reason),
+            )
+        } else if verdict.severity() < k.verdict.severity() {
+            (
+                Verdict::Xpass,
+                format!(
+                    "listed in {file} as {} ({}) but is now {}: remove the entry",
+                    k.verdict.name(),
+                    k.reason,
+                    verdict.name()
+                ),
+            )
+        } else {
+            (
+                verdict,
+                format!(
+                    "{reason} (listed in {file} as {}, got worse)",
+                    k.verdict.name()
+                ),
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids() -> BTreeSet<String> {
+        ["a/b".to_string(), "a/c".to_string()].into()
+    }
+
+    fn file(tag: &str, text: &str) -> PathBuf {
+        let p =
+            std::env::temp_dir().join(format!("corsprobe-exp-{tag}-{}.toml", std::process::id()));
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    #[test]
+    fn listed_failure_becomes_xfail_and_a_fixed_one_xpass() {
+        let p = file("ok", "[[known]]\nid = \"a/b\"\nreason = \"bug 1\"\n");
+        let e = Expectations::load(&p, &ids()).unwrap();
+        assert_eq!(e.apply("a/b", Verdict::Fail, "r").0, Verdict::Xfail);
+        assert_eq!(e.apply("a/b", Verdict::Pass, "r").0, Verdict::Xpass);
+        assert_eq!(e.apply("a/b", Verdict::NonStrict, "r").0, Verdict::Xpass);
+        assert_eq!(e.apply("a/b", Verdict::Error, "r").0, Verdict::Error);
+        assert_eq!(e.apply("a/c", Verdict::Fail, "r").0, Verdict::Fail);
+    }
+
+    #[test]
+    fn bad_entries_are_located() {
+        let p = file("unknown", "\n[[known]]\nid = \"a/x\"\nreason = \"r\"\n");
+        let err = Expectations::load(&p, &ids()).unwrap_err();
+        assert!(err.contains(":2:") && err.contains("a/x"), "{err}");
+        let p = file(
+            "verdict",
+            "[[known]]\nid = \"a/b\"\nverdict = \"PASS\"\nreason = \"r\"\n",
+        );
+        assert!(
+            Expectations::load(&p, &ids())
+                .unwrap_err()
+                .contains("FAIL, NON-STRICT or ERROR")
+        );
+        let p = file(
+            "field",
+            "[[known]]\nid = \"a/b\"\nreason = \"r\"\nticket = 1\n",
+        );
+        assert!(
+            Expectations::load(&p, &ids())
+                .unwrap_err()
+                .contains("ticket")
+        );
+    }
+}

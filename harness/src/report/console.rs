@@ -1,0 +1,96 @@
+//! The console report: failures first, each with its reason, then the summary line last.
+
+use super::record::RunRecord;
+use crate::verdict::{Tally, Verdict};
+use std::fmt::Write as _;
+
+/// Renders the end-of-run text.
+pub fn render(record: &RunRecord, verbose: bool) -> String {
+    let mut out = String::new();
+    let order = [
+        Verdict::Error,
+        Verdict::Fail,
+        Verdict::Xpass,
+        Verdict::NonStrict,
+    ];
+    for verdict in order {
+        for r in record.results.iter().filter(|r| r.verdict == verdict) {
+            let _ = writeln!(out, "{:<10} {}  {}", verdict.name(), r.id, r.title);
+            let _ = writeln!(out, "           {}", r.reason);
+            let failed: Vec<_> = r.checks.iter().filter(|c| !c.ok).collect();
+            // The reason already names the first failure; list them all only when there are more.
+            for c in failed.iter().filter(|_| failed.len() > 1) {
+                let _ = writeln!(
+                    out,
+                    "           [{}] {}: {}: expected {}, got {}",
+                    c.level.name(),
+                    c.step,
+                    c.check,
+                    c.expected,
+                    c.actual
+                );
+            }
+        }
+    }
+    if verbose {
+        for r in record
+            .results
+            .iter()
+            .filter(|r| !order.contains(&r.verdict))
+        {
+            let _ = writeln!(out, "{:<10} {}  {}", r.verdict.name(), r.id, r.reason);
+        }
+    }
+    let s = &record.snapshots;
+    if s.changed + s.new > 0 {
+        let _ = writeln!(
+            out,
+            "snapshots: {} changed, {} new, {} matched (review with `cargo insta review`, or `corsprobe run --accept-snapshots`)",
+            s.changed, s.new, s.matched
+        );
+        for r in record.results.iter().filter(|_| s.changed + s.new <= 20) {
+            if let Some(snap) = r
+                .snapshot
+                .as_ref()
+                .filter(|s| s.status != crate::snapshot::SnapshotStatus::Match)
+            {
+                let _ = writeln!(out, "  {:?}: {}", snap.status, snap.file);
+            }
+        }
+    }
+    let counts: Vec<String> = Verdict::ALL
+        .iter()
+        .map(|v| {
+            format!(
+                "{} {}",
+                v.name(),
+                record.summary.get(v.name()).copied().unwrap_or(0)
+            )
+        })
+        .collect();
+    let _ = writeln!(
+        out,
+        "target {} ({}), {} scenarios in {:.1} s (store time {:.1} s); verdicts: {}",
+        record.target.name,
+        record.target.endpoint_host,
+        record.results.len(),
+        record.duration_ms / 1000.0,
+        record.store_time_ms() / 1000.0,
+        counts.join(", ")
+    );
+    let tally = |t: Tally| {
+        record
+            .results
+            .iter()
+            .filter(|r| r.verdict.tally() == t)
+            .count()
+    };
+    let _ = writeln!(
+        out,
+        "corsprobe: {} passed, {} failed, {} skipped",
+        tally(Tally::Passed),
+        tally(Tally::Failed),
+        tally(Tally::Skipped)
+    );
+    out
+}

@@ -1,0 +1,260 @@
+//! Snapshots: the normalized, redacted CORS observation of a scenario, stored beside its suite.
+//!
+//! The text is what `cargo insta review` shows; the CLI compares against the same files, so
+//! drift is reported the same way with or without Rust tooling.
+
+use crate::cors_config::CorsConfiguration;
+use crate::engine::ScenarioResult;
+use crate::exchange::Phase;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// How the observation compares with the stored snapshot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SnapshotStatus {
+    /// Same as stored.
+    Match,
+    /// Differs from the stored snapshot.
+    Changed,
+    /// No snapshot stored yet.
+    New,
+}
+
+/// The snapshot comparison of one result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnapshotOutcome {
+    /// Snapshot name, `<scenario>@<target>`.
+    pub name: String,
+    /// File path relative to the repository root.
+    pub file: String,
+    /// Match, changed or new.
+    pub status: SnapshotStatus,
+}
+
+/// Response headers that make up the CORS observation.
+fn is_cors_header(name: &str) -> bool {
+    name.starts_with("access-control-") || name == "vary"
+}
+
+/// Request headers worth showing: the ones a browser adds for CORS.
+fn is_cors_request_header(name: &str) -> bool {
+    name == "origin" || name.starts_with("access-control-request-")
+}
+
+/// The snapshot file of a scenario on a target: `suites/<group>/snapshots/<id>@<target>.snap`.
+pub fn path(suites: &Path, id: &str, target: &str) -> PathBuf {
+    let group = id.split('/').next().unwrap_or(id);
+    suites
+        .join(group)
+        .join("snapshots")
+        .join(format!("{}@{target}.snap", id.replace('/', "__")))
+}
+
+/// Renders the normalized observation: CORS headers only, lower-case names, bucket redacted.
+pub fn render(result: &ScenarioResult, bucket_names: &[&str]) -> String {
+    let redact = |s: &str| {
+        let mut out = s.to_string();
+        for b in bucket_names {
+            out = out.replace(b, "[bucket]");
+        }
+        out
+    };
+    let mut out = format!("title: {}\n", result.title);
+    for ex in result.exchanges.iter().filter(|e| e.phase == Phase::Step) {
+        out.push_str(&format!("---\nstep: {}\n", ex.label));
+        let path = ex
+            .request
+            .url
+            .split_once("://")
+            .and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]))
+            .unwrap_or("/");
+        let (path, query) = path.split_once('?').unwrap_or((path, ""));
+        // Only sub-resources (`?cors`) say what was asked; signed query values are volatile.
+        let subresource = if !query.is_empty() && !query.contains('=') {
+            format!("?{query}")
+        } else {
+            String::new()
+        };
+        out.push_str(&format!(
+            "request: {} {}{}\n",
+            ex.request.method,
+            redact(path),
+            subresource
+        ));
+        let mut sent: Vec<&(String, String)> = ex
+            .request
+            .headers
+            .iter()
+            .filter(|(n, _)| is_cors_request_header(n))
+            .collect();
+        sent.sort();
+        for (n, v) in sent {
+            out.push_str(&format!("  > {n}: {}\n", redact(v)));
+        }
+        match &ex.response {
+            Some(r) => {
+                out.push_str(&format!("status: {}\n", r.status));
+                if let Some(code) = r.error_code() {
+                    out.push_str(&format!("error: {code}\n"));
+                }
+                let mut headers: Vec<&(String, String)> = r
+                    .headers
+                    .iter()
+                    .filter(|(n, _)| is_cors_header(n))
+                    .collect();
+                headers.sort_by(|a, b| a.0.cmp(&b.0));
+                for (n, v) in headers {
+                    out.push_str(&format!("  < {n}: {}\n", redact(v)));
+                }
+                if ex.label.ends_with("(GetBucketCors)")
+                    && (200..300).contains(&r.status)
+                    && let Ok(cfg) = CorsConfiguration::from_xml(&r.body)
+                {
+                    out.push_str(&format!("configuration: {}\n", cfg.summary()));
+                }
+            }
+            None => out.push_str(&format!(
+                "transport error: {}\n",
+                ex.error.as_deref().unwrap_or("none")
+            )),
+        }
+    }
+    out
+}
+
+/// The content of a stored snapshot file (after insta's header), if it exists.
+pub fn read_stored(file: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(file).ok()?;
+    let body = match text.strip_prefix("---\n") {
+        Some(rest) => rest
+            .split_once("\n---\n")
+            .map(|(_, content)| content.to_string())
+            .unwrap_or_default(),
+        None => text,
+    };
+    Some(body)
+}
+
+/// Compares an observation with its stored snapshot.
+pub fn compare(
+    root: &Path,
+    suites: &Path,
+    id: &str,
+    target: &str,
+    rendered: &str,
+) -> SnapshotOutcome {
+    let file = path(suites, id, target);
+    let status = match read_stored(&file) {
+        None => SnapshotStatus::New,
+        Some(stored) if stored.trim_end() == rendered.trim_end() => SnapshotStatus::Match,
+        Some(_) => SnapshotStatus::Changed,
+    };
+    SnapshotOutcome {
+        name: format!("{id}@{target}"),
+        file: file
+            .strip_prefix(root)
+            .unwrap_or(&file)
+            .display()
+            .to_string(),
+        status,
+    }
+}
+
+/// Writes an observation as an accepted snapshot, in the format `cargo insta` reads.
+pub fn accept(suites: &Path, id: &str, target: &str, rendered: &str) -> Result<PathBuf, String> {
+    let file = path(suites, id, target);
+    if let Some(dir) = file.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    let text = format!(
+        "---\nsource: harness/tests/conformance.rs\nexpression: observation\n---\n{}\n",
+        rendered.trim_end()
+    );
+    std::fs::write(&file, text).map_err(|e| format!("{}: {e}", file.display()))?;
+    Ok(file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::Level;
+    use crate::exchange::{Exchange, RecordedRequest, RecordedResponse};
+    use crate::verdict::Verdict;
+
+    fn result() -> ScenarioResult {
+        ScenarioResult {
+            id: "g/case".into(),
+            title: "A preflight".into(),
+            requirement: "r".into(),
+            level: Level::Must,
+            verdict: Verdict::Pass,
+            reason: String::new(),
+            checks: vec![],
+            exchanges: vec![Exchange {
+                phase: Phase::Step,
+                label: "preflight".into(),
+                request: RecordedRequest {
+                    method: "OPTIONS".into(),
+                    url:
+                        "http://127.0.0.1:7480/corsprobe-ab12-001/k.txt?X-Amz-Signature=[redacted]"
+                            .into(),
+                    headers: vec![
+                        ("origin".into(), "http://a".into()),
+                        ("x-amz-date".into(), "20260101T000000Z".into()),
+                    ],
+                    body_bytes: 0,
+                },
+                response: Some(RecordedResponse {
+                    status: 200,
+                    headers: vec![
+                        ("date".into(), "Sat, 28 Nov 2026 00:00:00 GMT".into()),
+                        ("x-amz-request-id".into(), "tx0001".into()),
+                        ("vary".into(), "Origin".into()),
+                        ("access-control-allow-origin".into(), "http://a".into()),
+                    ],
+                    body: String::new(),
+                }),
+                error: None,
+                duration_ms: 1.0,
+            }],
+            duration_ms: 1.0,
+            bucket: "corsprobe-ab12-001".into(),
+            snapshot: None,
+        }
+    }
+
+    #[test]
+    fn renders_only_cors_headers_with_volatile_values_removed() {
+        let text = render(&result(), &["corsprobe-ab12-001"]);
+        assert_eq!(
+            text,
+            "title: A preflight\n---\nstep: preflight\nrequest: OPTIONS /[bucket]/k.txt\n  > origin: http://a\nstatus: 200\n  < access-control-allow-origin: http://a\n  < vary: Origin\n"
+        );
+    }
+
+    #[test]
+    fn compare_detects_new_match_and_drift() {
+        let root = std::env::temp_dir().join(format!("corsprobe-snap-{}", std::process::id()));
+        let suites = root.join("suites");
+        let text = render(&result(), &["corsprobe-ab12-001"]);
+        assert_eq!(
+            compare(&root, &suites, "g/case", "t", &text).status,
+            SnapshotStatus::New
+        );
+        let file = accept(&suites, "g/case", "t", &text).unwrap();
+        assert!(
+            file.ends_with("suites/g/snapshots/g__case@t.snap"),
+            "{}",
+            file.display()
+        );
+        let outcome = compare(&root, &suites, "g/case", "t", &text);
+        assert_eq!(outcome.status, SnapshotStatus::Match);
+        assert_eq!(outcome.file, "suites/g/snapshots/g__case@t.snap");
+        let drifted = text.replace("vary: Origin", "vary: Accept");
+        assert_eq!(
+            compare(&root, &suites, "g/case", "t", &drifted).status,
+            SnapshotStatus::Changed
+        );
+    }
+}

@@ -1,0 +1,130 @@
+//! The CLI's contract: exit codes, listing, and located errors for bad input. No store needed.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+fn corsprobe(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_corsprobe")).args(args).output().expect("the binary runs")
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+/// A copy of suites/ and fixtures/ in a temporary root, to break on purpose.
+fn scratch_root(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("corsprobe-cli-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    for sub in ["suites", "fixtures"] {
+        copy_dir(&repo().join(sub), &dir.join(sub));
+    }
+    dir
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let p = entry.unwrap().path();
+        let dest = to.join(p.file_name().unwrap());
+        if p.is_dir() {
+            copy_dir(&p, &dest);
+        } else {
+            std::fs::copy(&p, &dest).unwrap();
+        }
+    }
+}
+
+#[test]
+fn list_shows_at_least_sixty_scenarios_with_titles() {
+    let o = corsprobe(&["--root", repo().to_str().unwrap(), "list"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let out = text(&o);
+    let last = out.lines().last().unwrap();
+    let n: usize = last.split_whitespace().next().unwrap().parse().unwrap();
+    assert!(n >= 60, "{last}");
+    assert!(out.contains("preflight/origin/exact") && out.contains("Preflight for PUT"), "{out}");
+}
+
+#[test]
+fn validate_passes_on_the_repository() {
+    let o = corsprobe(&["--root", repo().to_str().unwrap(), "validate"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+}
+
+#[test]
+fn a_broken_scenario_exits_2_naming_file_and_line() {
+    let root = scratch_root("broken");
+    let file = root.join("suites/preflight/origin/exact.toml");
+    let body = std::fs::read_to_string(&file).unwrap().replace("\nkey = \"test.txt\"\n", "\nkey = \"test.txt\"\nkee = 1\n");
+    std::fs::write(&file, body).unwrap();
+    for cmd in ["validate", "list", "run"] {
+        let o = corsprobe(&["--root", root.to_str().unwrap(), cmd]);
+        assert_eq!(o.status.code(), Some(2), "{cmd}: {}", text(&o));
+        let out = text(&o);
+        assert!(out.contains("suites/preflight/origin/exact.toml:14:") && out.contains("kee"), "{cmd}: {out}");
+    }
+}
+
+#[test]
+fn an_expectations_entry_for_an_unknown_scenario_exits_2() {
+    let root = scratch_root("exp");
+    std::fs::write(root.join("fixtures/expectations/ceph.toml"), "[[known]]\nid = \"no/such\"\nreason = \"r\"\n").unwrap();
+    let o = corsprobe(&["--root", root.to_str().unwrap(), "validate"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("ceph.toml:1: `id = \"no/such\"` is not a scenario"), "{}", text(&o));
+}
+
+#[test]
+fn usage_and_configuration_errors_exit_1() {
+    let r = repo();
+    let root = r.to_str().unwrap();
+    let o = corsprobe(&["--root", root, "run", "--jobs", "0"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let o = corsprobe(&["--root", root, "run", "--target", "nowhere"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("no target named `nowhere`"), "{}", text(&o));
+    let o = corsprobe(&["--root", root, "run", "no/such/scenario"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let o = corsprobe(&["--root", root, "frobnicate"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+}
+
+#[test]
+fn a_missing_credential_variable_is_named_and_nothing_is_sent() {
+    let root = scratch_root("creds");
+    let targets = root.join("fixtures/t.toml");
+    std::fs::write(
+        &targets,
+        "[targets.x]\nvendor = \"v\"\ndialect = \"s3\"\nendpoint = \"http://127.0.0.1:9\"\nregion = \"us-east-1\"\naccess_key_env = \"CORSPROBE_UNSET_AK\"\nsecret_key_env = \"CORSPROBE_UNSET_SK\"\n",
+    )
+    .unwrap();
+    let o = corsprobe(&["--root", root.to_str().unwrap(), "run", "--targets", targets.to_str().unwrap(), "--target", "x"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("CORSPROBE_UNSET_AK"), "{}", text(&o));
+}
+
+#[test]
+fn an_endpoint_that_does_not_answer_exits_3_without_hanging() {
+    let root = scratch_root("dead");
+    let targets = root.join("fixtures/t.toml");
+    std::fs::write(
+        &targets,
+        "[targets.dead]\nvendor = \"v\"\ndialect = \"s3\"\nendpoint = \"http://127.0.0.1:9\"\nregion = \"us-east-1\"\naccess_key_env = \"CORSPROBE_DEAD_AK\"\nsecret_key_env = \"CORSPROBE_DEAD_SK\"\n",
+    )
+    .unwrap();
+    let start = std::time::Instant::now();
+    let o = Command::new(env!("CARGO_BIN_EXE_corsprobe"))
+        .args(["--root", root.to_str().unwrap(), "run", "--targets", targets.to_str().unwrap(), "--target", "dead"])
+        .env("CORSPROBE_DEAD_AK", "canary-access-key")
+        .env("CORSPROBE_DEAD_SK", "canary-secret-key-0123456789")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    assert!(text(&o).contains("does not answer"), "{}", text(&o));
+    assert!(!text(&o).contains("canary-secret-key"), "secret printed: {}", text(&o));
+    assert!(start.elapsed().as_secs() < 20);
+}

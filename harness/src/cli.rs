@@ -327,11 +327,11 @@ fn run(root: &Path, args: RunArgs) -> i32 {
             r.snapshot = Some(snapshot::compare(root, &suites, &r.id, &target.name, &text));
         }
         let record = RunRecord::new(&target, started_at, duration_ms, opts.jobs, opts.run_id.clone(), results);
-        if let Some(path) = &args.report_json {
-            if let Err(e) = json::write_report(path, &record, client.redactor()) {
-                eprintln!("corsprobe: {e}");
-                return EXIT_USAGE;
-            }
+        if let Some(path) = &args.report_json
+            && let Err(e) = json::write_report(path, &record, client.redactor())
+        {
+            eprintln!("corsprobe: {e}");
+            return EXIT_USAGE;
         }
         print!("{}", client.redactor().text(&console::render(&record, args.verbose)));
         if let Some(path) = &args.report_json {

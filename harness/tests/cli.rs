@@ -4,15 +4,25 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 fn corsprobe(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_corsprobe")).args(args).output().expect("the binary runs")
+    Command::new(env!("CARGO_BIN_EXE_corsprobe"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
 }
 
 fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 /// A copy of suites/ and fixtures/ in a temporary root, to break on purpose.
@@ -46,7 +56,10 @@ fn list_shows_at_least_sixty_scenarios_with_titles() {
     let last = out.lines().last().unwrap();
     let n: usize = last.split_whitespace().next().unwrap().parse().unwrap();
     assert!(n >= 60, "{last}");
-    assert!(out.contains("preflight/origin/exact") && out.contains("Preflight for PUT"), "{out}");
+    assert!(
+        out.contains("preflight/origin/exact") && out.contains("Preflight for PUT"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -59,23 +72,36 @@ fn validate_passes_on_the_repository() {
 fn a_broken_scenario_exits_2_naming_file_and_line() {
     let root = scratch_root("broken");
     let file = root.join("suites/preflight/origin/exact.toml");
-    let body = std::fs::read_to_string(&file).unwrap().replace("\nkey = \"test.txt\"\n", "\nkey = \"test.txt\"\nkee = 1\n");
+    let body = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace("\nkey = \"test.txt\"\n", "\nkey = \"test.txt\"\nkee = 1\n");
     std::fs::write(&file, body).unwrap();
     for cmd in ["validate", "list", "run"] {
         let o = corsprobe(&["--root", root.to_str().unwrap(), cmd]);
         assert_eq!(o.status.code(), Some(2), "{cmd}: {}", text(&o));
         let out = text(&o);
-        assert!(out.contains("suites/preflight/origin/exact.toml:14:") && out.contains("kee"), "{cmd}: {out}");
+        assert!(
+            out.contains("suites/preflight/origin/exact.toml:14:") && out.contains("kee"),
+            "{cmd}: {out}"
+        );
     }
 }
 
 #[test]
 fn an_expectations_entry_for_an_unknown_scenario_exits_2() {
     let root = scratch_root("exp");
-    std::fs::write(root.join("fixtures/expectations/ceph.toml"), "[[known]]\nid = \"no/such\"\nreason = \"r\"\n").unwrap();
+    std::fs::write(
+        root.join("fixtures/expectations/ceph.toml"),
+        "[[known]]\nid = \"no/such\"\nreason = \"r\"\n",
+    )
+    .unwrap();
     let o = corsprobe(&["--root", root.to_str().unwrap(), "validate"]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    assert!(text(&o).contains("ceph.toml:1: `id = \"no/such\"` is not a scenario"), "{}", text(&o));
+    assert!(
+        text(&o).contains("ceph.toml:1: `id = \"no/such\"` is not a scenario"),
+        "{}",
+        text(&o)
+    );
 }
 
 #[test]
@@ -86,7 +112,11 @@ fn usage_and_configuration_errors_exit_1() {
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     let o = corsprobe(&["--root", root, "run", "--target", "nowhere"]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
-    assert!(text(&o).contains("no target named `nowhere`"), "{}", text(&o));
+    assert!(
+        text(&o).contains("no target named `nowhere`"),
+        "{}",
+        text(&o)
+    );
     let o = corsprobe(&["--root", root, "run", "no/such/scenario"]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     let o = corsprobe(&["--root", root, "frobnicate"]);
@@ -102,7 +132,15 @@ fn a_missing_credential_variable_is_named_and_nothing_is_sent() {
         "[targets.x]\nvendor = \"v\"\ndialect = \"s3\"\nendpoint = \"http://127.0.0.1:9\"\nregion = \"us-east-1\"\naccess_key_env = \"CORSPROBE_UNSET_AK\"\nsecret_key_env = \"CORSPROBE_UNSET_SK\"\n",
     )
     .unwrap();
-    let o = corsprobe(&["--root", root.to_str().unwrap(), "run", "--targets", targets.to_str().unwrap(), "--target", "x"]);
+    let o = corsprobe(&[
+        "--root",
+        root.to_str().unwrap(),
+        "run",
+        "--targets",
+        targets.to_str().unwrap(),
+        "--target",
+        "x",
+    ]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(text(&o).contains("CORSPROBE_UNSET_AK"), "{}", text(&o));
 }
@@ -118,13 +156,25 @@ fn an_endpoint_that_does_not_answer_exits_3_without_hanging() {
     .unwrap();
     let start = std::time::Instant::now();
     let o = Command::new(env!("CARGO_BIN_EXE_corsprobe"))
-        .args(["--root", root.to_str().unwrap(), "run", "--targets", targets.to_str().unwrap(), "--target", "dead"])
+        .args([
+            "--root",
+            root.to_str().unwrap(),
+            "run",
+            "--targets",
+            targets.to_str().unwrap(),
+            "--target",
+            "dead",
+        ])
         .env("CORSPROBE_DEAD_AK", "canary-access-key")
         .env("CORSPROBE_DEAD_SK", "canary-secret-key-0123456789")
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(3), "{}", text(&o));
     assert!(text(&o).contains("does not answer"), "{}", text(&o));
-    assert!(!text(&o).contains("canary-secret-key"), "secret printed: {}", text(&o));
+    assert!(
+        !text(&o).contains("canary-secret-key"),
+        "secret printed: {}",
+        text(&o)
+    );
     assert!(start.elapsed().as_secs() < 20);
 }

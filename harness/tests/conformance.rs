@@ -17,7 +17,10 @@ use std::time::Duration;
 const TARGET: &str = "ceph";
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_path_buf()
 }
 
 /// Runs every scenario once; trials then report on the results.
@@ -29,11 +32,26 @@ fn run_suite(root: &Path, scenarios: &[scenario::Scenario]) -> Result<Vec<Scenar
         None => Expectations::default(),
     };
     let client = Client::new(&target, Duration::from_secs(20))?;
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().map_err(|e| e.to_string())?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
     rt.block_on(async {
         let guard = local_store::ensure_running(&client).await?;
-        let opts = RunOptions { jobs: 4, run_id: engine::new_run_id() };
-        let results = engine::run_all(&client, scenarios, &expectations, &opts, &Cancel::default(), |_, _| {}).await;
+        let opts = RunOptions {
+            jobs: 4,
+            run_id: engine::new_run_id(),
+        };
+        let results = engine::run_all(
+            &client,
+            scenarios,
+            &expectations,
+            &opts,
+            &Cancel::default(),
+            |_, _| {},
+        )
+        .await;
         guard.stop()?;
         Ok(results)
     })
@@ -52,7 +70,10 @@ fn main() {
     };
     // Listing trials must not start a store.
     let results: Vec<Result<ScenarioResult, String>> = if args.list {
-        scenarios.iter().map(|_| Err("not run".to_string())).collect()
+        scenarios
+            .iter()
+            .map(|_| Err("not run".to_string()))
+            .collect()
     } else {
         match run_suite(&root, &scenarios) {
             Ok(r) => r.into_iter().map(Ok).collect(),
@@ -72,30 +93,54 @@ fn main() {
                         .checks
                         .iter()
                         .filter(|c| !c.ok)
-                        .map(|c| format!("  [{}] {}: {}: expected {}, got {}", c.level.name(), c.step, c.check, c.expected, c.actual))
+                        .map(|c| {
+                            format!(
+                                "  [{}] {}: {}: expected {}, got {}",
+                                c.level.name(),
+                                c.step,
+                                c.check,
+                                c.expected,
+                                c.actual
+                            )
+                        })
                         .collect();
-                    return Err(format!("{} {}: {}\n{}", r.verdict.name(), r.id, r.reason, failed.join("\n")).into());
+                    return Err(format!(
+                        "{} {}: {}\n{}",
+                        r.verdict.name(),
+                        r.id,
+                        r.reason,
+                        failed.join("\n")
+                    )
+                    .into());
                 }
                 Ok(())
             })
             .with_ignored_flag(matches!(&result, Ok(r) if r.verdict == Verdict::Skip)),
         );
         let suites = suites.clone();
-        trials.push(Trial::test(format!("snapshot::{TARGET}::{id}"), move || {
-            let r = result?;
-            if matches!(r.verdict, Verdict::Skip | Verdict::Error) {
-                return Err(format!("no observation to compare: {} ({})", r.verdict.name(), r.reason).into());
-            }
-            let missing = format!("{}-none", r.bucket);
-            let text = snapshot::render(&r, &[missing.as_str(), r.bucket.as_str()]);
-            let mut settings = insta::Settings::clone_current();
-            settings.set_snapshot_path(suites.join(&group).join("snapshots"));
-            settings.set_prepend_module_to_snapshot(false);
-            settings.set_snapshot_suffix(TARGET);
-            settings.set_omit_expression(false);
-            settings.bind(|| insta::assert_snapshot!(r.id.as_str(), text, "observation"));
-            Ok(())
-        }));
+        trials.push(Trial::test(
+            format!("snapshot::{TARGET}::{id}"),
+            move || {
+                let r = result?;
+                if matches!(r.verdict, Verdict::Skip | Verdict::Error) {
+                    return Err(format!(
+                        "no observation to compare: {} ({})",
+                        r.verdict.name(),
+                        r.reason
+                    )
+                    .into());
+                }
+                let missing = format!("{}-none", r.bucket);
+                let text = snapshot::render(&r, &[missing.as_str(), r.bucket.as_str()]);
+                let mut settings = insta::Settings::clone_current();
+                settings.set_snapshot_path(suites.join(&group).join("snapshots"));
+                settings.set_prepend_module_to_snapshot(false);
+                settings.set_snapshot_suffix(TARGET);
+                settings.set_omit_expression(false);
+                settings.bind(|| insta::assert_snapshot!(r.id.as_str(), text, "observation"));
+                Ok(())
+            },
+        ));
     }
     libtest_mimic::run(&args, trials).exit();
 }

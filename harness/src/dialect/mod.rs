@@ -142,10 +142,12 @@ impl Client {
                     &creds,
                     &scope,
                     true,
-                    &req.method,
-                    req.url.as_str(),
-                    &req.headers,
-                    &req.body,
+                    s3_sign::Unsigned {
+                        method: &req.method,
+                        url: req.url.as_str(),
+                        headers: &req.headers,
+                        body: &req.body,
+                    },
                     now,
                 )?;
                 req.headers.extend(added);

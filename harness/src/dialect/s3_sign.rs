@@ -58,17 +58,33 @@ fn settings(
     s
 }
 
+/// The parts of a request that a header signature covers.
+#[derive(Debug, Clone, Copy)]
+pub struct Unsigned<'a> {
+    /// HTTP method.
+    pub method: &'a str,
+    /// Full URL, already percent-encoded.
+    pub url: &'a str,
+    /// Header lines; browser-added ones are left out of the signature.
+    pub headers: &'a [(String, String)],
+    /// Body bytes (hashed into `x-amz-content-sha256` under S3 rules).
+    pub body: &'a [u8],
+}
+
 /// Signs a request in headers; returns the headers to add (`authorization`, `x-amz-date`, ...).
 pub fn header_signature(
     creds: &Credentials,
     scope: &Scope<'_>,
     s3_rules: bool,
-    method: &str,
-    url: &str,
-    headers: &[(String, String)],
-    body: &[u8],
+    req: Unsigned<'_>,
     time: SystemTime,
 ) -> Result<Vec<(String, String)>, String> {
+    let Unsigned {
+        method,
+        url,
+        headers,
+        body,
+    } = req;
     let identity = identity(creds);
     let params = v4::SigningParams::builder()
         .identity(&identity)
@@ -188,10 +204,12 @@ mod tests {
             &c,
             &scope,
             false,
-            "GET",
-            "https://example.amazonaws.com/",
-            &[],
-            b"",
+            Unsigned {
+                method: "GET",
+                url: "https://example.amazonaws.com/",
+                headers: &[],
+                body: b"",
+            },
             at("20150830T123600Z"),
         )
         .unwrap();
@@ -218,10 +236,12 @@ mod tests {
             &c,
             &scope,
             true,
-            "GET",
-            "https://examplebucket.s3.amazonaws.com/test.txt",
-            &headers,
-            b"",
+            Unsigned {
+                method: "GET",
+                url: "https://examplebucket.s3.amazonaws.com/test.txt",
+                headers: &headers,
+                body: b"",
+            },
             at("20130524T000000Z"),
         )
         .unwrap();
@@ -256,10 +276,12 @@ mod tests {
             &c,
             &scope,
             true,
-            "GET",
-            "https://examplebucket.s3.amazonaws.com/test.txt",
-            &headers,
-            b"",
+            Unsigned {
+                method: "GET",
+                url: "https://examplebucket.s3.amazonaws.com/test.txt",
+                headers: &headers,
+                body: b"",
+            },
             at("20130524T000000Z"),
         )
         .unwrap();
@@ -320,10 +342,12 @@ mod tests {
             &creds("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"),
             &scope,
             false,
-            "GET",
-            "https://example.amazonaws.com/",
-            &[],
-            b"",
+            Unsigned {
+                method: "GET",
+                url: "https://example.amazonaws.com/",
+                headers: &[],
+                body: b"",
+            },
             at("20150830T123600Z"),
         )
         .unwrap();
@@ -331,10 +355,12 @@ mod tests {
             &creds("AKIDEXAMPLE", "other"),
             &scope,
             false,
-            "GET",
-            "https://example.amazonaws.com/",
-            &[],
-            b"",
+            Unsigned {
+                method: "GET",
+                url: "https://example.amazonaws.com/",
+                headers: &[],
+                body: b"",
+            },
             at("20150830T123600Z"),
         )
         .unwrap();

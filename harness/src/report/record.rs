@@ -161,3 +161,80 @@ pub fn count(results: &[ScenarioResult]) -> BTreeMap<String, usize> {
     }
     summary
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::Level;
+    use crate::target::{Credentials, Target};
+
+    fn result(verdict: Verdict) -> ScenarioResult {
+        ScenarioResult {
+            id: format!("g/{}", verdict.name()),
+            title: "t".into(),
+            requirement: "r".into(),
+            level: Level::Must,
+            verdict,
+            reason: "why".into(),
+            checks: vec![],
+            exchanges: vec![],
+            duration_ms: 0.0,
+            bucket: String::new(),
+            snapshot: None,
+        }
+    }
+
+    fn record(verdicts: &[Verdict]) -> RunRecord {
+        let target = Target {
+            name: "t".into(),
+            vendor: "v".into(),
+            dialect: Dialect::S3,
+            endpoint: reqwest::Url::parse("http://127.0.0.1:1").unwrap(),
+            region: "us-east-1".into(),
+            addressing: Addressing::Path,
+            credentials: Credentials {
+                access_key: "a".into(),
+                secret_key: "s".into(),
+                session_token: None,
+            },
+            bucket_prefix: "p-".into(),
+            expectations: None,
+            start: None,
+            stop: None,
+            ready_timeout_secs: 1,
+        };
+        RunRecord::new(
+            &target,
+            "now".into(),
+            0.0,
+            1,
+            "r".into(),
+            verdicts.iter().map(|v| result(*v)).collect(),
+        )
+    }
+
+    #[test]
+    fn exit_code_follows_the_contract_for_each_verdict() {
+        use Verdict::*;
+        for v in [Pass, NonStrict, Info, Skip, Xfail] {
+            assert_eq!(record(&[v]).exit_code(), 0, "{v:?}");
+        }
+        assert_eq!(record(&[Fail]).exit_code(), 4);
+        assert_eq!(record(&[Xpass]).exit_code(), 4);
+        assert_eq!(record(&[Error]).exit_code(), 3);
+        assert_eq!(
+            record(&[Fail, Error, Pass]).exit_code(),
+            3,
+            "ERROR is checked before FAIL"
+        );
+        assert_eq!(record(&[]).exit_code(), 0);
+    }
+
+    #[test]
+    fn summary_lists_every_verdict() {
+        let r = record(&[Verdict::Pass, Verdict::Pass, Verdict::Fail]);
+        assert_eq!(r.summary.len(), Verdict::ALL.len());
+        assert_eq!(r.summary["PASS"], 2);
+        assert_eq!(r.summary["XPASS"], 0);
+    }
+}

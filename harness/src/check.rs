@@ -171,6 +171,16 @@ pub struct CheckResult {
     pub ok: bool,
 }
 
+impl CheckResult {
+    /// One line for humans: `step: check: expected X, got Y`.
+    pub fn summary(&self) -> String {
+        format!(
+            "{}: {}: expected {}, got {}",
+            self.step, self.check, self.expected, self.actual
+        )
+    }
+}
+
 const ABSENT: &str = "(absent)";
 
 /// The request facts a browser-side check needs.

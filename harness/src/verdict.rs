@@ -102,13 +102,6 @@ pub enum Tally {
     Skipped,
 }
 
-fn describe(c: &CheckResult) -> String {
-    format!(
-        "{}: {}: expected {}, got {}",
-        c.step, c.check, c.expected, c.actual
-    )
-}
-
 /// Judges a scenario from its check results.
 pub fn judge(checks: &[CheckResult], reference_vendor: &str) -> (Verdict, String) {
     let failed = |level: Level| -> Vec<&CheckResult> {
@@ -128,14 +121,14 @@ pub fn judge(checks: &[CheckResult], reference_vendor: &str) -> (Verdict, String
     if let Some(first) = must.first() {
         return (
             Verdict::Fail,
-            format!("{}{}", describe(first), more(must.len())),
+            format!("{}{}", first.summary(), more(must.len())),
         );
     }
     let should = failed(Level::Should);
     if let Some(first) = should.first() {
         return (
             Verdict::NonStrict,
-            format!("{}{}", describe(first), more(should.len())),
+            format!("{}{}", first.summary(), more(should.len())),
         );
     }
     let reference = failed(Level::Reference);
@@ -144,7 +137,7 @@ pub fn judge(checks: &[CheckResult], reference_vendor: &str) -> (Verdict, String
             Verdict::Info,
             format!(
                 "differs from {reference_vendor}: {}{}",
-                describe(first),
+                first.summary(),
                 more(reference.len())
             ),
         );

@@ -123,15 +123,23 @@ fn usage_and_configuration_errors_exit_1() {
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
 }
 
-#[test]
-fn a_missing_credential_variable_is_named_and_nothing_is_sent() {
-    let root = scratch_root("creds");
+/// Writes a one-target file for an endpoint where nothing listens (port 9), keys in `<VAR>_AK`/`_SK`.
+fn dead_target(root: &Path, name: &str, var: &str) -> PathBuf {
     let targets = root.join("fixtures/t.toml");
     std::fs::write(
         &targets,
-        "[targets.x]\nvendor = \"v\"\ndialect = \"s3\"\nendpoint = \"http://127.0.0.1:9\"\nregion = \"us-east-1\"\naccess_key_env = \"CORSPROBE_UNSET_AK\"\nsecret_key_env = \"CORSPROBE_UNSET_SK\"\n",
+        format!(
+            "[targets.{name}]\nvendor = \"v\"\ndialect = \"s3\"\nendpoint = \"http://127.0.0.1:9\"\nregion = \"us-east-1\"\naccess_key_env = \"{var}_AK\"\nsecret_key_env = \"{var}_SK\"\n"
+        ),
     )
     .unwrap();
+    targets
+}
+
+#[test]
+fn a_missing_credential_variable_is_named_and_nothing_is_sent() {
+    let root = scratch_root("creds");
+    let targets = dead_target(&root, "x", "CORSPROBE_UNSET");
     let o = corsprobe(&[
         "--root",
         root.to_str().unwrap(),
@@ -148,12 +156,7 @@ fn a_missing_credential_variable_is_named_and_nothing_is_sent() {
 #[test]
 fn an_endpoint_that_does_not_answer_exits_3_without_hanging() {
     let root = scratch_root("dead");
-    let targets = root.join("fixtures/t.toml");
-    std::fs::write(
-        &targets,
-        "[targets.dead]\nvendor = \"v\"\ndialect = \"s3\"\nendpoint = \"http://127.0.0.1:9\"\nregion = \"us-east-1\"\naccess_key_env = \"CORSPROBE_DEAD_AK\"\nsecret_key_env = \"CORSPROBE_DEAD_SK\"\n",
-    )
-    .unwrap();
+    let targets = dead_target(&root, "dead", "CORSPROBE_DEAD");
     let start = std::time::Instant::now();
     let o = Command::new(env!("CARGO_BIN_EXE_corsprobe"))
         .args([

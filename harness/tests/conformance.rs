@@ -93,16 +93,7 @@ fn main() {
                         .checks
                         .iter()
                         .filter(|c| !c.ok)
-                        .map(|c| {
-                            format!(
-                                "  [{}] {}: {}: expected {}, got {}",
-                                c.level.name(),
-                                c.step,
-                                c.check,
-                                c.expected,
-                                c.actual
-                            )
-                        })
+                        .map(|c| format!("  [{}] {}", c.level.name(), c.summary()))
                         .collect();
                     return Err(format!(
                         "{} {}: {}\n{}",

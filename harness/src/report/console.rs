@@ -20,15 +20,7 @@ pub fn render(record: &RunRecord, verbose: bool) -> String {
             let failed: Vec<_> = r.checks.iter().filter(|c| !c.ok).collect();
             // The reason already names the first failure; list them all only when there are more.
             for c in failed.iter().filter(|_| failed.len() > 1) {
-                let _ = writeln!(
-                    out,
-                    "           [{}] {}: {}: expected {}, got {}",
-                    c.level.name(),
-                    c.step,
-                    c.check,
-                    c.expected,
-                    c.actual
-                );
+                let _ = writeln!(out, "           [{}] {}", c.level.name(), c.summary());
             }
         }
     }

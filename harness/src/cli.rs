@@ -19,6 +19,8 @@ pub const EXIT_PARSE: i32 = 2;
 pub const EXIT_ERROR: i32 = 3;
 /// Exit code: at least one FAIL or XPASS verdict.
 pub const EXIT_FAIL: i32 = 4;
+/// Exit code: the run was interrupted (Ctrl-C); its verdicts are incomplete.
+pub const EXIT_INTERRUPTED: i32 = 130;
 
 /// corsprobe: a conformance suite for the CORS behaviour of object stores.
 #[derive(Debug, Parser)]
@@ -341,6 +343,10 @@ fn run(root: &Path, args: RunArgs) -> i32 {
             && let Err(e) = g.stop()
         {
             eprintln!("corsprobe: {e}");
+        }
+        if cancel.is_cancelled() {
+            eprintln!("corsprobe: interrupted: {} scenario(s) not run", record.summary.get("SKIP").copied().unwrap_or(0));
+            return EXIT_INTERRUPTED;
         }
         record.exit_code()
     })

@@ -222,6 +222,29 @@ mod tests {
     }
 
     #[test]
+    fn sigv4_test_suite_post_vanilla() {
+        let c = creds("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+        let scope = Scope {
+            region: "us-east-1",
+            service: "service",
+        };
+        let req = Unsigned {
+            method: "POST",
+            url: "https://example.amazonaws.com/",
+            headers: &[],
+            body: b"",
+        };
+        let h = header_signature(&c, &scope, false, req, at("20150830T123600Z")).unwrap();
+        assert!(
+            authorization(&h).ends_with(
+                "Signature=5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b"
+            ),
+            "{}",
+            authorization(&h)
+        );
+    }
+
+    #[test]
     fn s3_get_object_with_range_example() {
         let c = creds(
             "AKIAIOSFODNN7EXAMPLE",

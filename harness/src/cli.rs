@@ -287,13 +287,18 @@ fn run(root: &Path, args: RunArgs) -> i32 {
         };
         let cancel = Cancel::default();
         let watcher = cancel.clone();
+        // A second Ctrl-C quits at once, but still stops a store this run started.
+        let stop_on_quit = guard.as_ref().filter(|g| g.started()).and(target.stop.clone());
         tokio::spawn(async move {
             if tokio::signal::ctrl_c().await.is_ok() {
                 eprintln!("\ncorsprobe: interrupted; finishing running scenarios and removing their buckets (Ctrl-C again to quit now)");
                 watcher.cancel();
                 if tokio::signal::ctrl_c().await.is_ok() {
                     eprintln!("corsprobe: quitting; `corsprobe clean --target <name>` removes leftover buckets");
-                    std::process::exit(130);
+                    if let Some(stop) = stop_on_quit {
+                        let _ = std::process::Command::new("bash").arg(stop).status();
+                    }
+                    std::process::exit(EXIT_INTERRUPTED);
                 }
             }
         });

@@ -48,6 +48,27 @@ enum Command {
         #[arg(long)]
         targets: Option<PathBuf>,
     },
+    /// Mutation test: run the suite through a fault-injecting proxy, once per fault, and show
+    /// which scenarios catch each fault.
+    Faults {
+        /// Only scenarios whose id starts with one of these.
+        filters: Vec<String>,
+        /// Target name in the targets file.
+        #[arg(long, default_value = "ceph")]
+        target: String,
+        /// Targets file (default: fixtures/targets.toml).
+        #[arg(long)]
+        targets: Option<PathBuf>,
+        /// Only these faults (default: all); see `fault_proxy.rs` for the names.
+        #[arg(long = "fault")]
+        faults: Vec<String>,
+        /// Scenarios in flight at once.
+        #[arg(long, short = 'j', default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+        jobs: u16,
+        /// Write the table as JSON here.
+        #[arg(long)]
+        report_json: Option<PathBuf>,
+    },
     /// Remove buckets left by interrupted runs: only those named with the target's prefix.
     Clean {
         /// Target name in the targets file.
@@ -114,6 +135,22 @@ pub fn main() -> i32 {
         Command::Validate { targets } => validate(&root, targets.as_deref()),
         Command::Run(args) => run(&root, args),
         Command::Clean { target, targets } => clean(&root, &target, targets.as_deref()),
+        Command::Faults {
+            filters,
+            target,
+            targets,
+            faults,
+            jobs,
+            report_json,
+        } => faults_cmd(
+            &root,
+            &filters,
+            &target,
+            targets.as_deref(),
+            &faults,
+            jobs as usize,
+            report_json.as_deref(),
+        ),
     }
 }
 
@@ -379,7 +416,7 @@ fn clean(root: &Path, target_name: &str, targets: Option<&Path>) -> i32 {
         let (listing, names) = client.list_buckets(crate::exchange::Phase::Teardown).await;
         if !listing.succeeded() {
             eprintln!(
-                "corsprobe: ListBuckets on {} answered {}",
+                "corsprobe: ListBuckets on {}: {}",
                 target.endpoint_host(),
                 listing.outcome()
             );
@@ -407,5 +444,96 @@ fn clean(root: &Path, target_name: &str, targets: Option<&Path>) -> i32 {
             names.len() - ours.len()
         );
         if failed > 0 { EXIT_ERROR } else { 0 }
+    })
+}
+
+fn faults_cmd(
+    root: &Path,
+    filters: &[String],
+    target_name: &str,
+    targets: Option<&Path>,
+    fault_names: &[String],
+    jobs: usize,
+    report_json: Option<&Path>,
+) -> i32 {
+    let scenarios = match load_scenarios(root) {
+        Ok(s) => scenario::select(s, filters),
+        Err(code) => return code,
+    };
+    let mut faults = Vec::new();
+    for name in fault_names {
+        match crate::fault_proxy::Fault::parse(name) {
+            Some(f) => faults.push(f),
+            None => {
+                let known: Vec<&str> = crate::fault_proxy::Fault::ALL
+                    .iter()
+                    .map(|f| f.name())
+                    .collect();
+                eprintln!(
+                    "corsprobe: unknown fault `{name}` (known: {})",
+                    known.join(", ")
+                );
+                return EXIT_USAGE;
+            }
+        }
+    }
+    if faults.is_empty() {
+        faults = crate::fault_proxy::Fault::ALL.to_vec();
+    }
+    let targets_file = targets
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| root.join("fixtures/targets.toml"));
+    let target = match target::load(&targets_file, target_name, root) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("corsprobe: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let client = match Client::new(&target, Duration::from_secs(20)) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("corsprobe: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    runtime().block_on(async {
+        let guard = match local_store::ensure_running(&client).await {
+            Ok(g) => g,
+            Err(e) => {
+                eprintln!("corsprobe: {e}");
+                return EXIT_ERROR;
+            }
+        };
+        let start = Instant::now();
+        let outcome =
+            crate::mutation::run(&target, &scenarios, &faults, jobs, Duration::from_secs(20)).await;
+        let _ = guard.stop();
+        let outcomes = match outcome {
+            Ok((_, o)) => o,
+            Err(e) => {
+                eprintln!("corsprobe: {e}");
+                return EXIT_ERROR;
+            }
+        };
+        if let Some(path) = report_json {
+            let text = serde_json::to_string_pretty(&outcomes).expect("outcomes serialise");
+            if let Err(e) = std::fs::write(path, client.redactor().text(&text)) {
+                eprintln!("corsprobe: {}: {e}", path.display());
+                return EXIT_USAGE;
+            }
+        }
+        print!("{}", crate::mutation::render(&outcomes));
+        println!(
+            "{} scenarios x {} faults in {:.1} s",
+            scenarios.len(),
+            faults.len() + 1,
+            start.elapsed().as_secs_f64()
+        );
+        if outcomes.iter().any(|o| o.caught_by.is_empty()) {
+            EXIT_FAIL
+        } else {
+            0
+        }
     })
 }

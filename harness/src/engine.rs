@@ -204,10 +204,7 @@ pub async fn run_scenario(
     let created = client.create_bucket(Phase::Setup, bucket).await;
     let bucket_exists = created.succeeded() || created.response.is_none();
     if !created.succeeded() {
-        error = Some(format!(
-            "setup: CreateBucket answered {}",
-            created.outcome()
-        ));
+        error = Some(format!("setup: CreateBucket: {}", created.outcome()));
     }
     exchanges.push(created);
 
@@ -223,11 +220,7 @@ pub async fn run_scenario(
                 )
                 .await;
             if !ex.succeeded() {
-                error = Some(format!(
-                    "setup: PutObject {} answered {}",
-                    object.key,
-                    ex.outcome()
-                ));
+                error = Some(format!("setup: PutObject {}: {}", object.key, ex.outcome()));
             }
             exchanges.push(ex);
             if error.is_some() {
@@ -241,7 +234,7 @@ pub async fn run_scenario(
         let ex = client.put_cors(Phase::Setup, bucket, cors).await;
         if !ex.succeeded() {
             error = Some(format!(
-                "setup: PutBucketCors with {} answered {}",
+                "setup: PutBucketCors with {}: {}",
                 scenario.cors_fixture.as_deref().unwrap_or("the rules"),
                 ex.outcome()
             ));
@@ -410,7 +403,7 @@ async fn teardown(
         Ok(())
     } else {
         Err(format!(
-            "teardown: DeleteBucket {bucket} answered {outcome}; remove it with `corsprobe clean`"
+            "teardown: DeleteBucket {bucket}: {outcome}; remove it with `corsprobe clean`"
         ))
     }
 }

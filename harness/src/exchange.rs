@@ -97,7 +97,7 @@ impl Exchange {
                 Some(code) => format!("{} {code}", r.status),
                 None => r.status.to_string(),
             },
-            (None, Some(e)) => e.clone(),
+            (None, Some(e)) => format!("no answer ({e})"),
             (None, None) => "no response".to_string(),
         }
     }

@@ -1,0 +1,614 @@
+//! A pass-through on loopback in front of a real store that breaks its CORS behaviour in one
+//! named way at a time, so the suite can show it catches each fault (mutation testing).
+
+use crate::cors_config::CorsConfiguration;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::header::{HeaderMap, HeaderName, HeaderValue};
+use hyper::{Request, Response, StatusCode};
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// One way of breaking a store's CORS behaviour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Fault {
+    /// Pass everything through unchanged.
+    None,
+    /// Remove Access-Control-Allow-Origin.
+    AcaoDropped,
+    /// Answer `Access-Control-Allow-Origin: *` to every request with Origin.
+    AcaoAlwaysStar,
+    /// Echo any Origin in Access-Control-Allow-Origin.
+    ReflectAnyOrigin,
+    /// Put two origins, comma-joined, in Access-Control-Allow-Origin.
+    AcaoTwoOrigins,
+    /// `*` together with `Access-Control-Allow-Credentials: true`.
+    StarWithCredentials,
+    /// Remove Vary.
+    VaryDropped,
+    /// Remove Vary only from responses to requests without Origin.
+    VaryDroppedWithoutOrigin,
+    /// Send an empty Access-Control-Allow-Methods.
+    AcamEmptied,
+    /// Leave the requested method out of Access-Control-Allow-Methods.
+    AcamMissingMethod,
+    /// Leave the first requested header out of Access-Control-Allow-Headers.
+    AcahMissingHeader,
+    /// Match requested headers against AllowedHeader case-sensitively.
+    AcahCaseSensitive,
+    /// Remove Access-Control-Expose-Headers.
+    AcehDropped,
+    /// Remove Access-Control-Max-Age.
+    MaxAgeDropped,
+    /// Answer a refused preflight with 200 and permissive headers.
+    PreflightAllowsDisallowed,
+    /// Answer an allowed preflight with 403 and no CORS headers.
+    PreflightDeniesAllowed,
+    /// Strip CORS headers from every 4xx/5xx response.
+    ErrorsWithoutCors,
+    /// Send every CORS header line twice.
+    DuplicatedCorsHeaders,
+    /// Turn a successful preflight into a 307 redirect to the same URL.
+    PreflightRedirect,
+}
+
+impl Fault {
+    /// Every fault, `None` excluded.
+    pub const ALL: [Fault; 18] = [
+        Fault::AcaoDropped,
+        Fault::AcaoAlwaysStar,
+        Fault::ReflectAnyOrigin,
+        Fault::AcaoTwoOrigins,
+        Fault::StarWithCredentials,
+        Fault::VaryDropped,
+        Fault::VaryDroppedWithoutOrigin,
+        Fault::AcamEmptied,
+        Fault::AcamMissingMethod,
+        Fault::AcahMissingHeader,
+        Fault::AcahCaseSensitive,
+        Fault::AcehDropped,
+        Fault::MaxAgeDropped,
+        Fault::PreflightAllowsDisallowed,
+        Fault::PreflightDeniesAllowed,
+        Fault::ErrorsWithoutCors,
+        Fault::DuplicatedCorsHeaders,
+        Fault::PreflightRedirect,
+    ];
+
+    /// The fault's name in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Fault::None => "none",
+            Fault::AcaoDropped => "acao-dropped",
+            Fault::AcaoAlwaysStar => "acao-always-star",
+            Fault::ReflectAnyOrigin => "reflect-any-origin",
+            Fault::AcaoTwoOrigins => "acao-two-origins",
+            Fault::StarWithCredentials => "star-with-credentials",
+            Fault::VaryDropped => "vary-dropped",
+            Fault::VaryDroppedWithoutOrigin => "vary-dropped-without-origin",
+            Fault::AcamEmptied => "acam-emptied",
+            Fault::AcamMissingMethod => "acam-missing-method",
+            Fault::AcahMissingHeader => "acah-missing-header",
+            Fault::AcahCaseSensitive => "acah-case-sensitive",
+            Fault::AcehDropped => "aceh-dropped",
+            Fault::MaxAgeDropped => "max-age-dropped",
+            Fault::PreflightAllowsDisallowed => "preflight-allows-disallowed",
+            Fault::PreflightDeniesAllowed => "preflight-denies-allowed",
+            Fault::ErrorsWithoutCors => "errors-without-cors",
+            Fault::DuplicatedCorsHeaders => "duplicated-cors-headers",
+            Fault::PreflightRedirect => "preflight-redirect",
+        }
+    }
+
+    /// Finds a fault by name.
+    pub fn parse(name: &str) -> Option<Fault> {
+        Fault::ALL
+            .into_iter()
+            .chain([Fault::None])
+            .find(|f| f.name() == name)
+    }
+}
+
+/// What the proxy knows about the request it forwarded.
+struct Seen {
+    method: String,
+    bucket: String,
+    origin: Option<String>,
+    request_method: Option<String>,
+    request_headers: Vec<String>,
+}
+
+impl Seen {
+    fn is_preflight(&self) -> bool {
+        self.method == "OPTIONS" && self.origin.is_some() && self.request_method.is_some()
+    }
+}
+
+#[derive(Default)]
+struct State {
+    fault: Mutex<Option<Fault>>,
+    rules: Mutex<HashMap<String, CorsConfiguration>>,
+    requests: AtomicUsize,
+}
+
+/// A running fault proxy; dropping it stops accepting connections.
+pub struct FaultProxy {
+    addr: SocketAddr,
+    state: Arc<State>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for FaultProxy {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl FaultProxy {
+    /// Starts a proxy on 127.0.0.1 (a free port) forwarding to `upstream`.
+    pub async fn start(upstream: reqwest::Url) -> Result<FaultProxy, String> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(|e| format!("fault proxy: {e}"))?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(30))
+            .build()
+            .map_err(|e| e.to_string())?;
+        let state = Arc::new(State::default());
+        let shared = state.clone();
+        let task = tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let (client, upstream, state) = (client.clone(), upstream.clone(), shared.clone());
+                tokio::spawn(async move {
+                    let service = hyper::service::service_fn(move |req| {
+                        handle(req, client.clone(), upstream.clone(), state.clone())
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        Ok(FaultProxy { addr, state, task })
+    }
+
+    /// The proxy's base URL, to use as a target endpoint.
+    pub fn url(&self) -> reqwest::Url {
+        reqwest::Url::parse(&format!("http://{}", self.addr))
+            .expect("socket address is a valid URL")
+    }
+
+    /// Selects the fault applied to the following responses.
+    pub fn set_fault(&self, fault: Fault) {
+        *self.state.fault.lock().expect("fault lock") = Some(fault);
+    }
+
+    /// Requests forwarded so far.
+    pub fn requests(&self) -> usize {
+        self.state.requests.load(Ordering::SeqCst)
+    }
+}
+
+fn plain(status: StatusCode, text: &str) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(Bytes::from(text.to_string())));
+    *r.status_mut() = status;
+    r
+}
+
+async fn handle(
+    req: Request<Incoming>,
+    client: reqwest::Client,
+    upstream: reqwest::Url,
+    state: Arc<State>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    state.requests.fetch_add(1, Ordering::SeqCst);
+    let (parts, body) = req.into_parts();
+    let body = match body.collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(e) => {
+            return Ok(plain(
+                StatusCode::BAD_REQUEST,
+                &format!("fault proxy: body: {e}"),
+            ));
+        }
+    };
+    let path_and_query = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/")
+        .to_string();
+    let header = |name: &str| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(String::from)
+    };
+    let seen = Seen {
+        method: parts.method.as_str().to_string(),
+        bucket: parts
+            .uri
+            .path()
+            .trim_start_matches('/')
+            .split('/')
+            .next()
+            .unwrap_or("")
+            .to_string(),
+        origin: header("origin"),
+        request_method: header("access-control-request-method"),
+        request_headers: crate::fetch::list_items(
+            &header("access-control-request-headers").unwrap_or_default(),
+        ),
+    };
+    if seen.method == "PUT"
+        && parts.uri.query() == Some("cors")
+        && let Ok(cfg) = CorsConfiguration::from_xml(&String::from_utf8_lossy(&body))
+    {
+        state
+            .rules
+            .lock()
+            .expect("rules lock")
+            .insert(seen.bucket.clone(), cfg);
+    }
+    let url = match upstream.join(&path_and_query) {
+        Ok(u) => u,
+        Err(e) => return Ok(plain(StatusCode::BAD_REQUEST, &format!("fault proxy: {e}"))),
+    };
+    let mut forward = client.request(parts.method.clone(), url);
+    for (name, value) in &parts.headers {
+        // The Host header stays as the client signed it; framing headers are the client library's.
+        if !matches!(
+            name.as_str(),
+            "content-length" | "transfer-encoding" | "connection"
+        ) {
+            forward = forward.header(name, value);
+        }
+    }
+    let answer = match forward.body(body).send().await {
+        Ok(a) => a,
+        Err(e) => {
+            return Ok(plain(
+                StatusCode::BAD_GATEWAY,
+                &format!("fault proxy: upstream: {e}"),
+            ));
+        }
+    };
+    let mut status = answer.status();
+    let mut headers = HeaderMap::new();
+    for (name, value) in answer.headers() {
+        if !matches!(
+            name.as_str(),
+            "content-length" | "transfer-encoding" | "connection"
+        ) {
+            headers.append(name.clone(), value.clone());
+        }
+    }
+    let mut body = answer.bytes().await.unwrap_or_default();
+    let fault = state
+        .fault
+        .lock()
+        .expect("fault lock")
+        .unwrap_or(Fault::None);
+    let rules = state
+        .rules
+        .lock()
+        .expect("rules lock")
+        .get(&seen.bucket)
+        .cloned();
+    repair(&mut headers);
+    apply(
+        fault,
+        &seen,
+        rules.as_ref(),
+        &mut status,
+        &mut headers,
+        &mut body,
+        &path_and_query,
+    );
+    let mut response = Response::new(Full::new(body));
+    *response.status_mut() = status;
+    *response.headers_mut() = headers;
+    Ok(response)
+}
+
+const ACAO: &str = "access-control-allow-origin";
+const ACAM: &str = "access-control-allow-methods";
+const ACAH: &str = "access-control-allow-headers";
+
+fn set(headers: &mut HeaderMap, name: &'static str, value: &str) {
+    if let Ok(v) = HeaderValue::from_str(value) {
+        headers.insert(HeaderName::from_static(name), v);
+    }
+}
+
+fn strip_cors(headers: &mut HeaderMap) {
+    let names: Vec<HeaderName> = headers
+        .keys()
+        .filter(|n| n.as_str().starts_with("access-control-"))
+        .cloned()
+        .collect();
+    for n in names {
+        headers.remove(n);
+    }
+}
+
+/// Brings the baseline closer to a conformant store: `Vary: Origin` everywhere.
+///
+/// A fault the store already has cannot make a verdict worse; repairing it in both the clean
+/// and the faulty run keeps the comparison fair and lets the suite show it notices the fault.
+fn repair(headers: &mut HeaderMap) {
+    let vary = headers
+        .get_all("vary")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect::<Vec<_>>()
+        .join(", ");
+    if !crate::fetch::list_items(&vary)
+        .iter()
+        .any(|v| v.eq_ignore_ascii_case("origin"))
+    {
+        let value = if vary.is_empty() {
+            "Origin".to_string()
+        } else {
+            format!("{vary}, Origin")
+        };
+        set(headers, "vary", &value);
+    }
+}
+
+/// Applies one fault to a response.
+fn apply(
+    fault: Fault,
+    seen: &Seen,
+    rules: Option<&CorsConfiguration>,
+    status: &mut StatusCode,
+    headers: &mut HeaderMap,
+    body: &mut Bytes,
+    path_and_query: &str,
+) {
+    let has = |h: &HeaderMap, n: &str| h.contains_key(n);
+    match fault {
+        Fault::None => {}
+        Fault::AcaoDropped => {
+            headers.remove(ACAO);
+        }
+        Fault::AcaoAlwaysStar => {
+            if seen.origin.is_some() {
+                set(headers, ACAO, "*");
+            }
+        }
+        Fault::ReflectAnyOrigin => {
+            if let Some(o) = &seen.origin {
+                set(headers, ACAO, o);
+            }
+        }
+        Fault::AcaoTwoOrigins => {
+            if let Some(v) = headers
+                .get(ACAO)
+                .and_then(|v| v.to_str().ok())
+                .map(String::from)
+            {
+                set(headers, ACAO, &format!("{v}, http://other.example.org"));
+            }
+        }
+        Fault::StarWithCredentials => {
+            if has(headers, ACAO) {
+                set(headers, ACAO, "*");
+                set(headers, "access-control-allow-credentials", "true");
+            }
+        }
+        Fault::VaryDropped => {
+            headers.remove("vary");
+        }
+        Fault::VaryDroppedWithoutOrigin => {
+            if seen.origin.is_none() {
+                headers.remove("vary");
+            }
+        }
+        Fault::AcamEmptied => {
+            if has(headers, ACAM) {
+                set(headers, ACAM, "");
+            }
+        }
+        Fault::AcamMissingMethod => {
+            if let (Some(m), Some(v)) = (
+                &seen.request_method,
+                headers
+                    .get(ACAM)
+                    .and_then(|v| v.to_str().ok())
+                    .map(String::from),
+            ) {
+                let kept: Vec<String> = crate::fetch::list_items(&v)
+                    .into_iter()
+                    .filter(|x| x != m)
+                    .collect();
+                set(headers, ACAM, &kept.join(", "));
+            }
+        }
+        Fault::AcahMissingHeader => {
+            if let (Some(first), Some(v)) = (
+                seen.request_headers.first(),
+                headers
+                    .get(ACAH)
+                    .and_then(|v| v.to_str().ok())
+                    .map(String::from),
+            ) {
+                let kept: Vec<String> = if v.trim() == "*" {
+                    seen.request_headers[1..].to_vec()
+                } else {
+                    crate::fetch::list_items(&v)
+                        .into_iter()
+                        .filter(|x| !x.eq_ignore_ascii_case(first))
+                        .collect()
+                };
+                set(headers, ACAH, &kept.join(", "));
+            }
+        }
+        Fault::AcahCaseSensitive => {
+            let exact = |name: &str| {
+                rules.is_some_and(|cfg| {
+                    cfg.rules
+                        .iter()
+                        .flat_map(|r| &r.allowed_headers)
+                        .any(|allowed| match allowed.strip_suffix('*') {
+                            Some(prefix) => name.starts_with(prefix),
+                            None => allowed == name,
+                        })
+                })
+            };
+            if seen.is_preflight()
+                && status.is_success()
+                && !seen.request_headers.iter().all(|h| exact(h))
+            {
+                *status = StatusCode::FORBIDDEN;
+                strip_cors(headers);
+                headers.remove("vary");
+            }
+        }
+        Fault::AcehDropped => {
+            headers.remove("access-control-expose-headers");
+        }
+        Fault::MaxAgeDropped => {
+            headers.remove("access-control-max-age");
+        }
+        Fault::PreflightAllowsDisallowed => {
+            if seen.is_preflight() && !status.is_success() {
+                *status = StatusCode::OK;
+                *body = Bytes::new();
+                set(headers, ACAO, seen.origin.as_deref().unwrap_or("*"));
+                set(
+                    headers,
+                    ACAM,
+                    seen.request_method.as_deref().unwrap_or("GET"),
+                );
+                if !seen.request_headers.is_empty() {
+                    set(headers, ACAH, &seen.request_headers.join(", "));
+                }
+            }
+        }
+        Fault::PreflightDeniesAllowed => {
+            if seen.is_preflight() && status.is_success() {
+                *status = StatusCode::FORBIDDEN;
+                strip_cors(headers);
+            }
+        }
+        Fault::ErrorsWithoutCors => {
+            if status.is_client_error() || status.is_server_error() {
+                strip_cors(headers);
+            }
+        }
+        Fault::DuplicatedCorsHeaders => {
+            let lines: Vec<(HeaderName, HeaderValue)> = headers
+                .iter()
+                .filter(|(n, _)| n.as_str().starts_with("access-control-"))
+                .map(|(n, v)| (n.clone(), v.clone()))
+                .collect();
+            for (n, v) in lines {
+                headers.append(n, v);
+            }
+        }
+        Fault::PreflightRedirect => {
+            if seen.is_preflight() && status.is_success() {
+                *status = StatusCode::TEMPORARY_REDIRECT;
+                set(headers, "location", path_and_query);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_fault_has_a_unique_name_that_parses_back() {
+        let mut names = std::collections::BTreeSet::new();
+        for f in Fault::ALL {
+            assert!(names.insert(f.name()), "duplicate {}", f.name());
+            assert_eq!(Fault::parse(f.name()), Some(f));
+        }
+        assert_eq!(Fault::parse("nope"), None);
+    }
+
+    fn seen(method: &str, origin: Option<&str>, acrm: Option<&str>, acrh: &[&str]) -> Seen {
+        Seen {
+            method: method.into(),
+            bucket: "b".into(),
+            origin: origin.map(String::from),
+            request_method: acrm.map(String::from),
+            request_headers: acrh.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    fn allowed_preflight() -> HeaderMap {
+        let mut h = HeaderMap::new();
+        set(&mut h, ACAO, "http://a");
+        set(&mut h, ACAM, "GET, PUT");
+        set(&mut h, ACAH, "x-amz-meta-a");
+        h
+    }
+
+    #[test]
+    fn faults_change_what_they_say() {
+        let s = seen("OPTIONS", Some("http://a"), Some("PUT"), &["x-amz-meta-a"]);
+        let run = |f: Fault| {
+            let (mut status, mut h, mut body) = (StatusCode::OK, allowed_preflight(), Bytes::new());
+            apply(f, &s, None, &mut status, &mut h, &mut body, "/b/k");
+            (status, h)
+        };
+        assert!(!run(Fault::AcaoDropped).1.contains_key(ACAO));
+        assert_eq!(run(Fault::AcamMissingMethod).1[ACAM], "GET");
+        assert_eq!(run(Fault::AcahMissingHeader).1[ACAH], "");
+        assert_eq!(run(Fault::PreflightDeniesAllowed).0, StatusCode::FORBIDDEN);
+        assert_eq!(
+            run(Fault::PreflightRedirect).0,
+            StatusCode::TEMPORARY_REDIRECT
+        );
+        assert_eq!(
+            run(Fault::DuplicatedCorsHeaders)
+                .1
+                .get_all(ACAO)
+                .iter()
+                .count(),
+            2
+        );
+        assert_eq!(
+            run(Fault::AcaoTwoOrigins).1[ACAO],
+            "http://a, http://other.example.org"
+        );
+        // Case-sensitive header matching refuses a name that only matches ignoring case.
+        let rules = CorsConfiguration::from_xml("<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>PUT</AllowedMethod><AllowedHeader>X-Amz-Meta-A</AllowedHeader></CORSRule></CORSConfiguration>").unwrap();
+        let (mut status, mut h, mut body) = (StatusCode::OK, allowed_preflight(), Bytes::new());
+        apply(
+            Fault::AcahCaseSensitive,
+            &s,
+            Some(&rules),
+            &mut status,
+            &mut h,
+            &mut body,
+            "/b/k",
+        );
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert!(!h.contains_key(ACAO));
+    }
+
+    #[test]
+    fn repair_adds_vary_origin_once() {
+        let mut h = HeaderMap::new();
+        repair(&mut h);
+        assert_eq!(h["vary"], "Origin");
+        set(&mut h, "vary", "Accept-Encoding");
+        repair(&mut h);
+        assert_eq!(h["vary"], "Accept-Encoding, Origin");
+        repair(&mut h);
+        assert_eq!(h["vary"], "Accept-Encoding, Origin");
+    }
+}

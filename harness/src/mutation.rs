@@ -1,0 +1,134 @@
+//! Mutation testing of the suite: run it through the fault proxy once clean and once per fault;
+//! a fault is caught when some scenario's verdict gets worse.
+
+use crate::dialect::Client;
+use crate::engine::{self, Cancel, RunOptions, ScenarioResult};
+use crate::expectations::Expectations;
+use crate::fault_proxy::{Fault, FaultProxy};
+use crate::scenario::Scenario;
+use crate::target::Target;
+use crate::verdict::Verdict;
+use serde::Serialize;
+use std::time::Duration;
+
+/// How bad a raw verdict is for mutation purposes (known-failure lists are not applied).
+pub fn rank(v: Verdict) -> u8 {
+    match v {
+        Verdict::Pass | Verdict::Skip | Verdict::Xfail | Verdict::Xpass => 0,
+        Verdict::Info => 1,
+        Verdict::NonStrict => 2,
+        Verdict::Fail => 3,
+        Verdict::Error => 4,
+    }
+}
+
+/// A scenario whose verdict got worse under a fault.
+#[derive(Debug, Clone, Serialize)]
+pub struct Catch {
+    /// Scenario id.
+    pub id: String,
+    /// Verdict in the clean run.
+    pub before: Verdict,
+    /// Verdict with the fault.
+    pub after: Verdict,
+    /// The reason given with the fault.
+    pub reason: String,
+}
+
+/// What one fault did to the suite.
+#[derive(Debug, Clone, Serialize)]
+pub struct FaultOutcome {
+    /// The fault's name.
+    pub fault: String,
+    /// Scenarios whose verdict got worse; empty means the fault went uncaught.
+    pub caught_by: Vec<Catch>,
+}
+
+/// Scenarios whose verdict is worse in `after` than in `before`.
+pub fn compare(before: &[ScenarioResult], after: &[ScenarioResult]) -> Vec<Catch> {
+    before
+        .iter()
+        .zip(after)
+        .filter(|(b, a)| rank(a.verdict) > rank(b.verdict))
+        .map(|(b, a)| Catch {
+            id: a.id.clone(),
+            before: b.verdict,
+            after: a.verdict,
+            reason: a.reason.clone(),
+        })
+        .collect()
+}
+
+/// Runs the clean baseline and every fault in `faults` through one proxy in front of `target`.
+pub async fn run(
+    target: &Target,
+    scenarios: &[Scenario],
+    faults: &[Fault],
+    jobs: usize,
+    timeout: Duration,
+) -> Result<(Vec<ScenarioResult>, Vec<FaultOutcome>), String> {
+    let proxy = FaultProxy::start(target.endpoint.clone()).await?;
+    let mut proxied = target.clone();
+    proxied.endpoint = proxy.url();
+    let client = Client::new(&proxied, timeout)?;
+    let none = Expectations::default();
+    let cancel = Cancel::default();
+    let run_with = async |fault: Fault| {
+        proxy.set_fault(fault);
+        let opts = RunOptions {
+            jobs,
+            run_id: engine::new_run_id(),
+        };
+        engine::run_all(&client, scenarios, &none, &opts, &cancel, |_, _| {}).await
+    };
+    let baseline = run_with(Fault::None).await;
+    if let Some(e) = baseline.iter().find(|r| r.verdict == Verdict::Error) {
+        return Err(format!(
+            "the clean run through the proxy has an ERROR ({}: {}); faults cannot be judged",
+            e.id, e.reason
+        ));
+    }
+    let mut outcomes = Vec::new();
+    for &fault in faults {
+        let results = run_with(fault).await;
+        outcomes.push(FaultOutcome {
+            fault: fault.name().to_string(),
+            caught_by: compare(&baseline, &results),
+        });
+    }
+    Ok((baseline, outcomes))
+}
+
+/// The mutation table as text: one line per fault, the closing line last.
+pub fn render(outcomes: &[FaultOutcome]) -> String {
+    let mut out = String::new();
+    for o in outcomes {
+        let ids: Vec<String> = o
+            .caught_by
+            .iter()
+            .map(|c| format!("{} ({}→{})", c.id, c.before.name(), c.after.name()))
+            .collect();
+        let shown = if ids.len() > 4 {
+            format!("{}, … {} more", ids[..4].join(", "), ids.len() - 4)
+        } else {
+            ids.join(", ")
+        };
+        out.push_str(&format!(
+            "{:<28} {:>3} {}\n",
+            o.fault,
+            o.caught_by.len(),
+            if ids.is_empty() {
+                "UNCAUGHT".to_string()
+            } else {
+                shown
+            }
+        ));
+    }
+    let caught = outcomes.iter().filter(|o| !o.caught_by.is_empty()).count();
+    out.push_str(&format!(
+        "faults: {caught} caught, {} uncaught of {}\n",
+        outcomes.len() - caught,
+        outcomes.len()
+    ));
+    out
+}

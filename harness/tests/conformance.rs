@@ -6,7 +6,11 @@
 
 use corsprobe::dialect::Client;
 use corsprobe::engine::{self, Cancel, RunOptions, ScenarioResult};
+use corsprobe::exchange::Phase;
 use corsprobe::expectations::Expectations;
+use corsprobe::fault_proxy::Fault;
+use corsprobe::mutation::{self, FaultOutcome};
+use corsprobe::report::{console, record::RunRecord};
 use corsprobe::verdict::Verdict;
 use corsprobe::{local_store, scenario, snapshot, target};
 use libtest_mimic::{Arguments, Trial};
@@ -23,15 +27,31 @@ fn root() -> PathBuf {
         .to_path_buf()
 }
 
-/// Runs every scenario once; trials then report on the results.
-fn run_suite(root: &Path, scenarios: &[scenario::Scenario]) -> Result<Vec<ScenarioResult>, String> {
+/// Everything the store-backed trials judge, gathered in one store session.
+struct Evidence {
+    results: Vec<ScenarioResult>,
+    /// Per fault: the mutation outcome.
+    faults: Vec<FaultOutcome>,
+    /// Buckets with the run's prefix still listed after the run.
+    leftovers: Vec<String>,
+    /// Buckets with the target's prefix listed after interrupted CLI runs, per interruption delay.
+    interrupted: Vec<(u64, i32, Vec<String>)>,
+    /// Every output the run produced, unscrubbed: raw JSON, console text, snapshots.
+    outputs: Vec<(String, String)>,
+    /// Values that must appear in none of the outputs.
+    secrets: Vec<String>,
+}
+
+/// Runs every scenario once, then the mutation runs and the interruption checks.
+fn run_suite(root: &Path, scenarios: &[scenario::Scenario]) -> Result<Evidence, String> {
     let target = target::load(&root.join("fixtures/targets.toml"), TARGET, root)?;
     let ids: BTreeSet<String> = scenarios.iter().map(|s| s.id.clone()).collect();
     let expectations = match &target.expectations {
         Some(p) => Expectations::load(p, &ids)?,
         None => Expectations::default(),
     };
-    let client = Client::new(&target, Duration::from_secs(20))?;
+    let mut client = Client::new(&target, Duration::from_secs(20))?;
+    let signatures = client.record_signatures();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -52,9 +72,96 @@ fn run_suite(root: &Path, scenarios: &[scenario::Scenario]) -> Result<Vec<Scenar
             |_, _| {},
         )
         .await;
+        let run_prefix = format!("{}{}", target.bucket_prefix, opts.run_id);
+        let (_, names) = client.list_buckets(Phase::Teardown).await;
+        let leftovers = names
+            .into_iter()
+            .filter(|n| n.starts_with(&run_prefix))
+            .collect();
+
+        // Secrets: the raw record (before the JSON writer's final scrub), the console text and
+        // every snapshot text must hold neither the keys nor any signature made with them.
+        let mut outputs = Vec::new();
+        for r in &results {
+            let missing = format!("{}-none", r.bucket);
+            outputs.push((
+                format!("snapshot {}", r.id),
+                snapshot::render(r, &[missing.as_str(), r.bucket.as_str()]),
+            ));
+        }
+        let record = RunRecord::new(
+            &target,
+            "now".into(),
+            0.0,
+            4,
+            opts.run_id.clone(),
+            results.clone(),
+        );
+        outputs.push((
+            "json".into(),
+            serde_json::to_string(&record).map_err(|e| e.to_string())?,
+        ));
+        outputs.push(("console".into(), console::render(&record, true)));
+        let mut secrets = vec![
+            target.credentials.secret_key.clone(),
+            target.credentials.access_key.clone(),
+        ];
+        secrets.extend(signatures.lock().expect("signature log").iter().cloned());
+
+        let faults = mutation::run(&target, scenarios, &Fault::ALL, 4, Duration::from_secs(20))
+            .await?
+            .1;
+        let interrupted = interrupt_cli(root, &client, &target.bucket_prefix).await;
         guard.stop()?;
-        Ok(results)
+        Ok(Evidence {
+            results,
+            faults,
+            leftovers,
+            interrupted,
+            outputs,
+            secrets,
+        })
     })
+}
+
+/// Starts `corsprobe run` and sends SIGINT at three random moments; lists leftovers after each.
+async fn interrupt_cli(root: &Path, client: &Client, prefix: &str) -> Vec<(u64, i32, Vec<String>)> {
+    use std::hash::{BuildHasher, Hasher};
+    let mut out = Vec::new();
+    for _ in 0..3 {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u8(0);
+        let delay_ms = 150 + h.finish() % 1500;
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_corsprobe"))
+            .args(["--root", root.to_str().unwrap_or("."), "run", "-j", "2"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn();
+        let Ok(child) = child else { continue };
+        tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+        let _ = std::process::Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status();
+        let code = tokio::task::spawn_blocking(move || {
+            child
+                .wait_with_output()
+                .ok()
+                .and_then(|o| o.status.code())
+                .unwrap_or(-1)
+        })
+        .await
+        .unwrap_or(-1);
+        let (_, names) = client.list_buckets(Phase::Teardown).await;
+        out.push((
+            delay_ms,
+            code,
+            names
+                .into_iter()
+                .filter(|n| n.starts_with(prefix))
+                .collect(),
+        ));
+    }
+    out
 }
 
 fn main() {
@@ -69,18 +176,16 @@ fn main() {
         }
     };
     // Listing trials must not start a store.
-    let results: Vec<Result<ScenarioResult, String>> = if args.list {
-        scenarios
-            .iter()
-            .map(|_| Err("not run".to_string()))
-            .collect()
+    let evidence: Result<Evidence, String> = if args.list {
+        Err("not run".to_string())
     } else {
-        match run_suite(&root, &scenarios) {
-            Ok(r) => r.into_iter().map(Ok).collect(),
-            Err(e) => scenarios.iter().map(|_| Err(e.clone())).collect(),
-        }
+        run_suite(&root, &scenarios)
     };
-    let mut trials = Vec::new();
+    let results: Vec<Result<ScenarioResult, String>> = match &evidence {
+        Ok(e) => e.results.iter().cloned().map(Ok).collect(),
+        Err(e) => scenarios.iter().map(|_| Err(e.clone())).collect(),
+    };
+    let mut trials = store_trials(&evidence);
     for (s, result) in scenarios.iter().zip(results) {
         let id = s.id.clone();
         let group = s.group().to_string();
@@ -134,4 +239,91 @@ fn main() {
         ));
     }
     libtest_mimic::run(&args, trials).exit();
+}
+
+/// Trials about the suite itself: faults caught, secrets kept, nothing left behind.
+fn store_trials(evidence: &Result<Evidence, String>) -> Vec<Trial> {
+    let mut trials = Vec::new();
+    for fault in Fault::ALL {
+        let outcome = match evidence {
+            Ok(e) => e
+                .faults
+                .iter()
+                .find(|o| o.fault == fault.name())
+                .cloned()
+                .ok_or("fault not run".to_string()),
+            Err(e) => Err(e.clone()),
+        };
+        trials.push(Trial::test(
+            format!("fault::{TARGET}::{}", fault.name()),
+            move || {
+                let o = outcome?;
+                if o.caught_by.is_empty() {
+                    return Err(
+                        format!("no scenario's verdict got worse under `{}`", o.fault).into(),
+                    );
+                }
+                Ok(())
+            },
+        ));
+    }
+    let e = || evidence.as_ref().map_err(Clone::clone);
+    let secrets = e().map(|e| (e.outputs.clone(), e.secrets.clone()));
+    trials.push(Trial::test(
+        format!("secrets::{TARGET}::no-key-or-signature-in-any-output"),
+        move || {
+            let (outputs, secrets) = secrets?;
+            if secrets.len() < 3 {
+                return Err("the run made no signatures to look for".into());
+            }
+            for (name, text) in &outputs {
+                for s in &secrets {
+                    if text.contains(s.as_str()) {
+                        return Err(format!(
+                            "{name} contains a secret or signature ({} characters)",
+                            s.len()
+                        )
+                        .into());
+                    }
+                }
+            }
+            Ok(())
+        },
+    ));
+    let leftovers = e().map(|e| e.leftovers.clone());
+    trials.push(Trial::test(
+        format!("cleanup::{TARGET}::no-bucket-left-after-a-run"),
+        move || {
+            let left = leftovers?;
+            if left.is_empty() {
+                Ok(())
+            } else {
+                Err(format!("buckets left behind: {}", left.join(", ")).into())
+            }
+        },
+    ));
+    let interrupted = e().map(|e| e.interrupted.clone());
+    trials.push(Trial::test(
+        format!("cleanup::{TARGET}::no-bucket-left-after-ctrl-c"),
+        move || {
+            let runs = interrupted?;
+            if runs.len() != 3 {
+                return Err(format!("only {} interrupted runs happened", runs.len()).into());
+            }
+            for (delay, code, left) in runs {
+                if !left.is_empty() {
+                    return Err(format!(
+                        "SIGINT after {delay} ms (exit {code}) left: {}",
+                        left.join(", ")
+                    )
+                    .into());
+                }
+                if code != 130 && code != 0 && code != 4 {
+                    return Err(format!("SIGINT after {delay} ms: exit code {code}").into());
+                }
+            }
+            Ok(())
+        },
+    ));
+    trials
 }

@@ -46,6 +46,8 @@ async fn serve(mode: Misbehaviour) -> u16 {
                         }
                     }
                     Misbehaviour::Reset => {
+                        // SO_LINGER 0 makes the close an RST; with a zero timeout the close never blocks.
+                        #[allow(deprecated)]
                         let _ = stream.set_linger(Some(Duration::ZERO));
                         drop(stream);
                     }

@@ -46,6 +46,7 @@ pub struct Client {
     http: reqwest::Client,
     target: Target,
     redactor: Redactor,
+    signatures: Option<std::sync::Arc<std::sync::Mutex<Vec<String>>>>,
 }
 
 impl Client {
@@ -73,7 +74,22 @@ impl Client {
             http,
             target: target.clone(),
             redactor,
+            signatures: None,
         })
+    }
+
+    /// Keeps every signature this client (and its clones) produces, so tests can search
+    /// outputs for them.
+    pub fn record_signatures(&mut self) -> std::sync::Arc<std::sync::Mutex<Vec<String>>> {
+        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        self.signatures = Some(log.clone());
+        log
+    }
+
+    fn remember(&self, signature: Option<&str>) {
+        if let (Some(log), Some(sig)) = (&self.signatures, signature) {
+            log.lock().expect("signature log").push(sig.to_string());
+        }
     }
 
     /// The target this client talks to.
@@ -150,6 +166,11 @@ impl Client {
                     },
                     now,
                 )?;
+                let sig = added
+                    .iter()
+                    .find(|(n, _)| n == "authorization")
+                    .and_then(|(_, v)| v.rsplit("Signature=").next());
+                self.remember(sig);
                 req.headers.extend(added);
                 Ok(())
             }
@@ -167,6 +188,12 @@ impl Client {
                     expires,
                     time,
                 )?;
+                self.remember(
+                    params
+                        .iter()
+                        .find(|(n, _)| n == "X-Amz-Signature")
+                        .map(|(_, v)| v.as_str()),
+                );
                 let mut pairs = req.url.query_pairs_mut();
                 for (k, v) in &params {
                     pairs.append_pair(k, v);

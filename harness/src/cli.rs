@@ -93,6 +93,10 @@ struct RunArgs {
     /// Expectations file of known failures (default: the target's `expectations`).
     #[arg(long, help_heading = "Target")]
     expectations: Option<PathBuf>,
+    /// Run inside this existing bucket: its CORS configuration is saved and restored, and only
+    /// objects under the run's key prefix are created and deleted. Scenarios run one at a time.
+    #[arg(long, help_heading = "Target")]
+    existing_bucket: Option<String>,
     /// Do not start the target's local store; fail if it is not answering.
     #[arg(long, help_heading = "Target")]
     no_start: bool,
@@ -339,7 +343,21 @@ fn run(root: &Path, args: RunArgs) -> i32 {
                 }
             }
         });
-        let opts = RunOptions { jobs: args.jobs as usize, run_id: engine::new_run_id() };
+        let opts = RunOptions {
+            jobs: args.jobs as usize,
+            run_id: engine::new_run_id(),
+            existing_bucket: args.existing_bucket.clone().or(target.existing_bucket.clone()),
+        };
+        let saved = match &opts.existing_bucket {
+            Some(b) => match engine::save_cors(&client, b).await {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    eprintln!("corsprobe: {e}");
+                    return EXIT_ERROR;
+                }
+            },
+            None => None,
+        };
         let total = scenarios.len();
         let tty = std::io::stderr().is_terminal();
         let done = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
@@ -356,13 +374,17 @@ fn run(root: &Path, args: RunArgs) -> i32 {
         })
         .await;
         let duration_ms = (start.elapsed().as_secs_f64() * 1000.0).round();
+        // Restored whatever happened to the scenarios, Ctrl-C included.
+        let restored = match &saved {
+            Some(s) => Some(engine::restore_cors(&client, s).await),
+            None => None,
+        };
         let suites = root.join("suites");
         for r in results.iter_mut() {
             if matches!(r.verdict, crate::verdict::Verdict::Skip | crate::verdict::Verdict::Error) {
                 continue;
             }
-            let missing = format!("{}-none", r.bucket);
-            let text = snapshot::render(r, &[missing.as_str(), r.bucket.as_str()]);
+            let text = snapshot::render(r);
             if args.accept_snapshots
                 && let Err(e) = snapshot::accept(&suites, &r.id, &target.name, &text)
             {
@@ -380,6 +402,15 @@ fn run(root: &Path, args: RunArgs) -> i32 {
         print!("{}", client.redactor().text(&console::render(&record, args.verbose)));
         if let Some(path) = &args.report_json {
             println!("report: {}", path.display());
+        }
+        if let (Some(s), Some(r)) = (&saved, &restored) {
+            match r {
+                Ok(()) => println!("restored the CORS configuration of {} (GetBucketCors returns the same bytes as before)", s.bucket),
+                Err(e) => {
+                    eprintln!("corsprobe: {e}");
+                    return EXIT_ERROR;
+                }
+            }
         }
         if let Some(g) = guard
             && let Err(e) = g.stop()

@@ -35,9 +35,12 @@ pub struct ScenarioResult {
     pub exchanges: Vec<Exchange>,
     /// Wall time of the scenario in milliseconds.
     pub duration_ms: f64,
-    /// The bucket created for it (empty when skipped).
+    /// The bucket it ran in (empty when skipped).
     #[serde(default)]
     pub bucket: String,
+    /// In an existing bucket: the prefix of every key it created.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub key_prefix: String,
     /// Snapshot comparison, filled in after the run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snapshot: Option<crate::snapshot::SnapshotOutcome>,
@@ -50,6 +53,106 @@ pub struct RunOptions {
     pub jobs: usize,
     /// Unique part of this run's bucket names.
     pub run_id: String,
+    /// Run inside this existing bucket instead of creating one per scenario.
+    pub existing_bucket: Option<String>,
+}
+
+/// Where a scenario runs: its own bucket, or a key prefix inside a bucket it must not delete.
+#[derive(Debug, Clone)]
+pub enum Place {
+    /// A bucket created for the scenario and deleted afterwards.
+    Fresh(String),
+    /// An existing bucket; the scenario's objects live under `key_prefix` and only they are deleted.
+    Existing {
+        /// The bucket's name.
+        bucket: String,
+        /// Prefix of every key the scenario creates, ending in `/`.
+        key_prefix: String,
+    },
+}
+
+impl Place {
+    /// The bucket addressed.
+    pub fn bucket(&self) -> &str {
+        match self {
+            Place::Fresh(b) | Place::Existing { bucket: b, .. } => b,
+        }
+    }
+
+    /// A bucket name that was never created, for `bucket = "missing"` steps.
+    pub fn missing_bucket(&self) -> String {
+        match self {
+            Place::Fresh(b) => format!("{b}-none"),
+            Place::Existing { key_prefix, .. } => {
+                format!("{}-none", key_prefix.trim_end_matches('/'))
+            }
+        }
+    }
+
+    /// A key as the store sees it.
+    pub fn key(&self, key: &str) -> String {
+        match self {
+            Place::Fresh(_) => key.to_string(),
+            Place::Existing { key_prefix, .. } => format!("{key_prefix}{key}"),
+        }
+    }
+}
+
+/// A bucket's CORS configuration as it was before the run, to put back afterwards.
+#[derive(Debug, Clone)]
+pub struct SavedCors {
+    /// The bucket.
+    pub bucket: String,
+    /// The GetBucketCors body, or None when the bucket had no configuration.
+    pub body: Option<String>,
+}
+
+/// Saves an existing bucket's CORS configuration before the run touches it.
+pub async fn save_cors(client: &Client, bucket: &str) -> Result<SavedCors, String> {
+    let ex = client.get_cors(Phase::Setup, bucket).await;
+    match &ex.response {
+        Some(r) if ex.succeeded() => Ok(SavedCors {
+            bucket: bucket.to_string(),
+            body: Some(r.body.clone()),
+        }),
+        Some(r) if r.status == 404 && r.error_code().as_deref() != Some("NoSuchBucket") => {
+            Ok(SavedCors {
+                bucket: bucket.to_string(),
+                body: None,
+            })
+        }
+        _ => Err(format!(
+            "cannot save the CORS configuration of {bucket}: GetBucketCors: {}",
+            ex.outcome()
+        )),
+    }
+}
+
+/// Puts the saved configuration back and checks GetBucketCors returns the same bytes as before.
+pub async fn restore_cors(client: &Client, saved: &SavedCors) -> Result<(), String> {
+    let ex = match &saved.body {
+        Some(body) => {
+            client
+                .put_cors_bytes(Phase::Teardown, &saved.bucket, body.clone().into_bytes())
+                .await
+        }
+        None => client.delete_cors(Phase::Teardown, &saved.bucket).await,
+    };
+    if !ex.succeeded() {
+        return Err(format!(
+            "could not restore the CORS configuration of {}: {}",
+            saved.bucket,
+            ex.outcome()
+        ));
+    }
+    let now = save_cors(client, &saved.bucket).await?;
+    if now.body != saved.body {
+        return Err(format!(
+            "the CORS configuration of {} differs from the saved one after restoring it",
+            saved.bucket
+        ));
+    }
+    Ok(())
 }
 
 /// Set by Ctrl-C: scenarios not started are skipped, running ones stop after their step and clean up.
@@ -90,7 +193,7 @@ pub fn bucket_name(prefix: &str, run_id: &str, index: usize) -> String {
 /// Removes a bucket and everything in it; used by `corsprobe clean`.
 pub async fn remove_bucket(client: &Client, bucket: &str) -> (Vec<Exchange>, Result<(), String>) {
     let mut exchanges = Vec::new();
-    let result = teardown(client, bucket, &mut exchanges).await;
+    let result = teardown(client, &Place::Fresh(bucket.to_string()), &mut exchanges).await;
     (exchanges, result)
 }
 
@@ -105,7 +208,13 @@ pub async fn run_all(
     cancel: &Cancel,
     progress: impl Fn(usize, &ScenarioResult) + Send + Sync + 'static,
 ) -> Vec<ScenarioResult> {
-    let semaphore = Arc::new(tokio::sync::Semaphore::new(opts.jobs.max(1)));
+    // A CORS configuration is bucket-wide: scenarios sharing an existing bucket take turns.
+    let jobs = if opts.existing_bucket.is_some() {
+        1
+    } else {
+        opts.jobs.max(1)
+    };
+    let semaphore = Arc::new(tokio::sync::Semaphore::new(jobs));
     let progress = Arc::new(progress);
     let mut set = tokio::task::JoinSet::new();
     for (index, scenario) in scenarios.iter().enumerate() {
@@ -115,7 +224,14 @@ pub async fn run_all(
         let cancel = cancel.clone();
         let progress = progress.clone();
         let expectations = expectations.clone();
-        let bucket = bucket_name(&client.target().bucket_prefix, &opts.run_id, index);
+        let name = bucket_name(&client.target().bucket_prefix, &opts.run_id, index);
+        let place = match &opts.existing_bucket {
+            Some(b) => Place::Existing {
+                bucket: b.clone(),
+                key_prefix: format!("{name}/"),
+            },
+            None => Place::Fresh(name),
+        };
         set.spawn(async move {
             let _permit = semaphore
                 .acquire_owned()
@@ -127,7 +243,7 @@ pub async fn run_all(
                     "the run was interrupted before this scenario started",
                 )
             } else {
-                run_scenario(&client, &scenario, &bucket, &cancel).await
+                run_scenario(&client, &scenario, &place, &cancel).await
             };
             let (verdict, reason) = expectations.apply(&result.id, result.verdict, &result.reason);
             result.verdict = verdict;
@@ -159,6 +275,7 @@ fn base_result(s: &Scenario) -> ScenarioResult {
         exchanges: vec![],
         duration_ms: 0.0,
         bucket: String::new(),
+        key_prefix: String::new(),
         snapshot: None,
     }
 }
@@ -175,9 +292,10 @@ fn skipped(s: &Scenario, reason: &str) -> ScenarioResult {
 pub async fn run_scenario(
     client: &Client,
     scenario: &Scenario,
-    bucket: &str,
+    place: &Place,
     cancel: &Cancel,
 ) -> ScenarioResult {
+    let bucket = place.bucket();
     let target = client.target();
     if !scenario.applies_to(target.dialect) {
         let dialects: Vec<&str> = scenario
@@ -198,15 +316,34 @@ pub async fn run_scenario(
     let start = Instant::now();
     let mut result = base_result(scenario);
     result.bucket = bucket.to_string();
+    if let Place::Existing { key_prefix, .. } = place {
+        result.key_prefix = key_prefix.clone();
+    }
     let mut exchanges = Vec::new();
     let mut error: Option<String> = None;
 
-    let created = client.create_bucket(Phase::Setup, bucket).await;
-    let bucket_exists = created.succeeded() || created.response.is_none();
-    if !created.succeeded() {
-        error = Some(format!("setup: CreateBucket: {}", created.outcome()));
-    }
-    exchanges.push(created);
+    let bucket_exists = match place {
+        Place::Fresh(_) => {
+            let created = client.create_bucket(Phase::Setup, bucket).await;
+            let exists = created.succeeded() || created.response.is_none();
+            if !created.succeeded() {
+                error = Some(format!("setup: CreateBucket: {}", created.outcome()));
+            }
+            exchanges.push(created);
+            exists
+        }
+        Place::Existing { .. } => {
+            // A scenario without rules needs a bucket without CORS; the saved rules come back at the end.
+            if scenario.cors.is_none() {
+                let ex = client.delete_cors(Phase::Setup, bucket).await;
+                if !ex.succeeded() {
+                    error = Some(format!("setup: DeleteBucketCors: {}", ex.outcome()));
+                }
+                exchanges.push(ex);
+            }
+            true
+        }
+    };
 
     if error.is_none() {
         for object in &scenario.objects {
@@ -214,7 +351,7 @@ pub async fn run_scenario(
                 .put_object(
                     Phase::Setup,
                     bucket,
-                    &object.key,
+                    &place.key(&object.key),
                     object.body.as_bytes(),
                     &object.content_type,
                 )
@@ -253,7 +390,7 @@ pub async fn run_scenario(
                 error = Some("interrupted (Ctrl-C) before this step".to_string());
                 break;
             }
-            let ex = run_step(client, step, bucket, &vars).await;
+            let ex = run_step(client, step, place, &vars).await;
             match &ex.response {
                 Some(resp) => {
                     for check in &step.checks {
@@ -279,7 +416,7 @@ pub async fn run_scenario(
         }
     }
 
-    if bucket_exists && let Err(e) = teardown(client, bucket, &mut exchanges).await {
+    if bucket_exists && let Err(e) = teardown(client, place, &mut exchanges).await {
         error.get_or_insert(e);
     }
 
@@ -304,12 +441,12 @@ pub async fn run_scenario(
 async fn run_step(
     client: &Client,
     step: &Step,
-    bucket: &str,
+    place: &Place,
     vars: &BTreeMap<&str, String>,
 ) -> Exchange {
     let target_bucket = match step.bucket {
-        BucketRef::Own => bucket.to_string(),
-        BucketRef::Missing => format!("{bucket}-none"),
+        BucketRef::Own => place.bucket().to_string(),
+        BucketRef::Missing => place.missing_bucket(),
     };
     match step.action {
         Action::PutCors => {
@@ -328,7 +465,7 @@ async fn run_step(
             .await
             .relabel(&step.name),
         Action::Request => {
-            let key = step.key.as_ref().map(|k| expand(k, vars));
+            let key = step.key.as_ref().map(|k| place.key(&expand(k, vars)));
             let mut req = Request {
                 method: step.method.clone(),
                 url: client.url(&target_bucket, key.as_deref(), step.query.as_deref()),
@@ -374,15 +511,20 @@ impl Relabel for Exchange {
     }
 }
 
-/// Deletes every object the listing shows, then the bucket.
+/// Deletes every object the scenario created, then its bucket unless the bucket existed before.
 async fn teardown(
     client: &Client,
-    bucket: &str,
+    place: &Place,
     exchanges: &mut Vec<Exchange>,
 ) -> Result<(), String> {
+    let bucket = place.bucket();
+    let prefix = match place {
+        Place::Fresh(_) => None,
+        Place::Existing { key_prefix, .. } => Some(key_prefix.as_str()),
+    };
     // Steps may have created objects; list rather than trust the setup list.
     for _round in 0..3 {
-        let (listing, keys) = client.list_keys(Phase::Teardown, bucket).await;
+        let (listing, keys) = client.list_keys(Phase::Teardown, bucket, prefix).await;
         let listed = listing.succeeded();
         exchanges.push(listing);
         if !listed {
@@ -394,6 +536,9 @@ async fn teardown(
         for key in keys {
             exchanges.push(client.delete_object(Phase::Teardown, bucket, &key).await);
         }
+    }
+    if prefix.is_some() {
+        return Ok(());
     }
     let deleted = client.delete_bucket(Phase::Teardown, bucket).await;
     let outcome = deleted.outcome();

@@ -78,6 +78,7 @@ pub async fn run(
         let opts = RunOptions {
             jobs,
             run_id: engine::new_run_id(),
+            existing_bucket: None,
         };
         engine::run_all(&client, scenarios, &none, &opts, &cancel, |_, _| {}).await
     };

@@ -51,12 +51,33 @@ pub fn path(suites: &Path, id: &str, target: &str) -> PathBuf {
         .join(format!("{}@{target}.snap", id.replace('/', "__")))
 }
 
+/// Run-specific names and what replaces them, longest first, so every run renders alike.
+fn run_names(result: &ScenarioResult) -> Vec<(String, &'static str)> {
+    let bucket = &result.bucket;
+    if result.key_prefix.is_empty() {
+        return vec![
+            (format!("{bucket}-none"), "[bucket]"),
+            (bucket.clone(), "[bucket]"),
+        ];
+    }
+    let prefix = &result.key_prefix;
+    vec![
+        (format!("{bucket}/{prefix}"), "[bucket]/"),
+        (format!("{}-none", prefix.trim_end_matches('/')), "[bucket]"),
+        (prefix.clone(), ""),
+        (bucket.clone(), "[bucket]"),
+    ]
+}
+
 /// Renders the normalized observation: CORS headers only, lower-case names, bucket redacted.
-pub fn render(result: &ScenarioResult, bucket_names: &[&str]) -> String {
+pub fn render(result: &ScenarioResult) -> String {
+    let names = run_names(result);
     let redact = |s: &str| {
         let mut out = s.to_string();
-        for b in bucket_names {
-            out = out.replace(b, "[bucket]");
+        for (name, replacement) in &names {
+            if !name.is_empty() {
+                out = out.replace(name.as_str(), replacement);
+            }
         }
         out
     };
@@ -220,13 +241,14 @@ mod tests {
             }],
             duration_ms: 1.0,
             bucket: "corsprobe-ab12-001".into(),
+            key_prefix: String::new(),
             snapshot: None,
         }
     }
 
     #[test]
     fn renders_only_cors_headers_with_volatile_values_removed() {
-        let text = render(&result(), &["corsprobe-ab12-001"]);
+        let text = render(&result());
         assert_eq!(
             text,
             "title: A preflight\n---\nstep: preflight\nrequest: OPTIONS /[bucket]/k.txt\n  > origin: http://a\nstatus: 200\n  < access-control-allow-origin: http://a\n  < vary: Origin\n"
@@ -234,10 +256,22 @@ mod tests {
     }
 
     #[test]
+    fn a_run_inside_an_existing_bucket_renders_like_a_fresh_bucket() {
+        let fresh = render(&result());
+        let mut r = result();
+        r.bucket = "their-bucket".into();
+        r.key_prefix = "corsprobe-ab12-001/".into();
+        for ex in r.exchanges.iter_mut() {
+            ex.request.url = "http://127.0.0.1:7480/their-bucket/corsprobe-ab12-001/k.txt".into();
+        }
+        assert_eq!(render(&r), fresh);
+    }
+
+    #[test]
     fn compare_detects_new_match_and_drift() {
         let root = std::env::temp_dir().join(format!("corsprobe-snap-{}", std::process::id()));
         let suites = root.join("suites");
-        let text = render(&result(), &["corsprobe-ab12-001"]);
+        let text = render(&result());
         assert_eq!(
             compare(&root, &suites, "g/case", "t", &text).status,
             SnapshotStatus::New

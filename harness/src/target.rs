@@ -71,6 +71,8 @@ struct RawTarget {
     stop: Option<PathBuf>,
     #[serde(default = "default_ready_secs")]
     ready_timeout_secs: u64,
+    #[serde(default)]
+    existing_bucket: Option<String>,
 }
 
 fn default_prefix() -> String {
@@ -125,6 +127,8 @@ pub struct Target {
     pub stop: Option<PathBuf>,
     /// How long to wait for a started store to answer.
     pub ready_timeout_secs: u64,
+    /// Run inside this bucket instead of creating buckets (for keys that cannot create them).
+    pub existing_bucket: Option<String>,
 }
 
 impl Target {
@@ -237,6 +241,7 @@ fn resolve(file: &Path, name: &str, raw: &RawTarget, root: &Path) -> Result<Targ
         start: rel(&raw.start),
         stop: rel(&raw.stop),
         ready_timeout_secs: raw.ready_timeout_secs,
+        existing_bucket: raw.existing_bucket.clone(),
     })
 }
 

@@ -40,6 +40,113 @@ struct Evidence {
     outputs: Vec<(String, String)>,
     /// Values that must appear in none of the outputs.
     secrets: Vec<String>,
+    /// The run inside existing buckets.
+    existing: Result<ExistingRun, String>,
+}
+
+/// What a run inside buckets the suite did not create left behind.
+#[derive(Clone)]
+struct ExistingRun {
+    results: Vec<ScenarioResult>,
+    cors_before: Option<String>,
+    cors_after: Option<String>,
+    keys_after: Vec<String>,
+    foreign_body_after: Option<String>,
+    bare_after: Option<String>,
+}
+
+/// Runs every scenario inside a bucket that has its own rules and object, and a few inside a
+/// bucket without rules; both must come out as they went in.
+async fn run_in_existing_buckets(
+    client: &Client,
+    expectations: &Expectations,
+    scenarios: &[scenario::Scenario],
+    run_id: &str,
+    root: &Path,
+) -> Result<ExistingRun, String> {
+    let theirs = format!("their-bucket-{run_id}");
+    let bare = format!("their-bare-bucket-{run_id}");
+    for b in [&theirs, &bare] {
+        let ex = client.create_bucket(Phase::Setup, b).await;
+        if !ex.succeeded() {
+            return Err(format!("CreateBucket {b}: {}", ex.outcome()));
+        }
+    }
+    let rules = corsprobe::cors_config::CorsConfiguration::load(
+        &root.join("fixtures/cors-rules/round-trip.xml"),
+    )?;
+    client.put_cors(Phase::Setup, &theirs, &rules).await;
+    client
+        .put_object(
+            Phase::Setup,
+            &theirs,
+            "keep-me.txt",
+            b"not the suite's",
+            "text/plain",
+        )
+        .await;
+    let before = engine::save_cors(client, &theirs).await?;
+    let run = |bucket: &str| RunOptions {
+        jobs: 4,
+        run_id: engine::new_run_id(),
+        existing_bucket: Some(bucket.to_string()),
+    };
+    let results = engine::run_all(
+        client,
+        scenarios,
+        expectations,
+        &run(&theirs),
+        &Cancel::default(),
+        |_, _| {},
+    )
+    .await;
+    let restored = engine::restore_cors(client, &before).await;
+    let bare_saved = engine::save_cors(client, &bare).await?;
+    let few = scenario::select(
+        scenarios.to_vec(),
+        &[
+            "preflight/origin".to_string(),
+            "config/put-replaces-all-rules".to_string(),
+        ],
+    );
+    engine::run_all(
+        client,
+        &few,
+        &Expectations::default(),
+        &run(&bare),
+        &Cancel::default(),
+        |_, _| {},
+    )
+    .await;
+    let bare_restored = engine::restore_cors(client, &bare_saved).await;
+    let after = engine::save_cors(client, &theirs).await?;
+    let bare_after = engine::save_cors(client, &bare).await?;
+    let (_, keys_after) = client.list_keys(Phase::Teardown, &theirs, None).await;
+    let mut get = corsprobe::dialect::Request {
+        method: "GET".into(),
+        url: client.url(&theirs, Some("keep-me.txt"), None),
+        headers: vec![],
+        body: vec![],
+    };
+    client.sign(&mut get, corsprobe::dialect::Signing::Header)?;
+    let foreign = client.send(Phase::Teardown, "GetObject", get).await;
+    for b in [&theirs, &bare] {
+        let (_, keys) = client.list_keys(Phase::Teardown, b, None).await;
+        for k in keys {
+            client.delete_object(Phase::Teardown, b, &k).await;
+        }
+        client.delete_bucket(Phase::Teardown, b).await;
+    }
+    restored?;
+    bare_restored?;
+    Ok(ExistingRun {
+        results,
+        cors_before: before.body,
+        cors_after: after.body,
+        keys_after,
+        foreign_body_after: foreign.response.map(|r| r.body),
+        bare_after: bare_after.body,
+    })
 }
 
 /// Runs every scenario once, then the mutation runs and the interruption checks.
@@ -62,6 +169,7 @@ fn run_suite(root: &Path, scenarios: &[scenario::Scenario]) -> Result<Evidence, 
         let opts = RunOptions {
             jobs: 4,
             run_id: engine::new_run_id(),
+            existing_bucket: None,
         };
         let results = engine::run_all(
             &client,
@@ -83,11 +191,7 @@ fn run_suite(root: &Path, scenarios: &[scenario::Scenario]) -> Result<Evidence, 
         // every snapshot text must hold neither the keys nor any signature made with them.
         let mut outputs = Vec::new();
         for r in &results {
-            let missing = format!("{}-none", r.bucket);
-            outputs.push((
-                format!("snapshot {}", r.id),
-                snapshot::render(r, &[missing.as_str(), r.bucket.as_str()]),
-            ));
+            outputs.push((format!("snapshot {}", r.id), snapshot::render(r)));
         }
         let record = RunRecord::new(
             &target,
@@ -112,6 +216,8 @@ fn run_suite(root: &Path, scenarios: &[scenario::Scenario]) -> Result<Evidence, 
             .await?
             .1;
         let interrupted = interrupt_cli(root, &client, &target.bucket_prefix).await;
+        let existing =
+            run_in_existing_buckets(&client, &expectations, scenarios, &opts.run_id, root).await;
         guard.stop()?;
         Ok(Evidence {
             results,
@@ -120,6 +226,7 @@ fn run_suite(root: &Path, scenarios: &[scenario::Scenario]) -> Result<Evidence, 
             interrupted,
             outputs,
             secrets,
+            existing,
         })
     })
 }
@@ -226,8 +333,7 @@ fn main() {
                     )
                     .into());
                 }
-                let missing = format!("{}-none", r.bucket);
-                let text = snapshot::render(&r, &[missing.as_str(), r.bucket.as_str()]);
+                let text = snapshot::render(&r);
                 let mut settings = insta::Settings::clone_current();
                 settings.set_snapshot_path(suites.join(&group).join("snapshots"));
                 settings.set_prepend_module_to_snapshot(false);
@@ -325,5 +431,64 @@ fn store_trials(evidence: &Result<Evidence, String>) -> Vec<Trial> {
             Ok(())
         },
     ));
+    let existing = e().and_then(|e| e.existing.clone().map(|x| (e.results.clone(), x)));
+    let check = |name: &str, f: fn(&[ScenarioResult], &ExistingRun) -> Result<(), String>| {
+        let existing = existing.clone();
+        Trial::test(format!("existing::{TARGET}::{name}"), move || {
+            let (fresh, run) = existing?;
+            f(&fresh, &run).map_err(Into::into)
+        })
+    };
+    trials.push(check("cors-restored-byte-identical", |_, r| {
+        if r.cors_before.is_none() {
+            return Err("the bucket had no rules to begin with".into());
+        }
+        if r.cors_after == r.cors_before {
+            Ok(())
+        } else {
+            Err(format!(
+                "before {:?}, after {:?}",
+                r.cors_before, r.cors_after
+            ))
+        }
+    }));
+    trials.push(check("no-rules-restored-as-none", |_, r| {
+        match &r.bare_after {
+            None => Ok(()),
+            Some(body) => Err(format!("a bucket without rules now has {body}")),
+        }
+    }));
+    trials.push(check("foreign-objects-untouched", |_, r| {
+        if r.keys_after != ["keep-me.txt"] {
+            return Err(format!("keys after the run: {:?}", r.keys_after));
+        }
+        if r.foreign_body_after.as_deref() != Some("not the suite's") {
+            return Err(format!("keep-me.txt now reads {:?}", r.foreign_body_after));
+        }
+        Ok(())
+    }));
+    trials.push(check("same-verdicts-as-fresh-buckets", |fresh, r| {
+        let differ: Vec<String> = fresh
+            .iter()
+            .zip(&r.results)
+            .filter(|(a, b)| {
+                corsprobe::mutation::rank(a.verdict) != corsprobe::mutation::rank(b.verdict)
+            })
+            .map(|(a, b)| {
+                format!(
+                    "{}: {} in a fresh bucket, {} in an existing one ({})",
+                    a.id,
+                    a.verdict.name(),
+                    b.verdict.name(),
+                    b.reason
+                )
+            })
+            .collect();
+        if differ.is_empty() {
+            Ok(())
+        } else {
+            Err(differ.join("\n"))
+        }
+    }));
     trials
 }

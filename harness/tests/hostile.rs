@@ -111,6 +111,7 @@ fn target(port: u16) -> Target {
         start: None,
         stop: None,
         ready_timeout_secs: 1,
+        existing_bucket: None,
     }
 }
 
@@ -135,6 +136,7 @@ async fn judge(mode: Misbehaviour, cause: &[&str]) {
     let opts = RunOptions {
         jobs: 2,
         run_id: "hostile0".into(),
+        existing_bucket: None,
     };
     let results = engine::run_all(
         &client,

@@ -378,16 +378,19 @@ impl Client {
     }
 
     /// ListObjectsV2 (first 1000 keys): the exchange and the keys found.
-    pub async fn list_keys(&self, phase: Phase, bucket: &str) -> (Exchange, Vec<String>) {
+    /// With a prefix, only keys under it are listed.
+    pub async fn list_keys(
+        &self,
+        phase: Phase,
+        bucket: &str,
+        prefix: Option<&str>,
+    ) -> (Exchange, Vec<String>) {
+        let mut url = self.url(bucket, None, Some("list-type=2&max-keys=1000"));
+        if let Some(p) = prefix {
+            url.query_pairs_mut().append_pair("prefix", p);
+        }
         let ex = self
-            .api(
-                phase,
-                "ListObjectsV2",
-                "GET",
-                self.url(bucket, None, Some("list-type=2&max-keys=1000")),
-                vec![],
-                vec![],
-            )
+            .api(phase, "ListObjectsV2", "GET", url, vec![], vec![])
             .await;
         let keys = match &ex.response {
             Some(r) if ex.succeeded() => crate::xml::element_texts(&r.body, "Key"),
@@ -403,7 +406,12 @@ impl Client {
         bucket: &str,
         config: &CorsConfiguration,
     ) -> Exchange {
-        let body = config.to_xml().into_bytes();
+        self.put_cors_bytes(phase, bucket, config.to_xml().into_bytes())
+            .await
+    }
+
+    /// PutBucketCors with a body sent exactly as given (to restore a saved configuration).
+    pub async fn put_cors_bytes(&self, phase: Phase, bucket: &str, body: Vec<u8>) -> Exchange {
         let md5 = base64::engine::general_purpose::STANDARD.encode(md5::Md5::digest(&body));
         let headers = vec![
             ("content-type".to_string(), "application/xml".to_string()),

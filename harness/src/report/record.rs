@@ -180,6 +180,7 @@ mod tests {
             exchanges: vec![],
             duration_ms: 0.0,
             bucket: String::new(),
+            key_prefix: String::new(),
             snapshot: None,
         }
     }
@@ -202,6 +203,7 @@ mod tests {
             start: None,
             stop: None,
             ready_timeout_secs: 1,
+            existing_bucket: None,
         };
         RunRecord::new(
             &target,

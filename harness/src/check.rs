@@ -30,13 +30,39 @@ impl Level {
 }
 
 /// An expected status: an exact code or a class such as `"2xx"`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum StatusSpec {
     /// Exactly this code.
     Code(u16),
     /// Any code of this class, written `"2xx"`.
     Class(String),
+}
+
+impl<'de> Deserialize<'de> for StatusSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = StatusSpec;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a status code such as 200 or a class such as \"2xx\"")
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<StatusSpec, E> {
+                u16::try_from(v)
+                    .map(StatusSpec::Code)
+                    .map_err(|_| E::custom(format!("{v} is not an HTTP status")))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<StatusSpec, E> {
+                u16::try_from(v)
+                    .map(StatusSpec::Code)
+                    .map_err(|_| E::custom(format!("{v} is not an HTTP status")))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<StatusSpec, E> {
+                Ok(StatusSpec::Class(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 impl StatusSpec {

@@ -42,6 +42,51 @@ struct Evidence {
     secrets: Vec<String>,
     /// The run inside existing buckets.
     existing: Result<ExistingRun, String>,
+    /// `corsprobe clean`: (exit code, prefixed buckets still there, foreign bucket still there).
+    clean: Result<(i32, Vec<String>, bool), String>,
+}
+
+/// Leaves a prefixed bucket (with an object) and a foreign one, runs `corsprobe clean`, lists.
+async fn clean_leftovers(
+    root: &Path,
+    client: &Client,
+    prefix: &str,
+    run_id: &str,
+) -> Result<(i32, Vec<String>, bool), String> {
+    let leftover = format!("{prefix}leftover-{run_id}");
+    let foreign = format!("not-ours-{run_id}");
+    for b in [&leftover, &foreign] {
+        let ex = client.create_bucket(Phase::Setup, b).await;
+        if !ex.succeeded() {
+            return Err(format!("CreateBucket {b}: {}", ex.outcome()));
+        }
+    }
+    client
+        .put_object(Phase::Setup, &leftover, "a/b.txt", b"x", "text/plain")
+        .await;
+    let bin = env!("CARGO_BIN_EXE_corsprobe");
+    let root_arg = root.to_str().unwrap_or(".").to_string();
+    let code = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(bin)
+            .args(["--root", &root_arg, "clean"])
+            .output()
+            .ok()
+            .and_then(|o| o.status.code())
+            .unwrap_or(-1)
+    })
+    .await
+    .unwrap_or(-1);
+    let (_, names) = client.list_buckets(Phase::Teardown).await;
+    let foreign_kept = names.contains(&foreign);
+    client.delete_bucket(Phase::Teardown, &foreign).await;
+    Ok((
+        code,
+        names
+            .into_iter()
+            .filter(|n| n.starts_with(prefix))
+            .collect(),
+        foreign_kept,
+    ))
 }
 
 /// What a run inside buckets the suite did not create left behind.
@@ -218,6 +263,7 @@ fn run_suite(root: &Path, scenarios: &[scenario::Scenario]) -> Result<Evidence, 
         let interrupted = interrupt_cli(root, &client, &target.bucket_prefix).await;
         let existing =
             run_in_existing_buckets(&client, &expectations, scenarios, &opts.run_id, root).await;
+        let clean = clean_leftovers(root, &client, &target.bucket_prefix, &opts.run_id).await;
         guard.stop()?;
         Ok(Evidence {
             results,
@@ -227,6 +273,7 @@ fn run_suite(root: &Path, scenarios: &[scenario::Scenario]) -> Result<Evidence, 
             outputs,
             secrets,
             existing,
+            clean,
         })
     })
 }
@@ -427,6 +474,23 @@ fn store_trials(evidence: &Result<Evidence, String>) -> Vec<Trial> {
                 if code != 130 && code != 0 && code != 4 {
                     return Err(format!("SIGINT after {delay} ms: exit code {code}").into());
                 }
+            }
+            Ok(())
+        },
+    ));
+    let clean = e().and_then(|e| e.clean.clone());
+    trials.push(Trial::test(
+        format!("cleanup::{TARGET}::clean-removes-only-prefixed-buckets"),
+        move || {
+            let (code, left, foreign_kept) = clean?;
+            if code != 0 {
+                return Err(format!("corsprobe clean exited {code}").into());
+            }
+            if !left.is_empty() {
+                return Err(format!("still there: {}", left.join(", ")).into());
+            }
+            if !foreign_kept {
+                return Err("clean removed a bucket without the prefix".into());
             }
             Ok(())
         },

@@ -49,6 +49,34 @@ pub fn rfc3339(t: SystemTime) -> String {
     )
 }
 
+/// Compact UTC timestamp used by SigV4-style signatures, e.g. `20231216T162057Z`.
+pub fn basic_datetime(t: SystemTime) -> String {
+    rfc3339(t).replace(['-', ':'], "")
+}
+
+/// RFC 1123 date for `Date` headers, e.g. `Sat, 16 Dec 2023 16:20:57 GMT`.
+pub fn http_date(t: SystemTime) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let secs = t
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let days = secs.div_euclid(86400);
+    let (y, m, d) = civil_from_days(days);
+    let s = secs.rem_euclid(86400);
+    format!(
+        "{}, {d:02} {} {y:04} {:02}:{:02}:{:02} GMT",
+        DAYS[days.rem_euclid(7) as usize],
+        MONTHS[(m - 1) as usize],
+        s / 3600,
+        s / 60 % 60,
+        s % 60
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -62,5 +90,12 @@ mod tests {
             "2023-12-16T16:20:57Z"
         );
         assert_eq!(days_from_civil(2000, 3, 1), 11017);
+        let t = UNIX_EPOCH + Duration::from_secs(1_702_743_657);
+        assert_eq!(basic_datetime(t), "20231216T162057Z");
+        assert_eq!(http_date(t), "Sat, 16 Dec 2023 16:20:57 GMT");
+        assert_eq!(
+            http_date(UNIX_EPOCH + Duration::from_secs(1_132_253_398)),
+            "Thu, 17 Nov 2005 18:49:58 GMT"
+        );
     }
 }

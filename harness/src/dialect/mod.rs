@@ -1,5 +1,6 @@
 //! Vendor dialects: how to address, sign and configure a bucket. One client serves the engine.
 
+pub mod oss_sign;
 pub mod s3_sign;
 
 use crate::cors_config::CorsConfiguration;

@@ -97,6 +97,15 @@ struct RunArgs {
     /// objects under the run's key prefix are created and deleted. Scenarios run one at a time.
     #[arg(long, help_heading = "Target")]
     existing_bucket: Option<String>,
+    /// Print the requests the run would send (secrets redacted) and send nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Use this run id in bucket names instead of a random one (a-z, 0-9, at most 12).
+    #[arg(long, value_parser = parse_run_id)]
+    run_id: Option<String>,
+    /// Sign as if the clock read this Unix time (for reproducible dry runs).
+    #[arg(long, value_name = "UNIX_SECONDS")]
+    at: Option<u64>,
     /// Do not start the target's local store; fail if it is not answering.
     #[arg(long, help_heading = "Target")]
     no_start: bool,
@@ -115,6 +124,18 @@ struct RunArgs {
     /// Also list passing scenarios.
     #[arg(long, short = 'v')]
     verbose: bool,
+}
+
+fn parse_run_id(s: &str) -> Result<String, String> {
+    if !s.is_empty()
+        && s.len() <= 12
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+    {
+        Ok(s.to_string())
+    } else {
+        Err("a run id is 1-12 characters of a-z and 0-9".to_string())
+    }
 }
 
 /// Runs the CLI and returns the process exit code.
@@ -302,13 +323,28 @@ fn run(root: &Path, args: RunArgs) -> i32 {
         },
         None => Expectations::default(),
     };
-    let client = match Client::new(&target, Duration::from_secs(args.timeout)) {
+    let mut client = match Client::new(&target, Duration::from_secs(args.timeout)) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("corsprobe: {e}");
             return EXIT_USAGE;
         }
     };
+    if let Some(at) = args.at {
+        client.pin_time(std::time::UNIX_EPOCH + Duration::from_secs(at));
+    }
+    let run_id = args.run_id.clone().unwrap_or_else(engine::new_run_id);
+    if args.dry_run {
+        return dry_run(
+            client,
+            &scenarios,
+            &expectations,
+            run_id,
+            args.existing_bucket
+                .clone()
+                .or(target.existing_bucket.clone()),
+        );
+    }
     let rt = runtime();
     rt.block_on(async {
         let guard = if args.no_start {
@@ -345,7 +381,7 @@ fn run(root: &Path, args: RunArgs) -> i32 {
         });
         let opts = RunOptions {
             jobs: args.jobs as usize,
-            run_id: engine::new_run_id(),
+            run_id: run_id.clone(),
             existing_bucket: args.existing_bucket.clone().or(target.existing_bucket.clone()),
         };
         let saved = match &opts.existing_bucket {
@@ -567,4 +603,41 @@ fn faults_cmd(
             0
         }
     })
+}
+
+/// Prints every request a run would send, in order, and sends nothing.
+fn dry_run(
+    mut client: Client,
+    scenarios: &[Scenario],
+    expectations: &Expectations,
+    run_id: String,
+    existing_bucket: Option<String>,
+) -> i32 {
+    let log = client.dry_run();
+    let opts = RunOptions {
+        jobs: 1,
+        run_id,
+        existing_bucket,
+    };
+    runtime().block_on(engine::run_all(
+        &client,
+        scenarios,
+        expectations,
+        &opts,
+        &Cancel::default(),
+        |_, _| {},
+    ));
+    let requests = log.lock().expect("dry-run log");
+    let mut out = std::io::stdout().lock();
+    for r in requests.iter() {
+        let _ = writeln!(out, "{r}");
+    }
+    let _ = writeln!(
+        out,
+        "dry run: {} request(s) for {} scenario(s) to {}, nothing sent",
+        requests.len(),
+        scenarios.len(),
+        client.target().endpoint_host()
+    );
+    0
 }

@@ -10,6 +10,19 @@ use std::path::{Path, PathBuf};
 pub enum Dialect {
     /// Amazon S3 and S3-compatible stores (SigV4).
     S3,
+    /// Alibaba Cloud OSS (OSS V1 or V4 signatures, `ResponseVary`).
+    Oss,
+}
+
+/// Which OSS signature a target uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum OssSignature {
+    /// HMAC-SHA1 `OSS AccessKeyId:Signature`.
+    V1,
+    /// `OSS4-HMAC-SHA256`.
+    #[default]
+    V4,
 }
 
 impl Dialect {
@@ -17,6 +30,7 @@ impl Dialect {
     pub fn name(self) -> &'static str {
         match self {
             Dialect::S3 => "s3",
+            Dialect::Oss => "oss",
         }
     }
 
@@ -24,6 +38,7 @@ impl Dialect {
     pub fn reference_vendor(self) -> &'static str {
         match self {
             Dialect::S3 => "AWS S3",
+            Dialect::Oss => "Alibaba Cloud OSS",
         }
     }
 }
@@ -73,6 +88,8 @@ struct RawTarget {
     ready_timeout_secs: u64,
     #[serde(default)]
     existing_bucket: Option<String>,
+    #[serde(default)]
+    oss_signature: Option<OssSignature>,
 }
 
 fn default_prefix() -> String {
@@ -129,6 +146,8 @@ pub struct Target {
     pub ready_timeout_secs: u64,
     /// Run inside this bucket instead of creating buckets (for keys that cannot create them).
     pub existing_bucket: Option<String>,
+    /// OSS targets: the signature version.
+    pub oss_signature: OssSignature,
 }
 
 impl Target {
@@ -180,6 +199,12 @@ fn resolve(file: &Path, name: &str, raw: &RawTarget, root: &Path) -> Result<Targ
         .map_err(|e| format!("{}: `{}` is not a URL: {e}", at("endpoint"), raw.endpoint))?;
     if !matches!(endpoint.scheme(), "http" | "https") {
         return Err(format!("{}: scheme must be http or https", at("endpoint")));
+    }
+    if raw.oss_signature.is_some() && raw.dialect != Dialect::Oss {
+        return Err(format!(
+            "{}: only `oss` targets choose an OSS signature",
+            at("oss_signature")
+        ));
     }
     let bucket_prefix = raw.bucket_prefix.clone();
     if bucket_prefix.is_empty()
@@ -242,6 +267,7 @@ fn resolve(file: &Path, name: &str, raw: &RawTarget, root: &Path) -> Result<Targ
         stop: rel(&raw.stop),
         ready_timeout_secs: raw.ready_timeout_secs,
         existing_bucket: raw.existing_bucket.clone(),
+        oss_signature: raw.oss_signature.unwrap_or_default(),
     })
 }
 

@@ -181,3 +181,59 @@ fn an_endpoint_that_does_not_answer_exits_3_without_hanging() {
     );
     assert!(start.elapsed().as_secs() < 20);
 }
+
+#[test]
+fn the_dry_run_of_put_bucket_cors_to_oss_is_pinned_byte_for_byte() {
+    let r = repo();
+    let targets = r.join("fixtures/targets.oss.example.toml");
+    let o = Command::new(env!("CARGO_BIN_EXE_corsprobe"))
+        .args([
+            "--root",
+            r.to_str().unwrap(),
+            "run",
+            "config/round-trip",
+            "--targets",
+            targets.to_str().unwrap(),
+        ])
+        .args([
+            "--target",
+            "oss-hangzhou",
+            "--dry-run",
+            "--run-id",
+            "pinned",
+            "--at",
+            "1702743657",
+        ])
+        .env("OSS_ACCESS_KEY_ID", "LTAIexampleaccesskey")
+        .env("OSS_ACCESS_KEY_SECRET", "exampleSecretNotReal0123456789")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let golden =
+        std::fs::read_to_string(r.join("harness/tests/golden/dry-run-oss-round-trip.txt")).unwrap();
+    assert_eq!(String::from_utf8_lossy(&o.stdout), golden);
+    let out = text(&o);
+    assert!(
+        !out.contains("exampleSecretNotReal") && !out.contains("LTAIexampleaccesskey"),
+        "{out}"
+    );
+    assert!(
+        out.contains("PUT https://corsprobe-pinned-001.oss-cn-hangzhou.aliyuncs.com/?cors"),
+        "{out}"
+    );
+}
+
+#[test]
+fn the_oss_targets_example_validates() {
+    let r = repo();
+    let targets = r.join("fixtures/targets.oss.example.toml");
+    let o = corsprobe(&[
+        "--root",
+        r.to_str().unwrap(),
+        "validate",
+        "--targets",
+        targets.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("2 target(s)"), "{}", text(&o));
+}

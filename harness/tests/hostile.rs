@@ -112,6 +112,7 @@ fn target(port: u16) -> Target {
         stop: None,
         ready_timeout_secs: 1,
         existing_bucket: None,
+        oss_signature: Default::default(),
     }
 }
 

@@ -48,6 +48,8 @@ pub struct Client {
     target: Target,
     redactor: Redactor,
     signatures: Option<std::sync::Arc<std::sync::Mutex<Vec<String>>>>,
+    fixed_time: Option<SystemTime>,
+    dry_run: Option<std::sync::Arc<std::sync::Mutex<Vec<String>>>>,
 }
 
 impl Client {
@@ -76,7 +78,62 @@ impl Client {
             target: target.clone(),
             redactor,
             signatures: None,
+            fixed_time: None,
+            dry_run: None,
         })
+    }
+
+    /// Signs as if the clock read `t` (for reproducible dry runs).
+    pub fn pin_time(&mut self, t: SystemTime) {
+        self.fixed_time = Some(t);
+    }
+
+    /// Sends nothing from now on: every request is written, redacted, to the returned log and
+    /// answered with an empty 200.
+    pub fn dry_run(&mut self) -> std::sync::Arc<std::sync::Mutex<Vec<String>>> {
+        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        self.dry_run = Some(log.clone());
+        log
+    }
+
+    fn now(&self) -> SystemTime {
+        self.fixed_time.unwrap_or_else(SystemTime::now)
+    }
+
+    /// Bucket and key (decoded) of a URL built by [`Client::url`].
+    fn bucket_and_key(&self, url: &reqwest::Url) -> (Option<String>, Option<String>) {
+        let decode = |s: &str| {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8_lossy()
+                .into_owned()
+        };
+        let base_segments = self
+            .target
+            .endpoint
+            .path_segments()
+            .map(|s| s.filter(|p| !p.is_empty()).count())
+            .unwrap_or(0);
+        let segments: Vec<String> = url
+            .path_segments()
+            .map(|s| s.skip(base_segments).map(decode).collect())
+            .unwrap_or_default();
+        let (bucket, rest) = match self.target.addressing {
+            Addressing::Path => match segments.split_first() {
+                Some((b, rest)) if !b.is_empty() => (Some(b.clone()), rest.to_vec()),
+                _ => (None, vec![]),
+            },
+            Addressing::Virtual => {
+                let host = url.host_str().unwrap_or_default();
+                let base = self.target.endpoint.host_str().unwrap_or_default();
+                let bucket = host
+                    .strip_suffix(base)
+                    .and_then(|b| b.strip_suffix('.'))
+                    .map(String::from);
+                (bucket, segments)
+            }
+        };
+        let key = rest.join("/");
+        (bucket, if key.is_empty() { None } else { Some(key) })
     }
 
     /// Keeps every signature this client (and its clones) produces, so tests can search
@@ -139,7 +196,128 @@ impl Client {
     pub fn sign(&self, req: &mut Request, mode: Signing) -> Result<(), String> {
         match self.target.dialect {
             Dialect::S3 => self.sign_s3(req, mode),
+            Dialect::Oss => self.sign_oss(req, mode),
         }
+    }
+
+    fn sign_oss(&self, req: &mut Request, mode: Signing) -> Result<(), String> {
+        use crate::target::OssSignature;
+        if mode == Signing::None {
+            return Ok(());
+        }
+        let (bucket, key) = self.bucket_and_key(&req.url);
+        let query: Vec<(String, String)> = req
+            .url
+            .query_pairs()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        let resource = oss_sign::Resource {
+            bucket: bucket.as_deref(),
+            key: key.as_deref(),
+            query: &query,
+        };
+        let creds = &self.target.credentials;
+        let secret = if mode == Signing::BadSignature {
+            format!("{}-wrong", creds.secret_key)
+        } else {
+            creds.secret_key.clone()
+        };
+        let token = creds.session_token.as_deref();
+        // OSS region ids are written `cn-hangzhou`; endpoints say `oss-cn-hangzhou`.
+        let region = self.target.region.trim_start_matches("oss-").to_string();
+        let expired = mode == Signing::ExpiredPresign;
+        let now = if expired {
+            self.now() - Duration::from_secs(3600)
+        } else {
+            self.now()
+        };
+        let datetime = crate::clock::basic_datetime(now);
+        let v4 = oss_sign::V4 {
+            region: &region,
+            product: "oss",
+            datetime: &datetime,
+            additional_headers: &[],
+        };
+        match (mode, self.target.oss_signature) {
+            (Signing::Header | Signing::BadSignature, OssSignature::V4) => {
+                req.headers.push(("x-oss-date".into(), datetime.clone()));
+                req.headers
+                    .push(("x-oss-content-sha256".into(), "UNSIGNED-PAYLOAD".into()));
+                if let Some(t) = token {
+                    req.headers
+                        .push(("x-oss-security-token".into(), t.to_string()));
+                }
+                let auth = oss_sign::v4_authorization(
+                    &creds.access_key,
+                    &secret,
+                    &req.method,
+                    &req.headers,
+                    &resource,
+                    &v4,
+                );
+                self.remember(auth.rsplit("Signature=").next());
+                req.headers.push(("authorization".into(), auth));
+            }
+            (Signing::Header | Signing::BadSignature, OssSignature::V1) => {
+                let date = crate::clock::http_date(now);
+                req.headers.push(("date".into(), date.clone()));
+                if let Some(t) = token {
+                    req.headers
+                        .push(("x-oss-security-token".into(), t.to_string()));
+                }
+                let sts = oss_sign::v1_string_to_sign(&req.method, &req.headers, &date, &resource);
+                let signature = oss_sign::v1_signature(&secret, &sts);
+                self.remember(Some(&signature));
+                req.headers.push((
+                    "authorization".into(),
+                    format!("OSS {}:{signature}", creds.access_key),
+                ));
+            }
+            (_, OssSignature::V4) => {
+                let expires = if expired { 60 } else { 300 };
+                let params = oss_sign::v4_presign(
+                    &creds.access_key,
+                    &secret,
+                    token,
+                    &req.method,
+                    &req.headers,
+                    &resource,
+                    &v4,
+                    expires,
+                );
+                self.remember(
+                    params
+                        .iter()
+                        .find(|(n, _)| n == "x-oss-signature")
+                        .map(|(_, v)| v.as_str()),
+                );
+                req.url.query_pairs_mut().extend_pairs(params.iter());
+            }
+            (_, OssSignature::V1) => {
+                let unix = now
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_secs())
+                    .unwrap_or(0);
+                let expires = if expired { unix + 60 } else { unix + 300 };
+                let params = oss_sign::v1_presign(
+                    &creds.access_key,
+                    &secret,
+                    token,
+                    &req.method,
+                    &req.headers,
+                    &resource,
+                    expires,
+                );
+                self.remember(
+                    params
+                        .iter()
+                        .find(|(n, _)| n == "Signature")
+                        .map(|(_, v)| v.as_str()),
+                );
+                req.url.query_pairs_mut().extend_pairs(params.iter());
+            }
+        }
+        Ok(())
     }
 
     fn sign_s3(&self, req: &mut Request, mode: Signing) -> Result<(), String> {
@@ -147,7 +325,7 @@ impl Client {
             region: &self.target.region,
             service: "s3",
         };
-        let now = SystemTime::now();
+        let now = self.now();
         match mode {
             Signing::None => Ok(()),
             Signing::Header | Signing::BadSignature => {
@@ -217,6 +395,30 @@ impl Client {
                 .collect(),
             body_bytes: req.body.len(),
         };
+        if let Some(log) = &self.dry_run {
+            let mut text = format!("{} {}\n", recorded.method, recorded.url);
+            for (n, v) in &recorded.headers {
+                text.push_str(&format!("{n}: {v}\n"));
+            }
+            if !req.body.is_empty() {
+                text.push('\n');
+                text.push_str(&self.redactor.text(&String::from_utf8_lossy(&req.body)));
+                text.push('\n');
+            }
+            log.lock().expect("dry-run log").push(text);
+            return Exchange {
+                phase,
+                label: label.to_string(),
+                request: recorded,
+                response: Some(RecordedResponse {
+                    status: 200,
+                    headers: vec![],
+                    body: String::new(),
+                }),
+                error: None,
+                duration_ms: 0.0,
+            };
+        }
         let start = Instant::now();
         let result = self.execute(req).await;
         let duration_ms = start.elapsed().as_secs_f64() * 1000.0;
@@ -311,7 +513,7 @@ impl Client {
 
     /// CreateBucket.
     pub async fn create_bucket(&self, phase: Phase, bucket: &str) -> Exchange {
-        let body = if self.target.region == "us-east-1" {
+        let body = if self.target.region == "us-east-1" || self.target.dialect == Dialect::Oss {
             Vec::new()
         } else {
             format!(
@@ -407,6 +609,16 @@ impl Client {
         bucket: &str,
         config: &CorsConfiguration,
     ) -> Exchange {
+        if config.response_vary.is_some() && self.target.dialect == Dialect::S3 {
+            let req = Request {
+                method: "PUT".into(),
+                url: self.url(bucket, None, Some("cors")),
+                headers: vec![],
+                body: vec![],
+            };
+            let why = "ResponseVary is an OSS extension; the s3 dialect has no such element";
+            return self.unsent(phase, "PutBucketCors", &req, why.into());
+        }
         self.put_cors_bytes(phase, bucket, config.to_xml().into_bytes())
             .await
     }
@@ -497,4 +709,141 @@ fn describe(e: &reqwest::Error) -> String {
         source = s.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::target::{Credentials, OssSignature};
+
+    fn oss_target(addressing: Addressing, signature: OssSignature) -> Target {
+        Target {
+            name: "oss".into(),
+            vendor: "OSS".into(),
+            dialect: Dialect::Oss,
+            endpoint: reqwest::Url::parse("http://oss-cn-hangzhou.aliyuncs.com").unwrap(),
+            region: "cn-hangzhou".into(),
+            addressing,
+            credentials: Credentials {
+                access_key: "44CF9590006BF252F707".into(),
+                secret_key: "OtxrzxIsfpFjA7SwPzILwy8Bw21TLhquhboDYROV".into(),
+                session_token: None,
+            },
+            bucket_prefix: "corsprobe-".into(),
+            expectations: None,
+            start: None,
+            stop: None,
+            ready_timeout_secs: 1,
+            existing_bucket: None,
+            oss_signature: signature,
+        }
+    }
+
+    fn put_cors_request(c: &Client) -> Request {
+        Request {
+            method: "PUT".into(),
+            url: c.url("oss-example", None, Some("cors")),
+            headers: vec![
+                ("content-md5".into(), "8alqrbXMPQqTnk2/Sr7qJw==".into()),
+                ("content-type".into(), "application/xml".into()),
+            ],
+            body: vec![],
+        }
+    }
+
+    #[test]
+    fn oss_v1_header_signature_through_the_client_matches_the_vector() {
+        for addressing in [Addressing::Virtual, Addressing::Path] {
+            let mut c = Client::new(
+                &oss_target(addressing, OssSignature::V1),
+                Duration::from_secs(1),
+            )
+            .unwrap();
+            c.pin_time(std::time::UNIX_EPOCH + Duration::from_secs(1_132_253_398));
+            let mut req = put_cors_request(&c);
+            c.sign(&mut req, Signing::Header).unwrap();
+            let auth = req
+                .headers
+                .iter()
+                .find(|(n, _)| n == "authorization")
+                .unwrap();
+            assert_eq!(
+                auth.1, "OSS 44CF9590006BF252F707:vsGiFGOIcS5GPCe79D64afp2iEg=",
+                "{addressing:?}"
+            );
+            assert!(
+                req.headers
+                    .iter()
+                    .any(|(n, v)| n == "date" && v == "Thu, 17 Nov 2005 18:49:58 GMT")
+            );
+        }
+    }
+
+    #[test]
+    fn oss_bucket_and_key_come_back_from_both_addressings() {
+        for addressing in [Addressing::Virtual, Addressing::Path] {
+            let c = Client::new(
+                &oss_target(addressing, OssSignature::V4),
+                Duration::from_secs(1),
+            )
+            .unwrap();
+            let url = c.url("b1", Some("dir/a b+c.txt"), None);
+            assert_eq!(
+                c.bucket_and_key(&url),
+                (Some("b1".into()), Some("dir/a b+c.txt".into())),
+                "{url}"
+            );
+            assert_eq!(
+                c.bucket_and_key(&c.url("b1", None, Some("cors"))),
+                (Some("b1".into()), None)
+            );
+        }
+    }
+
+    #[test]
+    fn oss_v4_and_presigned_requests_carry_their_parameters() {
+        let mut c = Client::new(
+            &oss_target(Addressing::Virtual, OssSignature::V4),
+            Duration::from_secs(1),
+        )
+        .unwrap();
+        c.pin_time(std::time::UNIX_EPOCH + Duration::from_secs(1_702_743_657));
+        let mut req = put_cors_request(&c);
+        c.sign(&mut req, Signing::Header).unwrap();
+        let auth = &req
+            .headers
+            .iter()
+            .find(|(n, _)| n == "authorization")
+            .unwrap()
+            .1;
+        assert!(auth.starts_with("OSS4-HMAC-SHA256 Credential=44CF9590006BF252F707/20231216/cn-hangzhou/oss/aliyun_v4_request,Signature="), "{auth}");
+        let mut presigned = put_cors_request(&c);
+        c.sign(&mut presigned, Signing::Presign).unwrap();
+        let q = presigned.url.query().unwrap();
+        assert!(
+            q.contains("x-oss-signature-version=OSS4-HMAC-SHA256")
+                && q.contains("x-oss-expires=300")
+                && q.contains("x-oss-signature="),
+            "{q}"
+        );
+    }
+
+    #[test]
+    fn the_s3_dialect_refuses_response_vary() {
+        let mut t = oss_target(Addressing::Path, OssSignature::V4);
+        t.dialect = Dialect::S3;
+        t.oss_signature = OssSignature::V4;
+        let c = Client::new(&t, Duration::from_secs(1)).unwrap();
+        let cfg = CorsConfiguration {
+            rules: vec![],
+            response_vary: Some(true),
+        };
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let ex = rt.block_on(c.put_cors(Phase::Setup, "b", &cfg));
+        assert!(ex.response.is_none());
+        assert!(ex.error.unwrap().contains("OSS extension"));
+    }
 }

@@ -204,6 +204,7 @@ mod tests {
             stop: None,
             ready_timeout_secs: 1,
             existing_bucket: None,
+            oss_signature: Default::default(),
         };
         RunRecord::new(
             &target,

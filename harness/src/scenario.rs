@@ -254,6 +254,19 @@ pub fn load(file: &Path, suites: &Path, fixtures: &Path) -> Result<Scenario, Str
     if raw.steps.is_empty() {
         return Err(at(0, "a scenario needs at least one [[step]]"));
     }
+    let s3_too = raw
+        .dialects
+        .as_ref()
+        .is_none_or(|d| d.contains(&Dialect::S3));
+    let oss_only_rules = |cfg: &CorsConfiguration| cfg.response_vary.is_some() && s3_too;
+    if let (Some(cfg), Some(name)) = (&cors, &raw.setup.cors)
+        && oss_only_rules(cfg)
+    {
+        return Err(at(
+            name.span().start,
+            "`cors`: the rules use ResponseVary, which only OSS has: add `dialects = [\"oss\"]`",
+        ));
+    }
     let mut steps = Vec::new();
     let mut most_severe: Option<Level> = None;
     for (i, spanned) in raw.steps.iter().enumerate() {
@@ -286,7 +299,15 @@ pub fn load(file: &Path, suites: &Path, fixtures: &Path) -> Result<Scenario, Str
             (_, None) => String::new(),
         };
         let step_cors = match (raw_step.action, &raw_step.cors) {
-            (Action::PutCors, Some(c)) => Some(load_rules(c, offset)?),
+            (Action::PutCors, Some(c)) => {
+                let cfg = load_rules(c, offset)?;
+                if oss_only_rules(&cfg) {
+                    return Err(here(
+                        "`cors`: the rules use ResponseVary, which only OSS has: add `dialects = [\"oss\"]`",
+                    ));
+                }
+                Some(cfg)
+            }
             (Action::PutCors, None) => return Err(here("a `put-cors` step needs `cors`")),
             (_, Some(_)) => return Err(here("`cors` is only for `put-cors` steps")),
             (_, None) => None,

@@ -368,11 +368,11 @@ fn main() {
             .with_ignored_flag(matches!(&result, Ok(r) if r.verdict == Verdict::Skip)),
         );
         let suites = suites.clone();
-        trials.push(Trial::test(
-            format!("snapshot::{TARGET}::{id}"),
-            move || {
+        let skipped = matches!(&result, Ok(r) if r.verdict == Verdict::Skip);
+        trials.push(
+            Trial::test(format!("snapshot::{TARGET}::{id}"), move || {
                 let r = result?;
-                if matches!(r.verdict, Verdict::Skip | Verdict::Error) {
+                if r.verdict == Verdict::Error {
                     return Err(format!(
                         "no observation to compare: {} ({})",
                         r.verdict.name(),
@@ -388,8 +388,9 @@ fn main() {
                 settings.set_omit_expression(false);
                 settings.bind(|| insta::assert_snapshot!(r.id.as_str(), text, "observation"));
                 Ok(())
-            },
-        ));
+            })
+            .with_ignored_flag(skipped),
+        );
     }
     libtest_mimic::run(&args, trials).exit();
 }

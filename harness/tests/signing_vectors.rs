@@ -159,9 +159,11 @@ fn oss_v1_vectors() {
         let signature = match v.expires {
             Some(expires) => {
                 let params = oss_sign::v1_presign(
-                    v.access_key.as_deref().unwrap_or(""),
-                    &v.secret,
-                    v.security_token.as_deref(),
+                    oss_sign::Keys {
+                        access_key: v.access_key.as_deref().unwrap_or(""),
+                        secret: &v.secret,
+                        security_token: v.security_token.as_deref(),
+                    },
                     &v.method,
                     &v.headers,
                     &r,
@@ -251,9 +253,11 @@ fn oss_v4_vectors() {
         match v.expires {
             Some(expires) => {
                 let params = oss_sign::v4_presign(
-                    &v.access_key,
-                    &v.secret,
-                    v.security_token.as_deref(),
+                    oss_sign::Keys {
+                        access_key: &v.access_key,
+                        secret: &v.secret,
+                        security_token: v.security_token.as_deref(),
+                    },
                     &v.method,
                     &v.headers,
                     &r,

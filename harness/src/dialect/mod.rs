@@ -276,9 +276,11 @@ impl Client {
             (_, OssSignature::V4) => {
                 let expires = if expired { 60 } else { 300 };
                 let params = oss_sign::v4_presign(
-                    &creds.access_key,
-                    &secret,
-                    token,
+                    oss_sign::Keys {
+                        access_key: &creds.access_key,
+                        secret: &secret,
+                        security_token: token,
+                    },
                     &req.method,
                     &req.headers,
                     &resource,
@@ -300,9 +302,11 @@ impl Client {
                     .unwrap_or(0);
                 let expires = if expired { unix + 60 } else { unix + 300 };
                 let params = oss_sign::v1_presign(
-                    &creds.access_key,
-                    &secret,
-                    token,
+                    oss_sign::Keys {
+                        access_key: &creds.access_key,
+                        secret: &secret,
+                        security_token: token,
+                    },
                     &req.method,
                     &req.headers,
                     &resource,

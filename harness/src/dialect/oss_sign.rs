@@ -167,17 +167,31 @@ pub fn v1_signature(secret: &str, string_to_sign: &str) -> String {
     b64(&hmac_sha1(secret.as_bytes(), string_to_sign.as_bytes()))
 }
 
+/// The keys a signature is made with.
+#[derive(Debug, Clone, Copy)]
+pub struct Keys<'a> {
+    /// Access key id.
+    pub access_key: &'a str,
+    /// Access key secret.
+    pub secret: &'a str,
+    /// STS token, if any.
+    pub security_token: Option<&'a str>,
+}
+
 /// The query parameters of a V1 presigned URL (`Expires`, `OSSAccessKeyId`, `Signature`, and
 /// `security-token`, which is signed as a sub-resource).
 pub fn v1_presign(
-    access_key: &str,
-    secret: &str,
-    security_token: Option<&str>,
+    keys: Keys<'_>,
     method: &str,
     headers: &[(String, String)],
     r: &Resource<'_>,
     expires: u64,
 ) -> Vec<(String, String)> {
+    let Keys {
+        access_key,
+        secret,
+        security_token,
+    } = keys;
     let mut query = r.query.to_vec();
     if let Some(t) = security_token {
         query.push(("security-token".to_string(), t.to_string()));
@@ -319,7 +333,7 @@ pub fn v4_string_to_sign(canonical_request: &str, v4: &V4<'_>) -> String {
 pub fn v4_signing_key(secret: &str, v4: &V4<'_>) -> Vec<u8> {
     let k = hmac_sha256(
         format!("aliyun_v4{secret}").as_bytes(),
-        v4.datetime[..8].as_bytes(),
+        &v4.datetime.as_bytes()[..8],
     );
     let k = hmac_sha256(&k, v4.region.as_bytes());
     let k = hmac_sha256(&k, v4.product.as_bytes());
@@ -359,15 +373,18 @@ pub fn v4_authorization(
 
 /// The query parameters of a V4 presigned URL (the request's own query not included).
 pub fn v4_presign(
-    access_key: &str,
-    secret: &str,
-    security_token: Option<&str>,
+    keys: Keys<'_>,
     method: &str,
     headers: &[(String, String)],
     r: &Resource<'_>,
     v4: &V4<'_>,
     expires: u64,
 ) -> Vec<(String, String)> {
+    let Keys {
+        access_key,
+        secret,
+        security_token,
+    } = keys;
     let additional = v4_additional(headers, v4.additional_headers);
     let mut auth = vec![
         (

@@ -383,6 +383,7 @@ fn run(root: &Path, args: RunArgs) -> i32 {
             jobs: args.jobs as usize,
             run_id: run_id.clone(),
             existing_bucket: args.existing_bucket.clone().or(target.existing_bucket.clone()),
+            probe_only: target.probe_only.clone(),
         };
         let saved = match &opts.existing_bucket {
             Some(b) => match engine::save_cors(&client, b).await {
@@ -614,10 +615,12 @@ fn dry_run(
     existing_bucket: Option<String>,
 ) -> i32 {
     let log = client.dry_run();
+    let probe_only = client.target().probe_only.clone();
     let opts = RunOptions {
         jobs: 1,
         run_id,
         existing_bucket,
+        probe_only,
     };
     runtime().block_on(engine::run_all(
         &client,

@@ -38,6 +38,9 @@ pub struct ScenarioResult {
     /// The bucket it ran in (empty when skipped).
     #[serde(default)]
     pub bucket: String,
+    /// The never-created bucket its `bucket = "missing"` steps address.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub missing_bucket: String,
     /// In an existing bucket: the prefix of every key it created.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub key_prefix: String,
@@ -55,6 +58,8 @@ pub struct RunOptions {
     pub run_id: String,
     /// Run inside this existing bucket instead of creating one per scenario.
     pub existing_bucket: Option<String>,
+    /// Only read this bucket, whose rules and objects are declared.
+    pub probe_only: Option<crate::target::ProbeOnly>,
 }
 
 /// Where a scenario runs: its own bucket, or a key prefix inside a bucket it must not delete.
@@ -62,6 +67,13 @@ pub struct RunOptions {
 pub enum Place {
     /// A bucket created for the scenario and deleted afterwards.
     Fresh(String),
+    /// A bucket that is only read; `name` is the run's name for the scenario.
+    ReadOnly {
+        /// The bucket's name.
+        bucket: String,
+        /// The scenario's run-unique name (for a never-created bucket).
+        name: String,
+    },
     /// An existing bucket; the scenario's objects live under `key_prefix` and only they are deleted.
     Existing {
         /// The bucket's name.
@@ -75,14 +87,16 @@ impl Place {
     /// The bucket addressed.
     pub fn bucket(&self) -> &str {
         match self {
-            Place::Fresh(b) | Place::Existing { bucket: b, .. } => b,
+            Place::Fresh(b)
+            | Place::Existing { bucket: b, .. }
+            | Place::ReadOnly { bucket: b, .. } => b,
         }
     }
 
     /// A bucket name that was never created, for `bucket = "missing"` steps.
     pub fn missing_bucket(&self) -> String {
         match self {
-            Place::Fresh(b) => format!("{b}-none"),
+            Place::Fresh(b) | Place::ReadOnly { name: b, .. } => format!("{b}-none"),
             Place::Existing { key_prefix, .. } => {
                 format!("{}-none", key_prefix.trim_end_matches('/'))
             }
@@ -92,7 +106,7 @@ impl Place {
     /// A key as the store sees it.
     pub fn key(&self, key: &str) -> String {
         match self {
-            Place::Fresh(_) => key.to_string(),
+            Place::Fresh(_) | Place::ReadOnly { .. } => key.to_string(),
             Place::Existing { key_prefix, .. } => format!("{key_prefix}{key}"),
         }
     }
@@ -197,6 +211,48 @@ pub async fn remove_bucket(client: &Client, bucket: &str) -> (Vec<Exchange>, Res
     (exchanges, result)
 }
 
+/// Why a probe-only target cannot run a scenario, or None when it can: the declared rules must
+/// be the scenario's, its objects must be there, and no step may write.
+pub fn probe_only_skip(p: &crate::target::ProbeOnly, s: &Scenario) -> Option<String> {
+    match &s.cors {
+        None => return Some("needs a bucket without CORS rules; this bucket has rules".into()),
+        Some(rules) if !rules.same_rules(&p.rules) => {
+            return Some(format!(
+                "needs the rules of {}; the bucket has those of {}",
+                s.cors_fixture.as_deref().unwrap_or("its fixture"),
+                p.rules_file.display()
+            ));
+        }
+        Some(_) => {}
+    }
+    for o in &s.objects {
+        let there = p
+            .objects
+            .iter()
+            .any(|(k, b)| k == &o.key && b.as_ref().is_none_or(|b| b == &o.body));
+        if !there {
+            return Some(format!(
+                "needs object `{}` with its body; the target does not declare it",
+                o.key
+            ));
+        }
+    }
+    for step in &s.steps {
+        let writes = match step.action {
+            Action::Request => !matches!(step.method.as_str(), "GET" | "HEAD" | "OPTIONS"),
+            Action::GetCors => false,
+            Action::PutCors | Action::DeleteCors => true,
+        };
+        if writes {
+            return Some(format!(
+                "step `{}` writes to the bucket; a probe-only target is never written",
+                step.name
+            ));
+        }
+    }
+    None
+}
+
 /// Runs every scenario, `jobs` at a time; results come back in input order.
 ///
 /// `progress` is called as each scenario finishes.
@@ -225,12 +281,20 @@ pub async fn run_all(
         let progress = progress.clone();
         let expectations = expectations.clone();
         let name = bucket_name(&client.target().bucket_prefix, &opts.run_id, index);
-        let place = match &opts.existing_bucket {
-            Some(b) => Place::Existing {
+        let skip_reason = opts
+            .probe_only
+            .as_ref()
+            .and_then(|p| probe_only_skip(p, &scenario));
+        let place = match (&opts.probe_only, &opts.existing_bucket) {
+            (Some(p), _) => Place::ReadOnly {
+                bucket: p.bucket.clone(),
+                name,
+            },
+            (None, Some(b)) => Place::Existing {
                 bucket: b.clone(),
                 key_prefix: format!("{name}/"),
             },
-            None => Place::Fresh(name),
+            (None, None) => Place::Fresh(name),
         };
         set.spawn(async move {
             let _permit = semaphore
@@ -242,6 +306,8 @@ pub async fn run_all(
                     &scenario,
                     "the run was interrupted before this scenario started",
                 )
+            } else if let Some(reason) = &skip_reason {
+                skipped(&scenario, reason)
             } else {
                 run_scenario(&client, &scenario, &place, &cancel).await
             };
@@ -275,6 +341,7 @@ fn base_result(s: &Scenario) -> ScenarioResult {
         exchanges: vec![],
         duration_ms: 0.0,
         bucket: String::new(),
+        missing_bucket: String::new(),
         key_prefix: String::new(),
         snapshot: None,
     }
@@ -316,6 +383,7 @@ pub async fn run_scenario(
     let start = Instant::now();
     let mut result = base_result(scenario);
     result.bucket = bucket.to_string();
+    result.missing_bucket = place.missing_bucket();
     if let Place::Existing { key_prefix, .. } = place {
         result.key_prefix = key_prefix.clone();
     }
@@ -332,6 +400,7 @@ pub async fn run_scenario(
             exchanges.push(created);
             exists
         }
+        Place::ReadOnly { .. } => false,
         Place::Existing { .. } => {
             // A scenario without rules needs a bucket without CORS; the saved rules come back at the end.
             if scenario.cors.is_none() {
@@ -345,7 +414,8 @@ pub async fn run_scenario(
         }
     };
 
-    if error.is_none() {
+    let read_only = matches!(place, Place::ReadOnly { .. });
+    if error.is_none() && !read_only {
         for object in &scenario.objects {
             let ex = client
                 .put_object(
@@ -366,6 +436,7 @@ pub async fn run_scenario(
         }
     }
     if error.is_none()
+        && !read_only
         && let Some(cors) = &scenario.cors
     {
         let ex = client.put_cors(Phase::Setup, bucket, cors).await;
@@ -521,6 +592,7 @@ async fn teardown(
     let prefix = match place {
         Place::Fresh(_) => None,
         Place::Existing { key_prefix, .. } => Some(key_prefix.as_str()),
+        Place::ReadOnly { .. } => return Ok(()),
     };
     // Steps may have created objects; list rather than trust the setup list.
     for _round in 0..3 {

@@ -79,6 +79,7 @@ pub async fn run(
             jobs,
             run_id: engine::new_run_id(),
             existing_bucket: None,
+            probe_only: None,
         };
         engine::run_all(&client, scenarios, &none, &opts, &cancel, |_, _| {}).await
     };

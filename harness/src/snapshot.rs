@@ -241,6 +241,7 @@ mod tests {
             }],
             duration_ms: 1.0,
             bucket: "corsprobe-ab12-001".into(),
+            missing_bucket: String::new(),
             key_prefix: String::new(),
             snapshot: None,
         }

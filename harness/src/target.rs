@@ -90,6 +90,38 @@ struct RawTarget {
     existing_bucket: Option<String>,
     #[serde(default)]
     oss_signature: Option<OssSignature>,
+    #[serde(default)]
+    probe_only: Option<RawProbeOnly>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProbeOnly {
+    bucket: String,
+    rules: PathBuf,
+    #[serde(default)]
+    objects: Vec<RawObject>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawObject {
+    key: String,
+    #[serde(default)]
+    body: Option<String>,
+}
+
+/// A bucket the suite may only read: its objects and the CORS rules it already has.
+#[derive(Debug, Clone)]
+pub struct ProbeOnly {
+    /// The bucket.
+    pub bucket: String,
+    /// Its CORS rules, as declared.
+    pub rules: crate::cors_config::CorsConfiguration,
+    /// Where the rules were read from.
+    pub rules_file: PathBuf,
+    /// Objects it holds: key and, if declared, body.
+    pub objects: Vec<(String, Option<String>)>,
 }
 
 fn default_prefix() -> String {
@@ -148,6 +180,8 @@ pub struct Target {
     pub existing_bucket: Option<String>,
     /// OSS targets: the signature version.
     pub oss_signature: OssSignature,
+    /// Read-only target: the suite never writes and runs only what the declared rules allow.
+    pub probe_only: Option<ProbeOnly>,
 }
 
 impl Target {
@@ -268,6 +302,30 @@ fn resolve(file: &Path, name: &str, raw: &RawTarget, root: &Path) -> Result<Targ
         ready_timeout_secs: raw.ready_timeout_secs,
         existing_bucket: raw.existing_bucket.clone(),
         oss_signature: raw.oss_signature.unwrap_or_default(),
+        probe_only: match &raw.probe_only {
+            Some(p) => {
+                let path = root.join(&p.rules);
+                let rules = crate::cors_config::CorsConfiguration::load(&path)
+                    .map_err(|e| format!("{}: {e}", at("probe_only.rules")))?;
+                if raw.existing_bucket.is_some() {
+                    return Err(format!(
+                        "{}: a probe-only target takes no existing_bucket",
+                        at("probe_only")
+                    ));
+                }
+                Some(ProbeOnly {
+                    bucket: p.bucket.clone(),
+                    rules,
+                    rules_file: p.rules.clone(),
+                    objects: p
+                        .objects
+                        .iter()
+                        .map(|o| (o.key.clone(), o.body.clone()))
+                        .collect(),
+                })
+            }
+            None => None,
+        },
     })
 }
 

@@ -42,8 +42,84 @@ struct Evidence {
     secrets: Vec<String>,
     /// The run inside existing buckets.
     existing: Result<ExistingRun, String>,
+    /// The run against a bucket configured beforehand, as a probe-only target.
+    probe_only: Result<ProbeOnlyRun, String>,
     /// `corsprobe clean`: (exit code, prefixed buckets still there, foreign bucket still there).
     clean: Result<(i32, Vec<String>, bool), String>,
+}
+
+/// What a probe-only run saw and left.
+#[derive(Clone)]
+struct ProbeOnlyRun {
+    results: Vec<ScenarioResult>,
+    rules_unchanged: bool,
+    keys_after: Vec<String>,
+}
+
+/// Configures a bucket by hand, then runs the whole suite against it as a probe-only target.
+async fn run_probe_only(
+    client: &Client,
+    target: &target::Target,
+    expectations: &Expectations,
+    scenarios: &[scenario::Scenario],
+    run_id: &str,
+    root: &Path,
+) -> Result<ProbeOnlyRun, String> {
+    let bucket = format!("preconfigured-{run_id}");
+    let rules_file = Path::new("fixtures/cors-rules/origin-exact.xml");
+    let rules = corsprobe::cors_config::CorsConfiguration::load(&root.join(rules_file))?;
+    for ex in [
+        client.create_bucket(Phase::Setup, &bucket).await,
+        client
+            .put_object(
+                Phase::Setup,
+                &bucket,
+                "test.txt",
+                b"just for test",
+                "text/plain",
+            )
+            .await,
+        client.put_cors(Phase::Setup, &bucket, &rules).await,
+    ] {
+        if !ex.succeeded() {
+            return Err(format!("{}: {}", ex.label, ex.outcome()));
+        }
+    }
+    let before = engine::save_cors(client, &bucket).await?;
+    let mut t = target.clone();
+    t.probe_only = Some(target::ProbeOnly {
+        bucket: bucket.clone(),
+        rules,
+        rules_file: rules_file.to_path_buf(),
+        objects: vec![("test.txt".into(), Some("just for test".into()))],
+    });
+    let probe_client = Client::new(&t, Duration::from_secs(20))?;
+    let opts = RunOptions {
+        jobs: 4,
+        run_id: engine::new_run_id(),
+        existing_bucket: None,
+        probe_only: t.probe_only.clone(),
+    };
+    let results = engine::run_all(
+        &probe_client,
+        scenarios,
+        expectations,
+        &opts,
+        &Cancel::default(),
+        |_, _| {},
+    )
+    .await;
+    let after = engine::save_cors(client, &bucket).await?;
+    let (_, keys_after) = client.list_keys(Phase::Teardown, &bucket, None).await;
+    for k in &keys_after {
+        client.delete_object(Phase::Teardown, &bucket, k).await;
+    }
+    client.delete_bucket(Phase::Teardown, &bucket).await;
+    Ok(ProbeOnlyRun {
+        results,
+        rules_unchanged: before.body == after.body && before.body.is_some(),
+        keys_after,
+    })
 }
 
 /// Leaves a prefixed bucket (with an object) and a foreign one, runs `corsprobe clean`, lists.
@@ -135,6 +211,7 @@ async fn run_in_existing_buckets(
         jobs: 4,
         run_id: engine::new_run_id(),
         existing_bucket: Some(bucket.to_string()),
+        probe_only: None,
     };
     let results = engine::run_all(
         client,
@@ -215,6 +292,7 @@ fn run_suite(root: &Path, scenarios: &[scenario::Scenario]) -> Result<Evidence, 
             jobs: 4,
             run_id: engine::new_run_id(),
             existing_bucket: None,
+            probe_only: None,
         };
         let results = engine::run_all(
             &client,
@@ -263,6 +341,15 @@ fn run_suite(root: &Path, scenarios: &[scenario::Scenario]) -> Result<Evidence, 
         let interrupted = interrupt_cli(root, &client, &target.bucket_prefix).await;
         let existing =
             run_in_existing_buckets(&client, &expectations, scenarios, &opts.run_id, root).await;
+        let probe_only = run_probe_only(
+            &client,
+            &target,
+            &expectations,
+            scenarios,
+            &opts.run_id,
+            root,
+        )
+        .await;
         let clean = clean_leftovers(root, &client, &target.bucket_prefix, &opts.run_id).await;
         guard.stop()?;
         Ok(Evidence {
@@ -273,6 +360,7 @@ fn run_suite(root: &Path, scenarios: &[scenario::Scenario]) -> Result<Evidence, 
             outputs,
             secrets,
             existing,
+            probe_only,
             clean,
         })
     })
@@ -479,6 +567,74 @@ fn store_trials(evidence: &Result<Evidence, String>) -> Vec<Trial> {
             Ok(())
         },
     ));
+    let probe = e().and_then(|e| e.probe_only.clone().map(|p| (e.results.clone(), p)));
+    let probe_check =
+        |name: &str, f: fn(&[ScenarioResult], &ProbeOnlyRun) -> Result<(), String>| {
+            let probe = probe.clone();
+            Trial::test(format!("probe-only::{TARGET}::{name}"), move || {
+                let (managed, run) = probe?;
+                f(&managed, &run).map_err(Into::into)
+            })
+        };
+    trials.push(probe_check(
+        "same-verdicts-as-the-managed-run",
+        |managed, run| {
+            let covered: Vec<(&ScenarioResult, &ScenarioResult)> = managed
+                .iter()
+                .zip(&run.results)
+                .filter(|(_, p)| p.verdict != Verdict::Skip)
+                .collect();
+            if covered.len() < 10 {
+                return Err(format!("only {} scenarios covered", covered.len()));
+            }
+            let differ: Vec<String> = covered
+                .iter()
+                .filter(|(m, p)| m.verdict != p.verdict)
+                .map(|(m, p)| {
+                    format!(
+                        "{}: managed {}, probe-only {} ({})",
+                        m.id,
+                        m.verdict.name(),
+                        p.verdict.name(),
+                        p.reason
+                    )
+                })
+                .collect();
+            if differ.is_empty() {
+                Ok(())
+            } else {
+                Err(differ.join("\n"))
+            }
+        },
+    ));
+    trials.push(probe_check("never-writes", |_, run| {
+        if !run.rules_unchanged {
+            return Err("the bucket's CORS rules changed".into());
+        }
+        if run.keys_after != ["test.txt"] {
+            return Err(format!("objects after the run: {:?}", run.keys_after));
+        }
+        Ok(())
+    }));
+    trials.push(probe_check("says-why-it-skipped", |_, run| {
+        let silent: Vec<&str> = run
+            .results
+            .iter()
+            .filter(|r| {
+                r.verdict == Verdict::Skip
+                    && !(r.reason.contains("rules")
+                        || r.reason.contains("writes")
+                        || r.reason.contains("object")
+                        || r.reason.contains("dialect"))
+            })
+            .map(|r| r.id.as_str())
+            .collect();
+        if silent.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("skipped without a reason: {}", silent.join(", ")))
+        }
+    }));
     let clean = e().and_then(|e| e.clean.clone());
     trials.push(Trial::test(
         format!("cleanup::{TARGET}::clean-removes-only-prefixed-buckets"),

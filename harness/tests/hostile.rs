@@ -113,6 +113,7 @@ fn target(port: u16) -> Target {
         ready_timeout_secs: 1,
         existing_bucket: None,
         oss_signature: Default::default(),
+        probe_only: None,
     }
 }
 
@@ -138,6 +139,7 @@ async fn judge(mode: Misbehaviour, cause: &[&str]) {
         jobs: 2,
         run_id: "hostile0".into(),
         existing_bucket: None,
+        probe_only: None,
     };
     let results = engine::run_all(
         &client,

@@ -740,6 +740,7 @@ mod tests {
             ready_timeout_secs: 1,
             existing_bucket: None,
             oss_signature: signature,
+            probe_only: None,
         }
     }
 

@@ -180,6 +180,7 @@ mod tests {
             exchanges: vec![],
             duration_ms: 0.0,
             bucket: String::new(),
+            missing_bucket: String::new(),
             key_prefix: String::new(),
             snapshot: None,
         }
@@ -205,6 +206,7 @@ mod tests {
             ready_timeout_secs: 1,
             existing_bucket: None,
             oss_signature: Default::default(),
+            probe_only: None,
         };
         RunRecord::new(
             &target,

@@ -44,6 +44,8 @@ struct Evidence {
     existing: Result<ExistingRun, String>,
     /// The run against a bucket configured beforehand, as a probe-only target.
     probe_only: Result<ProbeOnlyRun, String>,
+    /// A signed browser-form upload: (status, body read back).
+    post_upload: Result<(u16, Option<String>), String>,
     /// `corsprobe clean`: (exit code, prefixed buckets still there, foreign bucket still there).
     clean: Result<(i32, Vec<String>, bool), String>,
 }
@@ -120,6 +122,59 @@ async fn run_probe_only(
         rules_unchanged: before.body == after.body && before.body.is_some(),
         keys_after,
     })
+}
+
+/// Uploads through a SigV4 POST policy form, as a page would, and reads the object back.
+async fn post_upload(
+    client: &Client,
+    target: &target::Target,
+    run_id: &str,
+) -> Result<(u16, Option<String>), String> {
+    use corsprobe::dialect::post_policy::{Condition, multipart, signed_form};
+    let bucket = format!("{}{run_id}-post", target.bucket_prefix);
+    let created = client.create_bucket(Phase::Setup, &bucket).await;
+    if !created.succeeded() {
+        return Err(format!("CreateBucket: {}", created.outcome()));
+    }
+    let now = std::time::SystemTime::now();
+    let key = "uploads/form.txt";
+    let content = "uploaded through a signed form\n";
+    let form = signed_form(
+        target,
+        &bucket,
+        key,
+        now,
+        now + Duration::from_secs(600),
+        &[Condition::ContentLengthRange(1, 1024)],
+    );
+    let (content_type, body) =
+        multipart(&form.fields, "form.txt", "text/plain", content.as_bytes());
+    let post = corsprobe::dialect::Request {
+        method: "POST".into(),
+        url: client.url(&bucket, None, None),
+        headers: vec![("content-type".into(), content_type)],
+        body,
+    };
+    let answer = client.send(Phase::Step, "PostObject", post).await;
+    let mut get = corsprobe::dialect::Request {
+        method: "GET".into(),
+        url: client.url(&bucket, Some(key), None),
+        headers: vec![],
+        body: vec![],
+    };
+    client.sign(&mut get, corsprobe::dialect::Signing::Header)?;
+    let read = client.send(Phase::Step, "GetObject", get).await;
+    let (_, removed) = engine::remove_bucket(client, &bucket).await;
+    removed?;
+    let status = answer
+        .response
+        .as_ref()
+        .map(|r| r.status)
+        .ok_or_else(|| answer.outcome())?;
+    Ok((
+        status,
+        read.response.filter(|r| r.status == 200).map(|r| r.body),
+    ))
 }
 
 /// Leaves a prefixed bucket (with an object) and a foreign one, runs `corsprobe clean`, lists.
@@ -350,6 +405,7 @@ fn run_suite(root: &Path, scenarios: &[scenario::Scenario]) -> Result<Evidence, 
             root,
         )
         .await;
+        let post_upload = post_upload(&client, &target, &opts.run_id).await;
         let clean = clean_leftovers(root, &client, &target.bucket_prefix, &opts.run_id).await;
         guard.stop()?;
         Ok(Evidence {
@@ -361,6 +417,7 @@ fn run_suite(root: &Path, scenarios: &[scenario::Scenario]) -> Result<Evidence, 
             secrets,
             existing,
             probe_only,
+            post_upload,
             clean,
         })
     })
@@ -635,6 +692,20 @@ fn store_trials(evidence: &Result<Evidence, String>) -> Vec<Trial> {
             Err(format!("skipped without a reason: {}", silent.join(", ")))
         }
     }));
+    let post = e().and_then(|e| e.post_upload.clone());
+    trials.push(Trial::test(
+        format!("post::{TARGET}::signed-form-upload-arrives-intact"),
+        move || {
+            let (status, body) = post?;
+            if !(200..300).contains(&status) {
+                return Err(format!("the form upload answered {status}").into());
+            }
+            match body.as_deref() {
+                Some("uploaded through a signed form\n") => Ok(()),
+                other => Err(format!("the object reads back as {other:?}").into()),
+            }
+        },
+    ));
     let clean = e().and_then(|e| e.clean.clone());
     trials.push(Trial::test(
         format!("cleanup::{TARGET}::clean-removes-only-prefixed-buckets"),

@@ -1,6 +1,7 @@
 //! Vendor dialects: how to address, sign and configure a bucket. One client serves the engine.
 
 pub mod oss_sign;
+pub mod post_policy;
 pub mod s3_sign;
 
 use crate::cors_config::CorsConfiguration;

@@ -462,24 +462,34 @@ fn run(root: &Path, args: RunArgs) -> i32 {
     })
 }
 
-fn clean(root: &Path, target_name: &str, targets: Option<&Path>) -> i32 {
+/// Loads a target from the targets file (default `fixtures/targets.toml`) and makes its client;
+/// errors are printed and become the usage exit code.
+fn target_and_client(
+    root: &Path,
+    targets: Option<&Path>,
+    name: &str,
+    timeout: Duration,
+) -> Result<(target::Target, Client), i32> {
     let targets_file = targets
         .map(Path::to_path_buf)
         .unwrap_or_else(|| root.join("fixtures/targets.toml"));
-    let target = match target::load(&targets_file, target_name, root) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("corsprobe: {e}");
-            return EXIT_USAGE;
-        }
-    };
-    let client = match Client::new(&target, Duration::from_secs(20)) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("corsprobe: {e}");
-            return EXIT_USAGE;
-        }
-    };
+    let target = target::load(&targets_file, name, root).map_err(|e| {
+        eprintln!("corsprobe: {e}");
+        EXIT_USAGE
+    })?;
+    let client = Client::new(&target, timeout).map_err(|e| {
+        eprintln!("corsprobe: {e}");
+        EXIT_USAGE
+    })?;
+    Ok((target, client))
+}
+
+fn clean(root: &Path, target_name: &str, targets: Option<&Path>) -> i32 {
+    let (target, client) =
+        match target_and_client(root, targets, target_name, Duration::from_secs(20)) {
+            Ok(tc) => tc,
+            Err(code) => return code,
+        };
     runtime().block_on(async {
         let (listing, names) = client.list_buckets(crate::exchange::Phase::Teardown).await;
         if !listing.succeeded() {
@@ -548,23 +558,11 @@ fn faults_cmd(
     if faults.is_empty() {
         faults = crate::fault_proxy::Fault::ALL.to_vec();
     }
-    let targets_file = targets
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| root.join("fixtures/targets.toml"));
-    let target = match target::load(&targets_file, target_name, root) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("corsprobe: {e}");
-            return EXIT_USAGE;
-        }
-    };
-    let client = match Client::new(&target, Duration::from_secs(20)) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("corsprobe: {e}");
-            return EXIT_USAGE;
-        }
-    };
+    let (target, client) =
+        match target_and_client(root, targets, target_name, Duration::from_secs(20)) {
+            Ok(tc) => tc,
+            Err(code) => return code,
+        };
     runtime().block_on(async {
         let guard = match local_store::ensure_running(&client).await {
             Ok(g) => g,

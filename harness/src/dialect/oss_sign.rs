@@ -93,6 +93,20 @@ pub struct Resource<'a> {
     pub query: &'a [(String, String)],
 }
 
+/// `k` or `k=v` (a bare key when the value is empty), joined by `&`.
+fn join_pairs<'a>(pairs: impl Iterator<Item = &'a (String, String)>) -> String {
+    pairs
+        .map(|(k, v)| {
+            if v.is_empty() {
+                k.clone()
+            } else {
+                format!("{k}={v}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
 /// V1 CanonicalizedResource: `/bucket/key` plus the sorted sub-resources.
 pub fn v1_canonical_resource(r: &Resource<'_>) -> String {
     let mut out = match (r.bucket, r.key) {
@@ -107,18 +121,8 @@ pub fn v1_canonical_resource(r: &Resource<'_>) -> String {
         .collect();
     subs.sort();
     if !subs.is_empty() {
-        let parts: Vec<String> = subs
-            .iter()
-            .map(|(k, v)| {
-                if v.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{k}={v}")
-                }
-            })
-            .collect();
         out.push('?');
-        out.push_str(&parts.join("&"));
+        out.push_str(&join_pairs(subs.into_iter()));
     }
     out
 }
@@ -275,16 +279,7 @@ pub fn v4_canonical_request(
         .map(|(k, v)| (uri_encode(k, false), uri_encode(v, false)))
         .collect();
     query.sort();
-    let query: Vec<String> = query
-        .iter()
-        .map(|(k, v)| {
-            if v.is_empty() {
-                k.clone()
-            } else {
-                format!("{k}={v}")
-            }
-        })
-        .collect();
+    let query = join_pairs(query.iter());
     let additional = v4_additional(headers, v4.additional_headers);
     let mut signed: std::collections::BTreeMap<String, Vec<String>> =
         std::collections::BTreeMap::new();
@@ -304,7 +299,7 @@ pub fn v4_canonical_request(
     };
     format!(
         "{method}\n{uri}\n{}\n{canonical_headers}\n{}\n{payload}",
-        query.join("&"),
+        query,
         additional.join(";")
     )
 }

@@ -69,6 +69,19 @@ enum Command {
         #[arg(long)]
         report_json: Option<PathBuf>,
     },
+    /// Merge JSON run records into a compatibility matrix and write it in any format.
+    Matrix {
+        /// JSON run records (`run --report-json`).
+        #[arg(required = true)]
+        runs: Vec<PathBuf>,
+        #[command(flatten)]
+        reports: ReportArgs,
+    },
+    /// Known-failure lists.
+    Expectations {
+        #[command(subcommand)]
+        command: ExpectationsCommand,
+    },
     /// Remove buckets left by interrupted runs: only those named with the target's prefix.
     Clean {
         /// Target name in the targets file.
@@ -78,6 +91,35 @@ enum Command {
         #[arg(long)]
         targets: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum ExpectationsCommand {
+    /// Propose an expectations file from a run: every FAIL, NON-STRICT or ERROR listed with its
+    /// reason. Printed (or written to --output) for review; nothing is edited in place.
+    Update {
+        /// A JSON run record.
+        run: PathBuf,
+        /// Write the proposal here instead of printing it.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct ReportArgs {
+    /// Write the matrix as Markdown here.
+    #[arg(long)]
+    report_md: Option<PathBuf>,
+    /// Write JUnit XML here.
+    #[arg(long)]
+    report_junit: Option<PathBuf>,
+    /// Write TAP version 13 here.
+    #[arg(long)]
+    report_tap: Option<PathBuf>,
+    /// Write the HTML report into this directory.
+    #[arg(long)]
+    report_html: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -121,6 +163,24 @@ struct RunArgs {
     /// Store every observation as the accepted snapshot (for users without cargo-insta).
     #[arg(long, help_heading = "Reports")]
     accept_snapshots: bool,
+    /// Write the results as a Markdown table here.
+    #[arg(long, help_heading = "Reports")]
+    report_md: Option<PathBuf>,
+    /// Write JUnit XML here.
+    #[arg(long, help_heading = "Reports")]
+    report_junit: Option<PathBuf>,
+    /// Write TAP version 13 here.
+    #[arg(long, help_heading = "Reports")]
+    report_tap: Option<PathBuf>,
+    /// Write the HTML report (index and a page per scenario) into this directory.
+    #[arg(long, help_heading = "Reports")]
+    report_html: Option<PathBuf>,
+    /// NON-STRICT verdicts fail the gate too.
+    #[arg(long, help_heading = "Gate")]
+    strict: bool,
+    /// Fail on any scenario that got worse than in this earlier JSON run record; list what got better.
+    #[arg(long, help_heading = "Gate", value_name = "RUN.json")]
+    baseline: Option<PathBuf>,
     /// Also list passing scenarios.
     #[arg(long, short = 'v')]
     verbose: bool,
@@ -160,6 +220,10 @@ pub fn main() -> i32 {
         Command::Validate { targets } => validate(&root, targets.as_deref()),
         Command::Run(args) => run(&root, args),
         Command::Clean { target, targets } => clean(&root, &target, targets.as_deref()),
+        Command::Matrix { runs, reports } => matrix_cmd(&runs, &reports),
+        Command::Expectations {
+            command: ExpectationsCommand::Update { run, output },
+        } => expectations_update(&run, output.as_deref()),
         Command::Faults {
             filters,
             target,
@@ -454,11 +518,39 @@ fn run(root: &Path, args: RunArgs) -> i32 {
         {
             eprintln!("corsprobe: {e}");
         }
+        let reports = ReportArgs {
+            report_md: args.report_md.clone(),
+            report_junit: args.report_junit.clone(),
+            report_tap: args.report_tap.clone(),
+            report_html: args.report_html.clone(),
+        };
+        if let Err(e) = write_reports(&reports, vec![record.clone()]) {
+            eprintln!("corsprobe: {e}");
+            return EXIT_USAGE;
+        }
         if cancel.is_cancelled() {
             eprintln!("corsprobe: interrupted: {} scenario(s) not run", record.summary.get("SKIP").copied().unwrap_or(0));
             return EXIT_INTERRUPTED;
         }
-        record.exit_code()
+        let baseline = match &args.baseline {
+            Some(p) => match json::read(p) {
+                Ok(b) => Some(b),
+                Err(e) => {
+                    eprintln!("corsprobe: {e}");
+                    return EXIT_USAGE;
+                }
+            },
+            None => None,
+        };
+        let gate = crate::gate::Gate { strict: args.strict, baseline, snapshots_accepted: args.accept_snapshots };
+        let decision = gate.decide(&record);
+        for b in &decision.better {
+            println!("better than the baseline: {b}");
+        }
+        for r in &decision.reasons {
+            eprintln!("gate: {r}");
+        }
+        decision.code
     })
 }
 
@@ -640,5 +732,110 @@ fn dry_run(
         scenarios.len(),
         client.target().endpoint_host()
     );
+    0
+}
+
+/// Writes every report format that was asked for, all rendered from the run records.
+fn write_reports(args: &ReportArgs, records: Vec<RunRecord>) -> Result<(), String> {
+    use crate::report::{html, junit, markdown, matrix::Matrix, tap};
+    if args.report_md.is_none()
+        && args.report_junit.is_none()
+        && args.report_tap.is_none()
+        && args.report_html.is_none()
+    {
+        return Ok(());
+    }
+    let m = Matrix::new(records);
+    let write = |path: &Path, text: String| -> Result<(), String> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        }
+        std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
+    };
+    if let Some(p) = &args.report_md {
+        write(p, markdown::render(&m))?;
+    }
+    if let Some(p) = &args.report_junit {
+        write(p, junit::render(&m))?;
+    }
+    if let Some(p) = &args.report_tap {
+        write(p, tap::render(&m))?;
+    }
+    if let Some(dir) = &args.report_html {
+        html::write_report(dir, &m)?;
+    }
+    Ok(())
+}
+
+fn matrix_cmd(runs: &[PathBuf], reports: &ReportArgs) -> i32 {
+    let mut records = Vec::new();
+    for p in runs {
+        match json::read(p) {
+            Ok(r) => records.push(r),
+            Err(e) => {
+                eprintln!("corsprobe: {e}");
+                return EXIT_USAGE;
+            }
+        }
+    }
+    let n = records.len();
+    if let Err(e) = write_reports(reports, records) {
+        eprintln!("corsprobe: {e}");
+        return EXIT_USAGE;
+    }
+    println!("matrix of {n} run(s) written");
+    0
+}
+
+fn expectations_update(run: &Path, output: Option<&Path>) -> i32 {
+    let record = match json::read(run) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("corsprobe: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let mut text = format!(
+        "# Proposed from {} ({} run at {}). Review every entry: each says why the target fails.\n",
+        run.display(),
+        record.target.name,
+        record.started_at
+    );
+    let mut n = 0;
+    for r in &record.results {
+        let (verdict, reason) = match r.verdict {
+            crate::verdict::Verdict::Fail
+            | crate::verdict::Verdict::NonStrict
+            | crate::verdict::Verdict::Error => (r.verdict, r.reason.clone()),
+            // Already listed and still failing: keep the entry and its reason.
+            crate::verdict::Verdict::Xfail => (
+                crate::verdict::Verdict::Fail,
+                r.reason
+                    .split(" (")
+                    .next()
+                    .unwrap_or(&r.reason)
+                    .trim_start_matches("known FAIL: ")
+                    .to_string(),
+            ),
+            _ => continue,
+        };
+        n += 1;
+        text.push_str(&format!(
+            "\n[[known]]\nid = {:?}\nverdict = {:?}\nreason = {:?}\n",
+            r.id,
+            verdict.name(),
+            reason
+        ));
+    }
+    match output {
+        Some(p) => {
+            if let Err(e) = std::fs::write(p, &text) {
+                eprintln!("corsprobe: {}: {e}", p.display());
+                return EXIT_USAGE;
+            }
+            println!("{n} entr(ies) proposed in {}", p.display());
+        }
+        None => print!("{text}"),
+    }
     0
 }

@@ -10,6 +10,7 @@ pub mod exchange;
 pub mod expectations;
 pub mod fault_proxy;
 pub mod fetch;
+pub mod gate;
 pub mod local_store;
 pub mod mutation;
 pub mod redact;

@@ -136,18 +136,6 @@ impl RunRecord {
             .map(|e| e.duration_ms)
             .sum()
     }
-
-    /// Process exit code under the contract: 3 if any ERROR, else 4 if any FAIL or XPASS, else 0.
-    pub fn exit_code(&self) -> i32 {
-        let has = |v: Verdict| self.results.iter().any(|r| r.verdict == v);
-        if has(Verdict::Error) {
-            3
-        } else if has(Verdict::Fail) || has(Verdict::Xpass) {
-            4
-        } else {
-            0
-        }
-    }
 }
 
 /// Count per verdict name, every verdict present.
@@ -216,23 +204,6 @@ mod tests {
             "r".into(),
             verdicts.iter().map(|v| result(*v)).collect(),
         )
-    }
-
-    #[test]
-    fn exit_code_follows_the_contract_for_each_verdict() {
-        use Verdict::*;
-        for v in [Pass, NonStrict, Info, Skip, Xfail] {
-            assert_eq!(record(&[v]).exit_code(), 0, "{v:?}");
-        }
-        assert_eq!(record(&[Fail]).exit_code(), 4);
-        assert_eq!(record(&[Xpass]).exit_code(), 4);
-        assert_eq!(record(&[Error]).exit_code(), 3);
-        assert_eq!(
-            record(&[Fail, Error, Pass]).exit_code(),
-            3,
-            "ERROR is checked before FAIL"
-        );
-        assert_eq!(record(&[]).exit_code(), 0);
     }
 
     #[test]

@@ -1,0 +1,243 @@
+//! The HTML report: a self-contained index with legend, counts and matrix, and one detail page
+//! per cell with requirement, checks, the redacted exchanges and the snapshot.
+
+use super::junit::escape;
+use super::matrix::{LEGEND, Matrix};
+use crate::engine::ScenarioResult;
+use crate::verdict::Verdict;
+use std::fmt::Write as _;
+use std::path::Path;
+
+const CSS: &str = "body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:72em;padding:0 1em;color:#1d2330}\
+h1{font-size:1.6em}h2{margin-top:1.6em;border-bottom:1px solid #ddd}table{border-collapse:collapse;margin:.6em 0}\
+td,th{border:1px solid #d5d9e0;padding:.25em .6em;text-align:left;vertical-align:top}th{background:#f3f5f8}\
+.v{font-weight:600;text-align:center;white-space:nowrap}.v a{color:inherit;text-decoration:none;display:block}\
+.PASS{background:#d7f5dd}.NON-STRICT{background:#fff0c2}.INFO{background:#dbeafe}.FAIL{background:#fcd4d4}\
+.ERROR{background:#e9d5ff}.SKIP{background:#eceff3;color:#666}.XFAIL{background:#f3e3d3}.XPASS{background:#fbb6ce}\
+pre{background:#f6f8fa;padding:.6em;overflow:auto;font-size:12.5px}.no{color:#b42318;font-weight:600}.yes{color:#1a7f37}\
+small{color:#5b6472}";
+
+fn page(title: &str, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title><style>{CSS}</style></head>\n<body>\n{body}</body></html>\n",
+        escape(title)
+    )
+}
+
+/// The file of a cell's detail page, relative to the report directory.
+pub fn cell_path(column: usize, id: &str) -> String {
+    format!("cells/{column}/{}.html", id.replace('/', "__"))
+}
+
+/// The index page.
+pub fn render_index(m: &Matrix) -> String {
+    let mut b = String::from("<h1>corsprobe compatibility matrix</h1>\n<ul>\n");
+    for c in &m.columns {
+        let t = &c.record.target;
+        let _ = writeln!(
+            b,
+            "<li><b>{}</b>: {} at <code>{}</code>, {} dialect, compared with {}; {} {} run at {}</li>",
+            escape(&c.label),
+            escape(&t.vendor),
+            escape(&t.endpoint_host),
+            t.dialect.name(),
+            escape(&t.reference_vendor),
+            escape(&c.record.tool.name),
+            escape(&c.record.tool.version),
+            escape(&c.record.started_at)
+        );
+    }
+    b.push_str(
+        "</ul>\n<h2 id=\"legend\">Legend</h2>\n<table><tr><th>verdict</th><th>meaning</th></tr>\n",
+    );
+    for (v, meaning) in LEGEND {
+        let _ = writeln!(
+            b,
+            "<tr><td class=\"v {0}\">{0}</td><td>{1}</td></tr>",
+            v.name(),
+            escape(meaning)
+        );
+    }
+    b.push_str("</table>\n<h2>Counts</h2>\n<table><tr><th>run</th>");
+    for v in Verdict::ALL {
+        let _ = write!(b, "<th>{}</th>", v.name());
+    }
+    b.push_str("<th>conformant</th></tr>\n");
+    for c in &m.columns {
+        let _ = write!(b, "<tr><td>{}</td>", escape(&c.label));
+        for v in Verdict::ALL {
+            let _ = write!(
+                b,
+                "<td>{}</td>",
+                c.record.summary.get(v.name()).copied().unwrap_or(0)
+            );
+        }
+        let judged = c
+            .record
+            .results
+            .iter()
+            .filter(|r| r.verdict != Verdict::Skip)
+            .count();
+        let good = c
+            .record
+            .results
+            .iter()
+            .filter(|r| matches!(r.verdict, Verdict::Pass | Verdict::Info))
+            .count();
+        let pct = if judged == 0 {
+            0.0
+        } else {
+            100.0 * good as f64 / judged as f64
+        };
+        let _ = writeln!(b, "<td>{pct:.0}%</td></tr>");
+    }
+    b.push_str("</table>\n");
+    for (group, ids) in &m.groups {
+        let _ = write!(
+            b,
+            "<h2>{}</h2>\n<table><tr><th>scenario</th>",
+            escape(group)
+        );
+        for c in &m.columns {
+            let _ = write!(b, "<th>{}</th>", escape(&c.label));
+        }
+        b.push_str("</tr>\n");
+        for id in ids {
+            let title = m.titles.get(id).map(|t| t.0.as_str()).unwrap_or("");
+            let _ = write!(
+                b,
+                "<tr><td><code>{}</code><br><small>{}</small></td>",
+                escape(Matrix::short(id)),
+                escape(title)
+            );
+            for i in 0..m.columns.len() {
+                match m.cell(i, id) {
+                    Some(r) => {
+                        let _ = write!(
+                            b,
+                            "<td class=\"v {0}\" title=\"{1}\"><a href=\"{2}\">{0}</a></td>",
+                            r.verdict.name(),
+                            escape(&r.reason),
+                            cell_path(i, id)
+                        );
+                    }
+                    None => b.push_str("<td class=\"v\">—</td>"),
+                }
+            }
+            b.push_str("</tr>\n");
+        }
+        b.push_str("</table>\n");
+    }
+    page("corsprobe compatibility matrix", &b)
+}
+
+/// The detail page of one cell.
+pub fn render_cell(m: &Matrix, column: usize, r: &ScenarioResult) -> String {
+    let c = &m.columns[column];
+    let mut b = format!(
+        "<p><a href=\"../../index.html\">← matrix</a></p>\n<h1>{}</h1>\n",
+        escape(&r.title)
+    );
+    let _ = writeln!(
+        b,
+        "<p><code>{}</code> on <b>{}</b> ({})</p>",
+        escape(&r.id),
+        escape(&c.label),
+        escape(&c.record.target.vendor)
+    );
+    let _ = writeln!(
+        b,
+        "<p><b>Requirement</b> ({}): {}</p>",
+        r.level.name(),
+        escape(&r.requirement)
+    );
+    let _ = writeln!(
+        b,
+        "<p><span class=\"v {0}\" style=\"padding:.2em .6em\">{0}</span> {1}</p>",
+        r.verdict.name(),
+        escape(&r.reason)
+    );
+    b.push_str("<h2>Checks</h2>\n<table><tr><th>step</th><th>check</th><th>level</th><th>expected</th><th>actual</th><th></th></tr>\n");
+    for ch in &r.checks {
+        let _ = writeln!(
+            b,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"{}\">{}</td></tr>",
+            escape(&ch.step),
+            escape(&ch.check),
+            ch.level.name(),
+            escape(&ch.expected),
+            escape(&ch.actual),
+            if ch.ok { "yes" } else { "no" },
+            if ch.ok { "holds" } else { "fails" }
+        );
+    }
+    b.push_str("</table>\n<h2>Exchanges</h2>\n<p><small>Secrets, signatures and presigned query values are redacted.</small></p>\n");
+    for ex in &r.exchanges {
+        let mut t = format!("{} {}\n", ex.request.method, ex.request.url);
+        for (n, v) in &ex.request.headers {
+            let _ = writeln!(t, "{n}: {v}");
+        }
+        match &ex.response {
+            Some(resp) => {
+                let _ = writeln!(t, "\n{}", resp.status);
+                for (n, v) in &resp.headers {
+                    let _ = writeln!(t, "{n}: {v}");
+                }
+                if !resp.body.is_empty() {
+                    let _ = writeln!(t, "\n{}", resp.body);
+                }
+            }
+            None => {
+                let _ = writeln!(
+                    t,
+                    "\n(no response: {})",
+                    ex.error.as_deref().unwrap_or("unknown")
+                );
+            }
+        }
+        let heading = format!(
+            "{} · {} <small>{:.1} ms</small>",
+            format!("{:?}", ex.phase).to_lowercase(),
+            escape(&ex.label),
+            ex.duration_ms
+        );
+        // The judged steps come first to the eye; setup and teardown stay folded.
+        if ex.phase == crate::exchange::Phase::Step {
+            let _ = writeln!(b, "<h3>{heading}</h3>\n<pre>{}</pre>", escape(&t));
+        } else {
+            let _ = writeln!(
+                b,
+                "<details><summary>{heading}</summary><pre>{}</pre></details>",
+                escape(&t)
+            );
+        }
+    }
+    if r.verdict != Verdict::Skip {
+        let _ = writeln!(
+            b,
+            "<h2>Snapshot</h2>\n<pre>{}</pre>",
+            escape(&crate::snapshot::render(r))
+        );
+    }
+    page(&format!("{} on {}", r.id, c.label), &b)
+}
+
+/// Writes `index.html` and every cell page under `dir`.
+pub fn write_report(dir: &Path, m: &Matrix) -> Result<usize, String> {
+    let write = |rel: &str, text: String| -> Result<(), String> {
+        let p = dir.join(rel);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+        }
+        std::fs::write(&p, text).map_err(|e| format!("{}: {e}", p.display()))
+    };
+    write("index.html", render_index(m))?;
+    let mut pages = 1;
+    for (i, c) in m.columns.iter().enumerate() {
+        for r in &c.record.results {
+            write(&cell_path(i, &r.id), render_cell(m, i, r))?;
+            pages += 1;
+        }
+    }
+    Ok(pages)
+}

@@ -1,0 +1,66 @@
+//! The matrix as a Markdown table, text verdicts only, for pull requests and job summaries.
+
+use super::matrix::{LEGEND, Matrix};
+use crate::verdict::Verdict;
+use std::fmt::Write as _;
+
+/// Renders the matrix.
+pub fn render(m: &Matrix) -> String {
+    let mut out = String::from("# corsprobe compatibility matrix\n\n");
+    for c in &m.columns {
+        let t = &c.record.target;
+        let _ = writeln!(
+            out,
+            "- **{}**: {} at `{}` ({} dialect), {} run {}",
+            c.label,
+            t.vendor,
+            t.endpoint_host,
+            t.dialect.name(),
+            c.record.tool.name,
+            c.record.started_at
+        );
+    }
+    out.push_str("\n## Legend\n\n| verdict | meaning |\n|---|---|\n");
+    for (v, meaning) in LEGEND {
+        let _ = writeln!(out, "| {} | {meaning} |", v.name());
+    }
+    out.push_str("\n## Counts\n\n| run |");
+    for v in Verdict::ALL {
+        let _ = write!(out, " {} |", v.name());
+    }
+    out.push_str("\n|---|");
+    out.push_str(&"---|".repeat(Verdict::ALL.len()));
+    out.push('\n');
+    for c in &m.columns {
+        let _ = write!(out, "| {} |", c.label);
+        for v in Verdict::ALL {
+            let _ = write!(
+                out,
+                " {} |",
+                c.record.summary.get(v.name()).copied().unwrap_or(0)
+            );
+        }
+        out.push('\n');
+    }
+    for (group, ids) in &m.groups {
+        let _ = write!(out, "\n## {group}\n\n| scenario |");
+        for c in &m.columns {
+            let _ = write!(out, " {} |", c.label);
+        }
+        out.push_str("\n|---|");
+        out.push_str(&"---|".repeat(m.columns.len()));
+        out.push('\n');
+        for id in ids {
+            let _ = write!(out, "| `{}` |", Matrix::short(id));
+            for i in 0..m.columns.len() {
+                let _ = write!(
+                    out,
+                    " {} |",
+                    m.cell(i, id).map(|r| r.verdict.name()).unwrap_or("—")
+                );
+            }
+            out.push('\n');
+        }
+    }
+    out
+}

@@ -1,0 +1,107 @@
+//! The compatibility matrix: several run records merged, scenarios as rows, runs as columns.
+
+use super::record::RunRecord;
+use crate::engine::ScenarioResult;
+use crate::verdict::Verdict;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What each verdict means, in the words every report uses.
+pub const LEGEND: [(Verdict, &str); 8] = [
+    (Verdict::Pass, "every check holds"),
+    (
+        Verdict::NonStrict,
+        "every MUST holds, a SHOULD does not: an interoperability, cache or security hazard",
+    ),
+    (
+        Verdict::Info,
+        "conformant, but different from the dialect's reference vendor (AWS S3, Alibaba Cloud OSS)",
+    ),
+    (Verdict::Fail, "a MUST does not hold: browsers break"),
+    (
+        Verdict::Error,
+        "could not judge: connection refused, timeout, setup failed",
+    ),
+    (
+        Verdict::Skip,
+        "not run: the scenario does not apply to this target",
+    ),
+    (
+        Verdict::Xfail,
+        "failed, as the target's known-failure list says",
+    ),
+    (
+        Verdict::Xpass,
+        "listed as a known failure but did better: the list is stale",
+    ),
+];
+
+/// One column: a run of one target (in one mode).
+#[derive(Debug, Clone)]
+pub struct Column {
+    /// Column heading, e.g. `ceph` or `ceph (probe)`.
+    pub label: String,
+    /// The run it comes from.
+    pub record: RunRecord,
+}
+
+/// The merged view of several runs.
+#[derive(Debug, Clone)]
+pub struct Matrix {
+    /// Columns, in the order the runs were given.
+    pub columns: Vec<Column>,
+    /// Scenario ids by group, sorted.
+    pub groups: BTreeMap<String, Vec<String>>,
+    /// Title and requirement by scenario id (from whichever run had it).
+    pub titles: BTreeMap<String, (String, String)>,
+}
+
+impl Matrix {
+    /// Merges runs; two runs of the same target and mode get numbered labels.
+    pub fn new(records: Vec<RunRecord>) -> Self {
+        let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+        let mut columns = Vec::new();
+        let mut ids = BTreeSet::new();
+        let mut titles = BTreeMap::new();
+        for record in records {
+            let base = if record.mode == "probe" {
+                record.target.name.clone()
+            } else {
+                format!("{} ({})", record.target.name, record.mode)
+            };
+            let n = seen.entry(base.clone()).or_default();
+            *n += 1;
+            let label = if *n > 1 { format!("{base} #{n}") } else { base };
+            for r in &record.results {
+                ids.insert(r.id.clone());
+                titles
+                    .entry(r.id.clone())
+                    .or_insert((r.title.clone(), r.requirement.clone()));
+            }
+            columns.push(Column { label, record });
+        }
+        let mut groups: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for id in ids {
+            let group = id.split('/').next().unwrap_or(&id).to_string();
+            groups.entry(group).or_default().push(id);
+        }
+        Self {
+            columns,
+            groups,
+            titles,
+        }
+    }
+
+    /// The result of a scenario in a column, if that run had it.
+    pub fn cell(&self, column: usize, id: &str) -> Option<&ScenarioResult> {
+        self.columns[column]
+            .record
+            .results
+            .iter()
+            .find(|r| r.id == id)
+    }
+
+    /// A scenario id without its group, for row labels.
+    pub fn short(id: &str) -> &str {
+        id.split_once('/').map(|(_, rest)| rest).unwrap_or(id)
+    }
+}

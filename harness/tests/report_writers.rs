@@ -1,0 +1,151 @@
+//! Golden files for every report writer, rendered from a committed run record, plus structural
+//! checks (well-formed XML, TAP plan, HTML links). `CORSPROBE_UPDATE_GOLDEN=1` rewrites them.
+
+use corsprobe::report::matrix::Matrix;
+use corsprobe::report::record::RunRecord;
+use corsprobe::report::{html, junit, markdown, tap};
+use corsprobe::verdict::Verdict;
+use std::path::{Path, PathBuf};
+
+fn golden_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
+}
+
+/// The committed Ceph sample, and a variant with FAIL, ERROR and XPASS so every branch renders.
+fn matrix() -> Matrix {
+    let text = std::fs::read_to_string(golden_dir().join("sample-run.json")).unwrap();
+    let ceph: RunRecord = serde_json::from_str(&text).unwrap();
+    let mut variant = ceph.clone();
+    variant.target.name = "variant".into();
+    for r in variant.results.iter_mut() {
+        match r.id.as_str() {
+            "preflight/origin/exact" => {
+                r.verdict = Verdict::Fail;
+                r.reason = "preflight: browser CORS decision: expected allowed, got blocked: no Access-Control-Allow-Origin".into();
+                r.checks[0].ok = false;
+                r.checks[0].actual = "blocked: no Access-Control-Allow-Origin".into();
+            }
+            "preflight/method/decides-rule" => {
+                r.verdict = Verdict::Xpass;
+                r.reason = "listed as FAIL but is now PASS: remove the entry".into();
+            }
+            "preflight/request/no-request-method" => {
+                r.verdict = Verdict::Error;
+                r.reason = "setup: CreateBucket: no answer (timed out)".into();
+            }
+            _ => {}
+        }
+    }
+    variant.summary = corsprobe::report::record::count(&variant.results);
+    Matrix::new(vec![ceph, variant])
+}
+
+fn golden(name: &str, actual: &str) {
+    let path = golden_dir().join(name);
+    if std::env::var("CORSPROBE_UPDATE_GOLDEN").is_ok() {
+        std::fs::write(&path, actual).unwrap();
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        expected == actual,
+        "{name} differs from its golden file (CORSPROBE_UPDATE_GOLDEN=1 to accept)\n--- golden\n{expected}\n--- actual\n{actual}"
+    );
+}
+
+#[test]
+fn markdown_matches_its_golden_file() {
+    let text = markdown::render(&matrix());
+    assert!(
+        text.contains("## Legend")
+            && text.contains("| FAIL | a MUST does not hold: browsers break |")
+    );
+    golden("report.md", &text);
+}
+
+#[test]
+fn junit_matches_its_golden_file_and_is_well_formed() {
+    let text = junit::render(&matrix());
+    let mut reader = quick_xml::Reader::from_str(&text);
+    let (mut cases, mut suites) = (0, 0);
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Eof) => break,
+            Ok(quick_xml::events::Event::Start(e)) | Ok(quick_xml::events::Event::Empty(e)) => {
+                let attrs: Vec<String> = e
+                    .attributes()
+                    .flatten()
+                    .map(|a| String::from_utf8_lossy(a.key.as_ref()).into_owned())
+                    .collect();
+                match e.name().as_ref() {
+                    b"testcase" => {
+                        cases += 1;
+                        assert!(
+                            attrs.contains(&"name".into()) && attrs.contains(&"classname".into()),
+                            "{attrs:?}"
+                        );
+                    }
+                    b"testsuite" => suites += 1,
+                    _ => {}
+                }
+            }
+            Err(e) => panic!("JUnit is not well-formed XML: {e}"),
+            _ => {}
+        }
+    }
+    assert_eq!((suites, cases), (2, 12));
+    assert!(
+        text.contains("type=\"FAIL\"")
+            && text.contains("type=\"XPASS\"")
+            && text.contains("<error ")
+            && text.contains("expected failure")
+    );
+    golden("report.junit.xml", &text);
+}
+
+#[test]
+fn tap_matches_its_golden_file_and_its_plan() {
+    let text = tap::render(&matrix());
+    let tests = text
+        .lines()
+        .filter(|l| l.starts_with("ok ") || l.starts_with("not ok "))
+        .count();
+    assert!(text.starts_with("TAP version 13\n1..12\n"));
+    assert_eq!(tests, 12);
+    assert!(text.contains("# SKIP ") && text.contains("# TODO "));
+    golden("report.tap", &text);
+}
+
+#[test]
+fn html_index_and_a_cell_match_their_golden_files_and_every_link_resolves() {
+    let m = matrix();
+    let dir = std::env::temp_dir().join(format!("corsprobe-html-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let pages = html::write_report(&dir, &m).unwrap();
+    assert_eq!(pages, 13);
+    let index = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    assert!(
+        index.contains("id=\"legend\"") && !index.contains("http://") || index.contains("<code>"),
+        "self-contained"
+    );
+    assert!(
+        !index.contains("<link") && !index.contains("<script"),
+        "no outside resources"
+    );
+    for href in index
+        .split("href=\"")
+        .skip(1)
+        .map(|s| &s[..s.find('"').unwrap()])
+    {
+        assert!(dir.join(href).is_file(), "dead link {href}");
+    }
+    golden("report-index.html", &index);
+    let r = m.cell(1, "preflight/origin/exact").unwrap();
+    let cell = html::render_cell(&m, 1, r);
+    assert!(
+        cell.contains("Requirement")
+            && cell.contains("fails")
+            && cell.contains("[redacted]")
+            && cell.contains("Snapshot")
+    );
+    golden("report-cell.html", &cell);
+}

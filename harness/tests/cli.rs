@@ -237,3 +237,62 @@ fn the_oss_targets_example_validates() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(text(&o).contains("2 target(s)"), "{}", text(&o));
 }
+
+#[test]
+fn matrix_writes_every_format_from_run_records() {
+    let r = repo();
+    let sample = r.join("harness/tests/golden/sample-run.json");
+    let out = std::env::temp_dir().join(format!("corsprobe-matrix-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    let p = |f: &str| out.join(f).to_str().unwrap().to_string();
+    let o = corsprobe(&[
+        "matrix",
+        sample.to_str().unwrap(),
+        sample.to_str().unwrap(),
+        "--report-md",
+        &p("m.md"),
+        "--report-junit",
+        &p("j.xml"),
+        "--report-tap",
+        &p("t.tap"),
+        "--report-html",
+        &p("html"),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let md = std::fs::read_to_string(out.join("m.md")).unwrap();
+    assert!(
+        md.contains("| ceph | ceph #2 |"),
+        "two runs of one target get distinct columns: {md}"
+    );
+    assert!(
+        out.join("html/index.html").is_file()
+            && out.join("j.xml").is_file()
+            && out.join("t.tap").is_file()
+    );
+    let o = corsprobe(&["matrix", "/nonexistent.json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+}
+
+#[test]
+fn expectations_update_proposes_entries_without_editing_anything() {
+    let r = repo();
+    let sample = r.join("harness/tests/golden/sample-run.json");
+    let o = corsprobe(&["expectations", "update", sample.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let proposal = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(
+        proposal.contains("id = \"errors/bad-signature-403\"\nverdict = \"NON-STRICT\""),
+        "{proposal}"
+    );
+    assert!(proposal.contains("id = \"preflight/method/decides-rule\"\nverdict = \"FAIL\"\nreason = \"radosgw picks the first rule"), "{proposal}");
+    assert!(
+        !proposal.contains("preflight/origin/exact"),
+        "INFO is no failure: {proposal}"
+    );
+    // The proposal is a valid expectations file for these scenarios.
+    let file = std::env::temp_dir().join(format!("corsprobe-proposal-{}.toml", std::process::id()));
+    std::fs::write(&file, &proposal).unwrap();
+    let all = corsprobe::scenario::load_all(&r.join("suites"), &r.join("fixtures")).unwrap();
+    let ids = all.iter().map(|s| s.id.clone()).collect();
+    corsprobe::expectations::Expectations::load(&file, &ids).expect("the proposal loads");
+}

@@ -211,6 +211,13 @@ pub async fn remove_bucket(client: &Client, bucket: &str) -> (Vec<Exchange>, Res
     (exchanges, result)
 }
 
+/// True when the store says it does not implement the operation.
+fn unsupported(ex: &Exchange) -> bool {
+    ex.response
+        .as_ref()
+        .is_some_and(|r| r.status == 501 || r.error_code().as_deref() == Some("NotImplemented"))
+}
+
 /// Why a probe-only target cannot run a scenario, or None when it can: the declared rules must
 /// be the scenario's, its objects must be there, and no step may write.
 pub fn probe_only_skip(p: &crate::target::ProbeOnly, s: &Scenario) -> Option<String> {
@@ -389,6 +396,8 @@ pub async fn run_scenario(
     }
     let mut exchanges = Vec::new();
     let mut error: Option<String> = None;
+    // A capability the store lacks (501 NotImplemented): SKIP, not a wall of FAILs.
+    let mut lacking: Option<String> = None;
 
     let bucket_exists = match place {
         Place::Fresh(_) => {
@@ -440,7 +449,12 @@ pub async fn run_scenario(
         && let Some(cors) = &scenario.cors
     {
         let ex = client.put_cors(Phase::Setup, bucket, cors).await;
-        if !ex.succeeded() {
+        if unsupported(&ex) {
+            lacking = Some(format!(
+                "unsupported: the store has no bucket CORS API (PutBucketCors answered {})",
+                ex.outcome()
+            ));
+        } else if !ex.succeeded() {
             error = Some(format!(
                 "setup: PutBucketCors with {}: {}",
                 scenario.cors_fixture.as_deref().unwrap_or("the rules"),
@@ -451,7 +465,7 @@ pub async fn run_scenario(
     }
 
     let mut checks = Vec::new();
-    if error.is_none() {
+    if error.is_none() && lacking.is_none() {
         let mut vars = BTreeMap::new();
         vars.insert("bucket", bucket.to_string());
         vars.insert("region", target.region.clone());
@@ -462,6 +476,15 @@ pub async fn run_scenario(
                 break;
             }
             let ex = run_step(client, step, place, &vars).await;
+            if step.action != Action::Request && unsupported(&ex) {
+                lacking = Some(format!(
+                    "unsupported: {} answered {}",
+                    ex.label,
+                    ex.outcome()
+                ));
+                exchanges.push(ex);
+                break;
+            }
             match &ex.response {
                 Some(resp) => {
                     for check in &step.checks {
@@ -493,13 +516,17 @@ pub async fn run_scenario(
 
     result.duration_ms = (start.elapsed().as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0;
     result.exchanges = exchanges;
-    match error {
-        Some(e) => {
+    match (error, lacking) {
+        (None, Some(why)) => {
+            result.verdict = Verdict::Skip;
+            result.reason = why;
+        }
+        (Some(e), _) => {
             result.verdict = Verdict::Error;
             result.reason = e;
             result.checks = checks;
         }
-        None => {
+        (None, None) => {
             let (verdict, reason) = judge(&checks, target.dialect.reference_vendor());
             result.verdict = verdict;
             result.reason = reason;

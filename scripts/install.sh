@@ -3,7 +3,8 @@
 # system libraries. Idempotent: when everything is present it only checks and exits.
 set -euo pipefail
 
-packages=(radosgw ceph-mon ceph-osd ceph-common curl libssl-dev pkg-config)
+# chromium + chromium-driver: the HTML report is checked in a real browser.
+packages=(radosgw ceph-mon ceph-osd ceph-common curl libssl-dev pkg-config chromium chromium-driver)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

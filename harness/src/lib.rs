@@ -1,5 +1,6 @@
 //! corsprobe: a conformance suite for the CORS behaviour of object stores.
 
+pub mod browser;
 pub mod check;
 pub mod cli;
 pub mod clock;

@@ -11,12 +11,14 @@ pub fn render(m: &Matrix) -> String {
         let t = &c.record.target;
         let _ = writeln!(
             out,
-            "- **{}**: {} at `{}` ({} dialect), {} run {}",
+            "- **{}**: {} at `{}` ({} dialect, compared with {}); {} {} run at {}",
             c.label,
             t.vendor,
             t.endpoint_host,
             t.dialect.name(),
+            t.reference_vendor,
             c.record.tool.name,
+            c.record.tool.version,
             c.record.started_at
         );
     }

@@ -15,8 +15,17 @@ sk="$CORSPROBE_CEPH_SECRET_KEY"
 ceph_cmd() { timeout 30 ceph -c "$dir/ceph.conf" "$@"; }
 
 "$(dirname "$0")/stop.sh" >/dev/null 2>&1 || true
+# Daemons of an earlier cluster still shutting down hold the mon and gateway ports; a new
+# ceph-mon then aborts. Make sure none is left before starting afresh.
+pkill -9 -f -- "-c $dir/ceph.conf" 2>/dev/null || true
+for _ in $(seq 1 40); do
+  ss -ltn 2>/dev/null | grep -qE '127.0.0.1:(6789|'"$port"')\b' || break
+  sleep 0.25
+done
 rm -rf "$dir"
 mkdir -p "$dir"/{mon,osd/ceph-0,run,log}
+log="$dir/log/start.log"
+trap 'echo "ceph start failed; last lines of $log:" >&2; tail -n 20 "$log" >&2' ERR
 fsid=$(cat /proc/sys/kernel/random/uuid)
 
 cat > "$dir/ceph.conf" <<CONF
@@ -49,16 +58,16 @@ rgw frontends = beast endpoint=127.0.0.1:$port tcp_nodelay=1
 rgw dns name = s3.localhost
 CONF
 
-monmaptool --create --add a v1:127.0.0.1:6789 --fsid "$fsid" "$dir/monmap" >/dev/null
-ceph-mon -c "$dir/ceph.conf" --mkfs -i a --monmap "$dir/monmap" >/dev/null
-ceph-mon -c "$dir/ceph.conf" -i a
+monmaptool --create --add a v1:127.0.0.1:6789 --fsid "$fsid" "$dir/monmap" >>"$log" 2>&1
+ceph-mon -c "$dir/ceph.conf" --mkfs -i a --monmap "$dir/monmap" >>"$log" 2>&1
+ceph-mon -c "$dir/ceph.conf" -i a >>"$log" 2>&1
 
-ceph-osd -c "$dir/ceph.conf" -i 0 --mkfs >/dev/null 2>&1
+ceph-osd -c "$dir/ceph.conf" -i 0 --mkfs >>"$log" 2>&1
 # memstore ignores --osd-uuid, so the OSD is registered under the fsid it wrote itself.
-ceph_cmd osd new "$(cat "$dir/osd/ceph-0/fsid")" >/dev/null
-ceph-osd -c "$dir/ceph.conf" -i 0 2>>"$dir/log/start.log"
+ceph_cmd osd new "$(cat "$dir/osd/ceph-0/fsid")" >>"$log" 2>&1
+ceph-osd -c "$dir/ceph.conf" -i 0 >>"$log" 2>&1
 
-radosgw -c "$dir/ceph.conf" -n client.rgw.a
+radosgw -c "$dir/ceph.conf" -n client.rgw.a >>"$log" 2>&1
 
 for _ in $(seq 1 120); do
   if curl -s -o /dev/null "http://127.0.0.1:$port/"; then break; fi
@@ -67,5 +76,5 @@ done
 curl -s -o /dev/null "http://127.0.0.1:$port/" || { echo "radosgw did not answer on 127.0.0.1:$port; logs in $dir/log" >&2; exit 1; }
 
 timeout 60 radosgw-admin -c "$dir/ceph.conf" user create --uid probe --display-name probe \
-  --access-key "$ak" --secret-key "$sk" >/dev/null
+  --access-key "$ak" --secret-key "$sk" >>"$log" 2>&1
 echo "radosgw ready on http://127.0.0.1:$port (state in $dir)"

@@ -44,6 +44,8 @@ struct Evidence {
     existing: Result<ExistingRun, String>,
     /// The run against a bucket configured beforehand, as a probe-only target.
     probe_only: Result<ProbeOnlyRun, String>,
+    /// The same scenarios addressed virtual-host style (`bucket.s3.localhost`).
+    virtual_host: Result<Vec<ScenarioResult>, String>,
     /// A signed browser-form upload: (status, body read back).
     post_upload: Result<(u16, Option<String>), String>,
     /// `corsprobe clean`: (exit code, prefixed buckets still there, foreign bucket still there).
@@ -406,6 +408,28 @@ fn run_suite(root: &Path, scenarios: &[scenario::Scenario]) -> Result<Evidence, 
         )
         .await;
         let post_upload = post_upload(&client, &target, &opts.run_id).await;
+        let virtual_host = async {
+            let vhost = target::load(&root.join("fixtures/targets.toml"), "ceph-vhost", root)?;
+            let c = Client::new(&vhost, Duration::from_secs(20))?;
+            let o = RunOptions {
+                jobs: 4,
+                run_id: engine::new_run_id(),
+                existing_bucket: None,
+                probe_only: None,
+            };
+            Ok::<_, String>(
+                engine::run_all(
+                    &c,
+                    scenarios,
+                    &expectations,
+                    &o,
+                    &Cancel::default(),
+                    |_, _| {},
+                )
+                .await,
+            )
+        }
+        .await;
         let clean = clean_leftovers(root, &client, &target.bucket_prefix, &opts.run_id).await;
         guard.stop()?;
         Ok(Evidence {
@@ -417,6 +441,7 @@ fn run_suite(root: &Path, scenarios: &[scenario::Scenario]) -> Result<Evidence, 
             secrets,
             existing,
             probe_only,
+            virtual_host,
             post_upload,
             clean,
         })
@@ -692,6 +717,32 @@ fn store_trials(evidence: &Result<Evidence, String>) -> Vec<Trial> {
             Err(format!("skipped without a reason: {}", silent.join(", ")))
         }
     }));
+    let vhost = e().and_then(|e| e.virtual_host.clone().map(|v| (e.results.clone(), v)));
+    trials.push(Trial::test(
+        format!("addressing::{TARGET}::virtual-host-gives-the-same-verdicts"),
+        move || {
+            let (path, vhost) = vhost?;
+            let differ: Vec<String> = path
+                .iter()
+                .zip(&vhost)
+                .filter(|(p, v)| p.verdict != v.verdict)
+                .map(|(p, v)| {
+                    format!(
+                        "{}: path-style {}, virtual-host {} ({})",
+                        p.id,
+                        p.verdict.name(),
+                        v.verdict.name(),
+                        v.reason
+                    )
+                })
+                .collect();
+            if differ.is_empty() {
+                Ok(())
+            } else {
+                Err(differ.join("\n").into())
+            }
+        },
+    ));
     let post = e().and_then(|e| e.post_upload.clone());
     trials.push(Trial::test(
         format!("post::{TARGET}::signed-form-upload-arrives-intact"),

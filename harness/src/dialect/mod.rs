@@ -62,6 +62,7 @@ impl Client {
             .connect_timeout(Duration::from_secs(5).min(timeout))
             .timeout(timeout)
             .tcp_nodelay(true)
+            .dns_resolver(std::sync::Arc::new(LoopbackLocalhost))
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
         let c = &target.credentials;
@@ -694,6 +695,26 @@ impl Client {
             .send()
             .await
             .is_ok()
+    }
+}
+
+/// Resolves `localhost` and every `*.localhost` name to loopback, as browsers do, so that
+/// virtual-host buckets of a local store (`bucket.s3.localhost`) are reachable; other names go
+/// to the system resolver.
+struct LoopbackLocalhost;
+
+impl reqwest::dns::Resolve for LoopbackLocalhost {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().trim_end_matches('.').to_ascii_lowercase();
+        Box::pin(async move {
+            if host == "localhost" || host.ends_with(".localhost") {
+                let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+                return Ok(Box::new(std::iter::once(addr)) as reqwest::dns::Addrs);
+            }
+            let addrs: Vec<std::net::SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
+        })
     }
 }
 

@@ -185,6 +185,33 @@ pub struct Target {
 }
 
 impl Target {
+    /// A target built in code (tests, embedding): path-style, `corsprobe-` prefix, no local store.
+    pub fn new(
+        name: &str,
+        dialect: Dialect,
+        endpoint: reqwest::Url,
+        region: &str,
+        credentials: Credentials,
+    ) -> Target {
+        Target {
+            name: name.to_string(),
+            vendor: name.to_string(),
+            dialect,
+            endpoint,
+            region: region.to_string(),
+            addressing: Addressing::Path,
+            credentials,
+            bucket_prefix: default_prefix(),
+            expectations: None,
+            start: None,
+            stop: None,
+            ready_timeout_secs: default_ready_secs(),
+            existing_bucket: None,
+            oss_signature: OssSignature::default(),
+            probe_only: None,
+        }
+    }
+
     /// `host:port` of the endpoint, for reports.
     pub fn endpoint_host(&self) -> String {
         let host = self.endpoint.host_str().unwrap_or("");

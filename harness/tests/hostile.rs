@@ -4,7 +4,7 @@
 use corsprobe::dialect::Client;
 use corsprobe::engine::{self, Cancel, RunOptions};
 use corsprobe::expectations::Expectations;
-use corsprobe::target::{Addressing, Credentials, Dialect, Target};
+use corsprobe::target::{Credentials, Dialect, Target};
 use corsprobe::verdict::Verdict;
 use corsprobe::{cors_config::CorsConfiguration, scenario};
 use std::path::Path;
@@ -94,27 +94,13 @@ async fn serve(mode: Misbehaviour) -> u16 {
 }
 
 fn target(port: u16) -> Target {
-    Target {
-        name: "hostile".into(),
-        vendor: "hostile".into(),
-        dialect: Dialect::S3,
-        endpoint: reqwest::Url::parse(&format!("http://127.0.0.1:{port}")).unwrap(),
-        region: "us-east-1".into(),
-        addressing: Addressing::Path,
-        credentials: Credentials {
-            access_key: "AKIDHOSTILE".into(),
-            secret_key: "hostile-secret-key".into(),
-            session_token: None,
-        },
-        bucket_prefix: "corsprobe-".into(),
-        expectations: None,
-        start: None,
-        stop: None,
-        ready_timeout_secs: 1,
-        existing_bucket: None,
-        oss_signature: Default::default(),
-        probe_only: None,
-    }
+    let creds = Credentials {
+        access_key: "AKIDHOSTILE".into(),
+        secret_key: "hostile-secret-key".into(),
+        session_token: None,
+    };
+    let endpoint = reqwest::Url::parse(&format!("http://127.0.0.1:{port}")).unwrap();
+    Target::new("hostile", Dialect::S3, endpoint, "us-east-1", creds)
 }
 
 fn scenarios() -> Vec<scenario::Scenario> {

@@ -743,27 +743,20 @@ mod tests {
     use crate::target::{Credentials, OssSignature};
 
     fn oss_target(addressing: Addressing, signature: OssSignature) -> Target {
-        Target {
-            name: "oss".into(),
-            vendor: "OSS".into(),
-            dialect: Dialect::Oss,
-            endpoint: reqwest::Url::parse("http://oss-cn-hangzhou.aliyuncs.com").unwrap(),
-            region: "cn-hangzhou".into(),
-            addressing,
-            credentials: Credentials {
+        let mut t = Target::new(
+            "oss",
+            Dialect::Oss,
+            reqwest::Url::parse("http://oss-cn-hangzhou.aliyuncs.com").unwrap(),
+            "cn-hangzhou",
+            Credentials {
                 access_key: "44CF9590006BF252F707".into(),
                 secret_key: "OtxrzxIsfpFjA7SwPzILwy8Bw21TLhquhboDYROV".into(),
                 session_token: None,
             },
-            bucket_prefix: "corsprobe-".into(),
-            expectations: None,
-            start: None,
-            stop: None,
-            ready_timeout_secs: 1,
-            existing_bucket: None,
-            oss_signature: signature,
-            probe_only: None,
-        }
+        );
+        t.addressing = addressing;
+        t.oss_signature = signature;
+        t
     }
 
     fn put_cors_request(c: &Client) -> Request {

@@ -180,31 +180,24 @@ pub fn multipart(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::target::{Addressing, Credentials};
+    use crate::target::Credentials;
     use std::time::{Duration, UNIX_EPOCH};
 
     fn target(dialect: Dialect, sig: OssSignature, ak: &str, sk: &str, region: &str) -> Target {
-        Target {
-            name: "t".into(),
-            vendor: "v".into(),
+        let creds = Credentials {
+            access_key: ak.into(),
+            secret_key: sk.into(),
+            session_token: None,
+        };
+        let mut t = Target::new(
+            "t",
             dialect,
-            endpoint: reqwest::Url::parse("http://127.0.0.1:1").unwrap(),
-            region: region.into(),
-            addressing: Addressing::Path,
-            credentials: Credentials {
-                access_key: ak.into(),
-                secret_key: sk.into(),
-                session_token: None,
-            },
-            bucket_prefix: "corsprobe-".into(),
-            expectations: None,
-            start: None,
-            stop: None,
-            ready_timeout_secs: 1,
-            existing_bucket: None,
-            oss_signature: sig,
-            probe_only: None,
-        }
+            reqwest::Url::parse("http://127.0.0.1:1").unwrap(),
+            region,
+            creds,
+        );
+        t.oss_signature = sig;
+        t
     }
 
     #[test]

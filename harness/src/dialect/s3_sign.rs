@@ -71,6 +71,32 @@ pub struct Unsigned<'a> {
     pub body: &'a [u8],
 }
 
+/// Signs a request with the given settings and returns the signing instructions.
+fn instructions(
+    creds: &Credentials,
+    scope: &Scope<'_>,
+    time: SystemTime,
+    settings: SigningSettings,
+    request: Result<SignableRequest<'_>, aws_sigv4::http_request::SigningError>,
+    url: &str,
+) -> Result<aws_sigv4::http_request::SigningInstructions, String> {
+    let identity = identity(creds);
+    let params = v4::SigningParams::builder()
+        .identity(&identity)
+        .region(scope.region)
+        .name(scope.service)
+        .time(time)
+        .settings(settings)
+        .build()
+        .map_err(|e| format!("signing parameters: {e}"))?
+        .into();
+    let request = request.map_err(|e| format!("cannot sign {url}: {e}"))?;
+    Ok(sign(request, &params)
+        .map_err(|e| format!("cannot sign {url}: {e}"))?
+        .into_parts()
+        .0)
+}
+
 /// Signs a request in headers; returns the headers to add (`authorization`, `x-amz-date`, ...).
 pub fn header_signature(
     creds: &Credentials,
@@ -85,27 +111,15 @@ pub fn header_signature(
         headers,
         body,
     } = req;
-    let identity = identity(creds);
-    let params = v4::SigningParams::builder()
-        .identity(&identity)
-        .region(scope.region)
-        .name(scope.service)
-        .time(time)
-        .settings(settings(s3_rules, SignatureLocation::Headers, None))
-        .build()
-        .map_err(|e| format!("signing parameters: {e}"))?
-        .into();
     let signed: Vec<(&str, &str)> = headers
         .iter()
         .filter(|(n, _)| !is_unsigned_header(n))
         .map(|(n, v)| (n.as_str(), v.as_str()))
         .collect();
-    let request = SignableRequest::new(method, url, signed.into_iter(), SignableBody::Bytes(body))
-        .map_err(|e| format!("cannot sign {url}: {e}"))?;
-    let (instructions, _) = sign(request, &params)
-        .map_err(|e| format!("cannot sign {url}: {e}"))?
-        .into_parts();
-    Ok(instructions
+    let request = SignableRequest::new(method, url, signed.into_iter(), SignableBody::Bytes(body));
+    let settings = settings(s3_rules, SignatureLocation::Headers, None);
+    let out = instructions(creds, scope, time, settings, request, url)?;
+    Ok(out
         .headers()
         .map(|(n, v)| (n.to_string(), v.to_string()))
         .collect())
@@ -120,31 +134,15 @@ pub fn presigned_query(
     expires: Duration,
     time: SystemTime,
 ) -> Result<Vec<(String, String)>, String> {
-    let identity = identity(creds);
-    let params = v4::SigningParams::builder()
-        .identity(&identity)
-        .region(scope.region)
-        .name(scope.service)
-        .time(time)
-        .settings(settings(
-            true,
-            SignatureLocation::QueryParams,
-            Some(expires),
-        ))
-        .build()
-        .map_err(|e| format!("signing parameters: {e}"))?
-        .into();
     let request = SignableRequest::new(
         method,
         url,
         std::iter::empty(),
         SignableBody::UnsignedPayload,
-    )
-    .map_err(|e| format!("cannot presign {url}: {e}"))?;
-    let (instructions, _) = sign(request, &params)
-        .map_err(|e| format!("cannot presign {url}: {e}"))?
-        .into_parts();
-    Ok(instructions
+    );
+    let settings = settings(true, SignatureLocation::QueryParams, Some(expires));
+    let out = instructions(creds, scope, time, settings, request, url)?;
+    Ok(out
         .params()
         .iter()
         .map(|(n, v)| (n.to_string(), v.to_string()))

@@ -175,27 +175,17 @@ mod tests {
     }
 
     fn record(verdicts: &[Verdict]) -> RunRecord {
-        let target = Target {
-            name: "t".into(),
-            vendor: "v".into(),
-            dialect: Dialect::S3,
-            endpoint: reqwest::Url::parse("http://127.0.0.1:1").unwrap(),
-            region: "us-east-1".into(),
-            addressing: Addressing::Path,
-            credentials: Credentials {
+        let target = Target::new(
+            "t",
+            Dialect::S3,
+            reqwest::Url::parse("http://127.0.0.1:1").unwrap(),
+            "us-east-1",
+            Credentials {
                 access_key: "a".into(),
                 secret_key: "s".into(),
                 session_token: None,
             },
-            bucket_prefix: "p-".into(),
-            expectations: None,
-            start: None,
-            stop: None,
-            ready_timeout_secs: 1,
-            existing_bucket: None,
-            oss_signature: Default::default(),
-            probe_only: None,
-        };
+        );
         RunRecord::new(
             &target,
             "now".into(),

@@ -411,6 +411,26 @@ fn run(root: &Path, args: RunArgs) -> i32 {
     }
     let rt = runtime();
     rt.block_on(async {
+        // The handler goes in first: a Ctrl-C while the store starts must still clean up.
+        let cancel = Cancel::default();
+        let watcher = cancel.clone();
+        // A second Ctrl-C quits at once, but still stops a store this run started.
+        let stop_on_quit: std::sync::Arc<std::sync::Mutex<Option<PathBuf>>> = Default::default();
+        let stop_script = stop_on_quit.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("\ncorsprobe: interrupted; finishing running scenarios and removing their buckets (Ctrl-C again to quit now)");
+                watcher.cancel();
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    eprintln!("corsprobe: quitting; `corsprobe clean --target <name>` removes leftover buckets");
+                    let stop = stop_script.lock().ok().and_then(|s| s.clone());
+                    if let Some(stop) = stop {
+                        let _ = std::process::Command::new("bash").arg(stop).status();
+                    }
+                    std::process::exit(EXIT_INTERRUPTED);
+                }
+            }
+        });
         let guard = if args.no_start {
             if !client.answers().await {
                 eprintln!("corsprobe: target `{}` at {} does not answer (--no-start)", target.name, target.endpoint_host());
@@ -426,23 +446,9 @@ fn run(root: &Path, args: RunArgs) -> i32 {
                 }
             }
         };
-        let cancel = Cancel::default();
-        let watcher = cancel.clone();
-        // A second Ctrl-C quits at once, but still stops a store this run started.
-        let stop_on_quit = guard.as_ref().filter(|g| g.started()).and(target.stop.clone());
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!("\ncorsprobe: interrupted; finishing running scenarios and removing their buckets (Ctrl-C again to quit now)");
-                watcher.cancel();
-                if tokio::signal::ctrl_c().await.is_ok() {
-                    eprintln!("corsprobe: quitting; `corsprobe clean --target <name>` removes leftover buckets");
-                    if let Some(stop) = stop_on_quit {
-                        let _ = std::process::Command::new("bash").arg(stop).status();
-                    }
-                    std::process::exit(EXIT_INTERRUPTED);
-                }
-            }
-        });
+        if guard.as_ref().is_some_and(|g| g.started()) {
+            *stop_on_quit.lock().expect("stop script lock") = target.stop.clone();
+        }
         let opts = RunOptions {
             jobs: args.jobs as usize,
             run_id: run_id.clone(),

@@ -466,11 +466,18 @@ async fn interrupt_cli(root: &Path, client: &Client, prefix: &str) -> Vec<(u64, 
         let _ = std::process::Command::new("kill")
             .args(["-INT", &child.id().to_string()])
             .status();
+        // A signal that lands before the CLI installed its handler ends it with SIGINT (2),
+        // reported as -2: nothing was created yet, so that too is a clean outcome.
         let code = tokio::task::spawn_blocking(move || {
+            use std::os::unix::process::ExitStatusExt;
             child
                 .wait_with_output()
                 .ok()
-                .and_then(|o| o.status.code())
+                .map(|o| {
+                    o.status
+                        .code()
+                        .unwrap_or_else(|| -o.status.signal().unwrap_or(1))
+                })
                 .unwrap_or(-1)
         })
         .await
@@ -642,7 +649,7 @@ fn store_trials(evidence: &Result<Evidence, String>) -> Vec<Trial> {
                     )
                     .into());
                 }
-                if code != 130 && code != 0 && code != 4 {
+                if ![130, 0, 4, -2].contains(&code) {
                     return Err(format!("SIGINT after {delay} ms: exit code {code}").into());
                 }
             }

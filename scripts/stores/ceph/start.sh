@@ -61,6 +61,12 @@ CONF
 monmaptool --create --add a v1:127.0.0.1:6789 --fsid "$fsid" "$dir/monmap" >>"$log" 2>&1
 ceph-mon -c "$dir/ceph.conf" --mkfs -i a --monmap "$dir/monmap" >>"$log" 2>&1
 ceph-mon -c "$dir/ceph.conf" -i a >>"$log" 2>&1
+# ceph-mon daemonizes before it listens; an OSD created before it answers gets the zero cluster
+# fsid and is then refused ("wrong fsid"), so wait for the monitor first.
+for _ in $(seq 1 80); do
+  ceph_cmd mon stat >>"$log" 2>&1 && break
+  sleep 0.25
+done
 
 ceph-osd -c "$dir/ceph.conf" -i 0 --mkfs >>"$log" 2>&1
 # memstore ignores --osd-uuid, so the OSD is registered under the fsid it wrote itself.

@@ -366,16 +366,14 @@ fn run(root: &Path, args: RunArgs) -> i32 {
         );
         return EXIT_USAGE;
     }
-    let targets_file = args
-        .targets
-        .clone()
-        .unwrap_or_else(|| root.join("fixtures/targets.toml"));
-    let target = match target::load(&targets_file, &args.target, root) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("corsprobe: {e}");
-            return EXIT_USAGE;
-        }
+    let (target, mut client) = match target_and_client(
+        root,
+        args.targets.as_deref(),
+        &args.target,
+        Duration::from_secs(args.timeout),
+    ) {
+        Ok(tc) => tc,
+        Err(code) => return code,
     };
     let expectations = match args.expectations.as_ref().or(target.expectations.as_ref()) {
         Some(p) => match Expectations::load(p, &ids) {
@@ -386,13 +384,6 @@ fn run(root: &Path, args: RunArgs) -> i32 {
             }
         },
         None => Expectations::default(),
-    };
-    let mut client = match Client::new(&target, Duration::from_secs(args.timeout)) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("corsprobe: {e}");
-            return EXIT_USAGE;
-        }
     };
     if let Some(at) = args.at {
         client.pin_time(std::time::UNIX_EPOCH + Duration::from_secs(at));

@@ -1,23 +1,116 @@
 //! Real browsers over WebDriver: start the driver, open a session whose browser stays off the
-//! network, and end both, also when the caller fails.
+//! network, run page operations, and end both, also when the caller fails.
 
+use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-/// A live browser session and the driver process behind it (killed on drop).
+/// A browser corsprobe can drive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BrowserKind {
+    /// Chromium through chromedriver.
+    Chromium,
+    /// Firefox ESR through geckodriver.
+    Firefox,
+}
+
+impl BrowserKind {
+    /// Every browser, in report order.
+    pub const ALL: [BrowserKind; 2] = [BrowserKind::Chromium, BrowserKind::Firefox];
+
+    /// The browser's name in options, scenario files and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            BrowserKind::Chromium => "chromium",
+            BrowserKind::Firefox => "firefox",
+        }
+    }
+
+    /// Finds a browser by name.
+    pub fn parse(name: &str) -> Option<BrowserKind> {
+        Self::ALL.into_iter().find(|b| b.name() == name)
+    }
+}
+
+/// A browser as a run record names it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BrowserInfo {
+    /// `chromium` or `firefox`.
+    pub name: String,
+    /// Version as the driver reports it.
+    pub version: String,
+    /// Time from spawning the driver to a ready session, in milliseconds.
+    pub start_ms: f64,
+}
+
+/// Process groups of the drivers started by this process: each driver and the browser it
+/// launches share one group, so ending the group ends both. `seen` keeps every group ever made.
+static DRIVER_GROUPS: std::sync::Mutex<(Vec<u32>, Vec<u32>)> =
+    std::sync::Mutex::new((Vec::new(), Vec::new()));
+
+fn kill_group(pgid: u32) {
+    // SAFETY: kill(2) with a negative pid signals a process group; it touches no memory.
+    unsafe {
+        libc::kill(-(pgid as libc::pid_t), libc::SIGKILL);
+    }
+}
+
+/// Ends every driver and browser still running (for exits that skip destructors).
+pub fn kill_all_drivers() {
+    let live: Vec<u32> = DRIVER_GROUPS
+        .lock()
+        .map(|mut g| g.0.drain(..).collect())
+        .unwrap_or_default();
+    for pgid in live {
+        kill_group(pgid);
+    }
+}
+
+/// Every driver process group this process started, ended or not.
+pub fn driver_groups_seen() -> Vec<u32> {
+    DRIVER_GROUPS
+        .lock()
+        .map(|g| g.1.clone())
+        .unwrap_or_default()
+}
+
+/// The driver process, in its own process group with the browser it starts.
+struct Driver {
+    child: tokio::process::Child,
+    pgid: u32,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        kill_group(self.pgid);
+        let _ = self.child.start_kill();
+        if let Ok(mut g) = DRIVER_GROUPS.lock() {
+            g.0.retain(|p| *p != self.pgid);
+        }
+    }
+}
+
+/// A live browser session and the driver process behind it (both killed on drop).
 pub struct Browser {
     client: fantoccini::Client,
-    _driver: tokio::process::Child,
-    profile: PathBuf,
+    _driver: Driver,
+    profile: Option<PathBuf>,
+    /// Which browser.
+    pub kind: BrowserKind,
     /// Browser name as the driver reports it.
     pub name: String,
     /// Browser version as the driver reports it.
     pub version: String,
+    /// Time from spawning the driver to a ready session, in milliseconds.
+    pub start_ms: f64,
 }
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.profile);
+        if let Some(p) = &self.profile {
+            let _ = std::fs::remove_dir_all(p);
+        }
     }
 }
 
@@ -26,26 +119,32 @@ fn free_port() -> Result<u16, String> {
     Ok(l.local_addr().map_err(|e| e.to_string())?.port())
 }
 
-/// Spawns a driver and waits until it listens; its errors name the driver.
-async fn spawn_driver(
-    program: &str,
-    args: &[String],
-    port: u16,
-) -> Result<tokio::process::Child, String> {
+/// Spawns a driver in a new process group and waits until it listens; errors name the driver.
+async fn spawn_driver(program: &str, args: &[String], port: u16) -> Result<Driver, String> {
     let child = tokio::process::Command::new(program)
         .args(args)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
+        .process_group(0)
         .kill_on_drop(true)
         .spawn()
         .map_err(|e| format!("cannot start {program}: {e} (scripts/install.sh installs it)"))?;
+    let pgid = child.id().unwrap_or(0);
+    if let Ok(mut g) = DRIVER_GROUPS.lock() {
+        g.0.push(pgid);
+        g.1.push(pgid);
+    }
+    let mut driver = Driver { child, pgid };
     let deadline = Instant::now() + Duration::from_secs(10);
     while Instant::now() < deadline {
         if tokio::net::TcpStream::connect(("127.0.0.1", port))
             .await
             .is_ok()
         {
-            return Ok(child);
+            return Ok(driver);
+        }
+        if let Ok(Some(status)) = driver.child.try_wait() {
+            return Err(format!("{program} exited before listening: {status}"));
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
@@ -54,42 +153,137 @@ async fn spawn_driver(
     ))
 }
 
+/// The first of several candidate paths that exists, else the bare name (looked up in PATH).
+fn first_existing(candidates: &[PathBuf], fallback: &str) -> String {
+    candidates
+        .iter()
+        .find(|p| p.is_file())
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| fallback.to_string())
+}
+
+/// The driver program: `$CORSPROBE_CHROMEDRIVER` / `$CORSPROBE_GECKODRIVER` when set, else
+/// chromedriver from PATH, geckodriver from the install cache or PATH.
+fn driver_path(kind: BrowserKind) -> String {
+    let var = match kind {
+        BrowserKind::Chromium => "CORSPROBE_CHROMEDRIVER",
+        BrowserKind::Firefox => "CORSPROBE_GECKODRIVER",
+    };
+    if let Ok(p) = std::env::var(var) {
+        return p;
+    }
+    match kind {
+        BrowserKind::Chromium => "chromedriver".to_string(),
+        BrowserKind::Firefox => {
+            let cache = std::env::var("CORSPROBE_CACHE")
+                .unwrap_or_else(|_| "/var/cache/corsprobe".to_string());
+            first_existing(
+                &[PathBuf::from(cache).join("geckodriver/bin/geckodriver")],
+                "geckodriver",
+            )
+        }
+    }
+}
+
+/// Chromium's DevTools log: each read drains the driver's buffer.
+#[derive(Debug)]
+struct PerformanceLog;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for PerformanceLog {
+    fn endpoint(
+        &self,
+        base: &reqwest::Url,
+        session: Option<&str>,
+    ) -> Result<reqwest::Url, url::ParseError> {
+        base.join(&format!("session/{}/se/log", session.unwrap_or("")))
+    }
+
+    fn method_and_body(&self, _: &reqwest::Url) -> (hyper::Method, Option<String>) {
+        (
+            hyper::Method::POST,
+            Some(r#"{"type":"performance"}"#.to_string()),
+        )
+    }
+}
+
+/// The script every step runs: the page's `corsprobe.run`, answered through the callback.
+const RUN_OP: &str = "const done = arguments[arguments.length - 1]; \
+     window.corsprobe.run(arguments[0]).then(done, e => done({outcome: 'page-error', status: 0, error: String(e)}));";
+
+/// What one page operation returned, as the page script reports it.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct PageResult {
+    /// `loaded`, `network-error`, ...
+    pub outcome: String,
+    /// Status the page could read.
+    #[serde(default)]
+    pub status: u16,
+    /// Body the page read.
+    #[serde(default)]
+    pub body: Option<String>,
+    /// Readable response headers.
+    #[serde(default)]
+    pub headers: Vec<(String, String)>,
+    /// Error name (e.g. `TypeError`).
+    #[serde(default)]
+    pub error_name: Option<String>,
+    /// Error text in the browser's words.
+    #[serde(default)]
+    pub error: Option<String>,
+    /// Time inside the page.
+    #[serde(default)]
+    pub ms: f64,
+    /// Chromium's reasons for blocking, from its DevTools log.
+    #[serde(skip)]
+    pub cors_errors: Vec<String>,
+}
+
 impl Browser {
-    /// Headless Chromium through chromedriver, with a fresh profile and no outside network.
-    pub async fn chromium() -> Result<Browser, String> {
+    /// Starts a browser: a driver on a free port and one session with a fresh profile.
+    pub async fn start(kind: BrowserKind) -> Result<Browser, String> {
+        let started = Instant::now();
         let port = free_port()?;
-        let driver = spawn_driver("chromedriver", &[format!("--port={port}")], port).await?;
-        let profile =
-            std::env::temp_dir().join(format!("corsprobe-chromium-{}-{port}", std::process::id()));
-        let binary = ["/usr/lib/chromium/chromium", "/usr/bin/chromium"]
-            .into_iter()
-            .find(|p| std::path::Path::new(p).exists())
-            .unwrap_or("chromium");
-        // Every flag keeps the browser quiet on the network: only loopback is ever contacted.
-        let caps = serde_json::json!({
-            "browserName": "chrome",
-            "goog:chromeOptions": {
-                "binary": binary,
-                "args": [
-                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    "--no-first-run", "--no-default-browser-check", "--disable-quic", "--disable-extensions",
-                    "--mute-audio", "--password-store=basic", "--use-mock-keychain", "--window-size=1280,1000",
-                    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.*",
-                    format!("--user-data-dir={}", profile.display()),
-                ]
+        let program = driver_path(kind);
+        let (driver, caps, profile) = match kind {
+            BrowserKind::Chromium => {
+                let driver = spawn_driver(&program, &[format!("--port={port}")], port).await?;
+                let profile = std::env::temp_dir()
+                    .join(format!("corsprobe-chromium-{}-{port}", std::process::id()));
+                (driver, chromium_caps(&profile), Some(profile))
             }
-        });
+            BrowserKind::Firefox => {
+                // Its BiDi socket defaults to 9222; two runs at once would collide there.
+                let args = vec![
+                    "--port".to_string(),
+                    port.to_string(),
+                    "--websocket-port".to_string(),
+                    free_port()?.to_string(),
+                ];
+                let driver = spawn_driver(&program, &args, port).await?;
+                (driver, firefox_caps(), None)
+            }
+        };
         let serde_json::Value::Object(caps) = caps else {
             unreachable!("a JSON object literal")
         };
-        let client = fantoccini::ClientBuilder::new(
+        let mut builder = fantoccini::ClientBuilder::new(
             hyper_util::client::legacy::connect::HttpConnector::new(),
-        )
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{port}"))
-        .await
-        .map_err(|e| format!("chromedriver refused a session: {e}"))?;
+        );
+        builder.capabilities(caps);
+        let webdriver = format!("http://127.0.0.1:{port}");
+        let client = tokio::time::timeout(Duration::from_secs(60), builder.connect(&webdriver))
+            .await
+            .map_err(|_| format!("{} did not open a session within 60 s", kind.name()))?
+            .map_err(|e| format!("{} refused a session: {e}", kind.name()))?;
+        let timeouts = fantoccini::wd::TimeoutConfiguration::new(
+            Some(Duration::from_secs(30)),
+            Some(Duration::from_secs(20)),
+            Some(Duration::from_secs(0)),
+        );
+        if let Err(e) = client.update_timeouts(timeouts).await {
+            let _ = client.clone().close().await;
+            return Err(format!("{}: cannot set timeouts: {e}", kind.name()));
+        }
         let reported = client.capabilities().cloned().unwrap_or_default();
         let field = |k: &str| {
             reported
@@ -99,12 +293,28 @@ impl Browser {
                 .to_string()
         };
         Ok(Browser {
+            kind,
             name: field("browserName"),
             version: field("browserVersion"),
+            start_ms: (started.elapsed().as_secs_f64() * 1000.0).round(),
             client,
             _driver: driver,
             profile,
         })
+    }
+
+    /// Headless Chromium through chromedriver, with a fresh profile and no outside network.
+    pub async fn chromium() -> Result<Browser, String> {
+        Self::start(BrowserKind::Chromium).await
+    }
+
+    /// What a run record says about this browser.
+    pub fn info(&self) -> BrowserInfo {
+        BrowserInfo {
+            name: self.kind.name().to_string(),
+            version: self.version.clone(),
+            start_ms: self.start_ms,
+        }
     }
 
     /// The WebDriver client.
@@ -112,8 +322,165 @@ impl Browser {
         &self.client
     }
 
+    /// Opens `page` and runs one operation in it; the result is what the page saw.
+    pub async fn run(&self, page: &str, op: serde_json::Value) -> Result<PageResult, String> {
+        let chromium = self.kind == BrowserKind::Chromium;
+        if chromium {
+            // Drain what earlier steps left, so the reasons read below are this step's.
+            self.devtools_events().await;
+        }
+        self.client
+            .goto(page)
+            .await
+            .map_err(|e| format!("{}: cannot open {page}: {e}", self.kind.name()))?;
+        let value = self
+            .client
+            .execute_async(RUN_OP, vec![op])
+            .await
+            .map_err(|e| format!("{}: the page script failed: {e}", self.kind.name()))?;
+        let mut result: PageResult = serde_json::from_value(value.clone())
+            .map_err(|e| format!("{}: unexpected page result {value}: {e}", self.kind.name()))?;
+        if chromium {
+            result.cors_errors = cors_errors(&self.devtools_events().await);
+        }
+        Ok(result)
+    }
+
+    /// Chromium's DevTools events since the last read (empty where the driver has none).
+    async fn devtools_events(&self) -> Vec<serde_json::Value> {
+        match self.client.issue_cmd(PerformanceLog).await {
+            Ok(serde_json::Value::Array(entries)) => entries
+                .into_iter()
+                .filter_map(|e| {
+                    e.get("message")
+                        .and_then(|m| m.as_str())
+                        .and_then(|m| serde_json::from_str::<serde_json::Value>(m).ok())
+                        .and_then(|m| m.get("message").cloned())
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// Ends the session; the driver process ends when the value is dropped.
     pub async fn close(self) {
-        let _ = self.client.clone().close().await;
+        let _ = tokio::time::timeout(Duration::from_secs(10), self.client.clone().close()).await;
+    }
+}
+
+/// The CORS reasons in `Network.loadingFailed` events, e.g. `MissingAllowOriginHeader`.
+pub fn cors_errors(events: &[serde_json::Value]) -> Vec<String> {
+    let mut out: Vec<String> = events
+        .iter()
+        .filter(|e| e.get("method").and_then(|m| m.as_str()) == Some("Network.loadingFailed"))
+        .filter_map(|e| {
+            e.pointer("/params/corsErrorStatus/corsError")
+                .and_then(|c| c.as_str())
+                .map(String::from)
+        })
+        .collect();
+    out.dedup();
+    out
+}
+
+fn chromium_caps(profile: &std::path::Path) -> serde_json::Value {
+    let binary = ["/usr/lib/chromium/chromium", "/usr/bin/chromium"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+        .unwrap_or("chromium");
+    // Every flag keeps the browser quiet on the network: only loopback is ever contacted.
+    serde_json::json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": {
+            "binary": binary,
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--no-first-run", "--no-default-browser-check", "--disable-quic", "--disable-extensions",
+                "--mute-audio", "--password-store=basic", "--use-mock-keychain", "--window-size=1280,1000",
+                "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE *.localhost , EXCLUDE 127.*",
+                format!("--user-data-dir={}", profile.display()),
+            ],
+            "perfLoggingPrefs": {"enableNetwork": true, "enablePage": false}
+        },
+        "goog:loggingPrefs": {"performance": "ALL"}
+    })
+}
+
+fn firefox_caps() -> serde_json::Value {
+    let binary = ["/usr/bin/firefox-esr", "/usr/bin/firefox"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+        .unwrap_or("firefox");
+    // Without these prefs Firefox looks up Mozilla's hosts in the background.
+    serde_json::json!({
+        "browserName": "firefox",
+        "moz:firefoxOptions": {
+            "binary": binary,
+            "args": ["-headless"],
+            "prefs": {
+                "network.http.http3.enable": false,
+                "network.dns.disablePrefetch": true,
+                "network.dns.localDomains": "firefox.settings.services.mozilla.com",
+                "services.settings.server": "http://127.0.0.1:9/v1",
+                "messaging-system.rsexperimentloader.enabled": false,
+                "app.normandy.enabled": false,
+                "network.captive-portal-service.enabled": false,
+                "network.connectivity-service.enabled": false,
+                "browser.safebrowsing.malware.enabled": false,
+                "browser.safebrowsing.phishing.enabled": false,
+                "datareporting.policy.dataSubmissionEnabled": false,
+                "toolkit.telemetry.enabled": false,
+                "app.update.enabled": false,
+                "browser.shell.checkDefaultBrowser": false
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cors_reasons_come_from_failed_loads_only() {
+        let events = vec![
+            serde_json::json!({"method": "Network.requestWillBeSent", "params": {}}),
+            serde_json::json!({"method": "Network.loadingFailed",
+                "params": {"corsErrorStatus": {"corsError": "MissingAllowOriginHeader"}}}),
+            serde_json::json!({"method": "Network.loadingFailed", "params": {"errorText": "net::ERR_ABORTED"}}),
+        ];
+        assert_eq!(cors_errors(&events), vec!["MissingAllowOriginHeader"]);
+        assert!(cors_errors(&events[..1]).is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_driver_that_cannot_start_is_an_error_naming_it() {
+        let missing = spawn_driver("/nonexistent/chromedriver", &[], free_port().unwrap())
+            .await
+            .err()
+            .unwrap();
+        assert!(
+            missing.contains("cannot start /nonexistent/chromedriver"),
+            "{missing}"
+        );
+        let started = Instant::now();
+        let quits = spawn_driver("false", &[], free_port().unwrap())
+            .await
+            .err()
+            .unwrap();
+        assert!(quits.contains("false exited before listening"), "{quits}");
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "no waiting on a dead driver"
+        );
+    }
+
+    #[test]
+    fn browser_names_parse_back() {
+        for b in BrowserKind::ALL {
+            assert_eq!(BrowserKind::parse(b.name()), Some(b));
+        }
+        assert_eq!(BrowserKind::parse("safari"), None);
     }
 }

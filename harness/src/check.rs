@@ -1,8 +1,10 @@
 //! Checks: one expectation about one response, judged with its expected and actual values kept.
 
+use crate::browser::BrowserKind;
 use crate::cors_config::CorsConfiguration;
 use crate::exchange::{RecordedRequest, RecordedResponse};
 use crate::fetch;
+use crate::page_view::{PageOutcome, PageView};
 use crate::target::Dialect;
 use serde::{Deserialize, Serialize};
 
@@ -167,6 +169,38 @@ pub enum Subject {
         /// The fixture's rules.
         expected: CorsConfiguration,
     },
+    /// How a page's operation ended in a real browser.
+    Page(PageOutcome),
+    /// The status a page could read.
+    PageStatus(StatusSpec),
+    /// The body a page read.
+    PageBody(String),
+    /// Whether a page could read a response header, in a real browser.
+    PageReadable {
+        /// Lower-case header name.
+        header: String,
+        /// Readable (true) or not.
+        readable: bool,
+    },
+    /// How many requests of a page step reached the store (preflights apart).
+    StoreRequests(usize),
+    /// How many preflights of a page step reached the store.
+    StorePreflights(usize),
+}
+
+impl Subject {
+    /// True for what a page in a browser sees, false for what a raw exchange shows.
+    pub fn is_page(&self) -> bool {
+        matches!(
+            self,
+            Subject::Page(_)
+                | Subject::PageStatus(_)
+                | Subject::PageBody(_)
+                | Subject::PageReadable { .. }
+                | Subject::StoreRequests(_)
+                | Subject::StorePreflights(_)
+        )
+    }
 }
 
 /// One expectation of a step.
@@ -176,6 +210,8 @@ pub struct Check {
     pub level: Level,
     /// Only judged on targets of this dialect.
     pub dialect: Option<Dialect>,
+    /// Only judged in this browser (where another browser's behaviour is unreliable).
+    pub browser: Option<BrowserKind>,
     /// What it looks at and what must hold.
     pub subject: Subject,
 }
@@ -325,6 +361,99 @@ impl Check {
                     parsed.as_ref().is_ok_and(|c| c.same_rules(expected)),
                 )
             }
+            page => {
+                return self.evaluate_page(step, &PageView::unavailable(page));
+            }
+        };
+        CheckResult {
+            step: step.to_string(),
+            check,
+            level: self.level,
+            expected,
+            actual,
+            ok,
+        }
+    }
+}
+
+impl Check {
+    /// Judges the check against what a page saw; raw-exchange checks cannot hold here.
+    pub fn evaluate_page(&self, step: &str, view: &PageView) -> CheckResult {
+        let count = |n: usize| n.to_string();
+        let seen = || {
+            let mut s = view.outcome.name().to_string();
+            if let Some(e) = &view.error {
+                s.push_str(&format!(" ({e})"));
+            }
+            if !view.cors_errors.is_empty() {
+                s.push_str(&format!("; browser says {}", view.cors_errors.join(", ")));
+            }
+            s
+        };
+        let (check, expected, actual, ok) = match &self.subject {
+            Subject::Page(outcome) => (
+                "what the page saw".to_string(),
+                outcome.name().to_string(),
+                seen(),
+                view.outcome == *outcome,
+            ),
+            Subject::PageStatus(spec) => (
+                "status the page read".to_string(),
+                spec.text(),
+                if view.outcome == PageOutcome::Loaded {
+                    view.status.to_string()
+                } else {
+                    format!("none: {}", seen())
+                },
+                view.outcome == PageOutcome::Loaded && spec.matches(view.status),
+            ),
+            Subject::PageBody(body) => (
+                "body the page read".to_string(),
+                body.clone(),
+                view.body
+                    .clone()
+                    .unwrap_or_else(|| format!("none: {}", seen())),
+                view.body.as_deref() == Some(body.as_str()),
+            ),
+            Subject::PageReadable { header, readable } => {
+                let can = view.can_read(header);
+                let names: Vec<&str> = view.headers.iter().map(|(n, _)| n.as_str()).collect();
+                (
+                    format!("page reads `{header}`"),
+                    if *readable {
+                        "readable"
+                    } else {
+                        "not readable"
+                    }
+                    .to_string(),
+                    if view.outcome != PageOutcome::Loaded {
+                        format!("nothing readable: {}", seen())
+                    } else if can {
+                        "readable".to_string()
+                    } else {
+                        format!("not readable (readable: {})", names.join(", "))
+                    },
+                    can == *readable,
+                )
+            }
+            Subject::StoreRequests(n) => (
+                "requests that reached the store".to_string(),
+                count(*n),
+                count(view.store_requests),
+                view.store_requests == *n,
+            ),
+            Subject::StorePreflights(n) => (
+                "preflights that reached the store".to_string(),
+                count(*n),
+                count(view.store_preflights),
+                view.store_preflights == *n,
+            ),
+            other => (
+                format!("{other:?}"),
+                "a raw exchange".to_string(),
+                "a page step has none".to_string(),
+                false,
+            ),
         };
         CheckResult {
             step: step.to_string(),
@@ -446,6 +575,7 @@ mod tests {
         Check {
             level: Level::Must,
             dialect: None,
+            browser: None,
             subject,
         }
     }
@@ -591,5 +721,77 @@ mod tests {
         );
         assert!(!c.evaluate("s", &r, &other).ok);
         assert!(!c.evaluate("s", &r, &resp(404, &[], DENIED)).ok);
+    }
+
+    fn view(outcome: PageOutcome, status: u16, body: Option<&str>, headers: &[&str]) -> PageView {
+        PageView {
+            step: "read".into(),
+            origin: "http://127.0.0.1:1".into(),
+            via: "fetch".into(),
+            method: "GET".into(),
+            url: "http://127.0.0.1:2/b/k".into(),
+            outcome,
+            status,
+            body: body.map(String::from),
+            headers: headers
+                .iter()
+                .map(|h| (h.to_string(), "v".into()))
+                .collect(),
+            error: None,
+            cors_errors: vec![],
+            store_requests: 1,
+            store_preflights: 1,
+            page_ms: 1.0,
+            step_ms: 2.0,
+        }
+    }
+
+    #[rstest::rstest]
+    #[case::outcome(Subject::Page(PageOutcome::Loaded))]
+    #[case::status(Subject::PageStatus(StatusSpec::Code(200)))]
+    #[case::status_class(Subject::PageStatus(StatusSpec::Class("2xx".into())))]
+    #[case::body(Subject::PageBody("just for test".into()))]
+    #[case::readable(Subject::PageReadable { header: "etag".into(), readable: true })]
+    #[case::store_requests(Subject::StoreRequests(1))]
+    #[case::store_preflights(Subject::StorePreflights(1))]
+    fn page_checks_hold_and_fail(#[case] subject: Subject) {
+        let c = check(subject);
+        let good = view(PageOutcome::Loaded, 200, Some("just for test"), &["etag"]);
+        assert!(c.evaluate_page("read", &good).ok, "should hold on {good:?}");
+        // A page that got a network error (a CORS failure) and a store the request never reached.
+        let mut bad = view(PageOutcome::NetworkError, 0, None, &[]);
+        bad.store_requests = 0;
+        bad.store_preflights = 2;
+        let judged = c.evaluate_page("read", &bad);
+        assert!(!judged.ok, "should fail on {bad:?}");
+        assert_ne!(
+            judged.expected, judged.actual,
+            "a failed check shows both values"
+        );
+    }
+
+    #[test]
+    fn an_unreadable_header_fails_when_the_page_can_read_it() {
+        let c = check(Subject::PageReadable {
+            header: "etag".into(),
+            readable: false,
+        });
+        assert!(
+            c.evaluate_page(
+                "s",
+                &view(PageOutcome::Loaded, 200, None, &["content-type"])
+            )
+            .ok
+        );
+        let read = c.evaluate_page("s", &view(PageOutcome::Loaded, 200, None, &["ETag"]));
+        assert!(!read.ok);
+        assert_eq!(read.actual, "readable");
+    }
+
+    #[test]
+    fn a_page_check_on_a_raw_exchange_cannot_hold() {
+        let c = check(Subject::Page(PageOutcome::Loaded));
+        let judged = c.evaluate("s", &req("GET", &[]), &resp(200, &[], ""));
+        assert!(!judged.ok, "{judged:?}");
     }
 }

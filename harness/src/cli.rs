@@ -1,5 +1,6 @@
 //! The command line: `run`, `list`, `validate`, `clean`. Exit codes are part of the contract.
 
+use crate::browser::BrowserKind;
 use crate::engine::{self, Cancel, RunOptions};
 use crate::expectations::Expectations;
 use crate::report::{console, json, record::RunRecord};
@@ -62,6 +63,12 @@ enum Command {
         /// Only these faults (default: all); see `fault_proxy.rs` for the names.
         #[arg(long = "fault")]
         faults: Vec<String>,
+        /// probe: raw HTTP probes; browser: the browser scenarios in real browsers; all: both.
+        #[arg(long, value_enum, default_value = "probe")]
+        mode: Mode,
+        /// A browser for the browser scenarios (repeat for several; default: chromium and firefox).
+        #[arg(long = "browser", value_parser = parse_browser)]
+        browsers: Vec<BrowserKind>,
         /// Scenarios in flight at once.
         #[arg(long, short = 'j', default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
         jobs: u16,
@@ -122,10 +129,64 @@ struct ReportArgs {
     report_html: Option<PathBuf>,
 }
 
+/// Which scenarios a run sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Mode {
+    /// Raw HTTP probes only.
+    Probe,
+    /// Browser scenarios only, in real browsers.
+    Browser,
+    /// Both.
+    All,
+}
+
+impl Mode {
+    fn name(self) -> &'static str {
+        match self {
+            Mode::Probe => "probe",
+            Mode::Browser => "browser",
+            Mode::All => "all",
+        }
+    }
+
+    /// True when the mode runs this scenario.
+    fn includes(self, s: &Scenario) -> bool {
+        match self {
+            Mode::Probe => !s.is_browser(),
+            Mode::Browser => s.is_browser(),
+            Mode::All => true,
+        }
+    }
+}
+
+fn parse_browser(s: &str) -> Result<BrowserKind, String> {
+    BrowserKind::parse(s).ok_or_else(|| format!("`{s}`: the browsers are chromium and firefox"))
+}
+
+/// The browsers asked for, each once, or all of them.
+fn browsers_or_all(asked: &[BrowserKind]) -> Vec<BrowserKind> {
+    if asked.is_empty() {
+        return BrowserKind::ALL.to_vec();
+    }
+    let mut out: Vec<BrowserKind> = Vec::new();
+    for b in asked {
+        if !out.contains(b) {
+            out.push(*b);
+        }
+    }
+    out
+}
+
 #[derive(Debug, clap::Args)]
 struct RunArgs {
     /// Only scenarios whose id starts with one of these (e.g. `preflight/origin`).
     filters: Vec<String>,
+    /// probe: raw HTTP probes; browser: the browser scenarios in real browsers; all: both.
+    #[arg(long, value_enum, default_value = "probe")]
+    mode: Mode,
+    /// A browser for the browser scenarios (repeat for several; default: chromium and firefox).
+    #[arg(long = "browser", value_parser = parse_browser)]
+    browsers: Vec<BrowserKind>,
     /// Target name in the targets file.
     #[arg(long, default_value = "ceph", help_heading = "Target")]
     target: String,
@@ -229,11 +290,13 @@ pub fn main() -> i32 {
             target,
             targets,
             faults,
+            mode,
+            browsers,
             jobs,
             report_json,
         } => faults_cmd(
             &root,
-            &filters,
+            (&filters, mode, &browsers_or_all(&browsers)),
             &target,
             targets.as_deref(),
             &faults,
@@ -358,14 +421,21 @@ fn run(root: &Path, args: RunArgs) -> i32 {
         Err(code) => return code,
     };
     let ids: BTreeSet<String> = all.iter().map(|s| s.id.clone()).collect();
-    let scenarios = scenario::select(all, &args.filters);
+    let scenarios: Vec<Scenario> = scenario::select(all, &args.filters)
+        .into_iter()
+        .filter(|s| args.mode.includes(s))
+        .collect();
     if scenarios.is_empty() {
         eprintln!(
-            "corsprobe: no scenario id starts with {}",
+            "corsprobe: no {} scenario id starts with {}",
+            args.mode.name(),
             args.filters.join(" or ")
         );
         return EXIT_USAGE;
     }
+    let (in_browser, probes): (Vec<Scenario>, Vec<Scenario>) =
+        scenarios.iter().cloned().partition(Scenario::is_browser);
+    let browsers = browsers_or_all(&args.browsers);
     let (target, mut client) = match target_and_client(
         root,
         args.targets.as_deref(),
@@ -392,7 +462,7 @@ fn run(root: &Path, args: RunArgs) -> i32 {
     if args.dry_run {
         return dry_run(
             client,
-            &scenarios,
+            &probes,
             &expectations,
             run_id,
             args.existing_bucket
@@ -414,6 +484,7 @@ fn run(root: &Path, args: RunArgs) -> i32 {
                 watcher.cancel();
                 if tokio::signal::ctrl_c().await.is_ok() {
                     eprintln!("corsprobe: quitting; `corsprobe clean --target <name>` removes leftover buckets");
+                    crate::browser::kill_all_drivers();
                     let stop = stop_script.lock().ok().and_then(|s| s.clone());
                     if let Some(stop) = stop {
                         let _ = std::process::Command::new("bash").arg(stop).status();
@@ -456,21 +527,39 @@ fn run(root: &Path, args: RunArgs) -> i32 {
             },
             None => None,
         };
-        let total = scenarios.len();
+        let total = probes.len() + in_browser.len() * browsers.len();
         let tty = std::io::stderr().is_terminal();
         let done = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let started_at = crate::clock::rfc3339(SystemTime::now());
-        let start = Instant::now();
-        let mut results = engine::run_all(&client, &scenarios, &expectations, &opts, &cancel, move |_, r| {
+        let progress = move |r: &engine::ScenarioResult| {
             let n = done.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
             if tty {
-                eprint!("\r\x1b[2K[{n}/{total}] {} {}", r.verdict.name(), r.id);
+                let browser = if r.browser.is_empty() { String::new() } else { format!(" [{}]", r.browser) };
+                eprint!("\r\x1b[2K[{n}/{total}] {} {}{browser}", r.verdict.name(), r.id);
                 if n == total {
                     eprint!("\r\x1b[2K");
                 }
             }
-        })
-        .await;
+        };
+        let started_at = crate::clock::rfc3339(SystemTime::now());
+        let start = Instant::now();
+        let shown = progress.clone();
+        let mut results = if probes.is_empty() {
+            Vec::new()
+        } else {
+            engine::run_all(&client, &probes, &expectations, &opts, &cancel, move |_, r| shown(r)).await
+        };
+        let mut browser_infos = Vec::new();
+        if !in_browser.is_empty() {
+            let pages = root.join("fixtures/pages");
+            for kind in &browsers {
+                if cancel.is_cancelled() {
+                    break;
+                }
+                let (info, rs) = engine::run_in_browser(&client, &in_browser, &expectations, &opts, &cancel, (*kind, &pages), |_, r| progress(r)).await;
+                browser_infos.push(info);
+                results.extend(rs);
+            }
+        }
         let duration_ms = (start.elapsed().as_secs_f64() * 1000.0).round();
         // Restored whatever happened to the scenarios, Ctrl-C included.
         let restored = match &saved {
@@ -479,7 +568,8 @@ fn run(root: &Path, args: RunArgs) -> i32 {
         };
         let suites = root.join("suites");
         for r in results.iter_mut() {
-            if matches!(r.verdict, crate::verdict::Verdict::Skip | crate::verdict::Verdict::Error) {
+            // Snapshots hold what the store sends; a page's view differs by browser and cache.
+            if matches!(r.verdict, crate::verdict::Verdict::Skip | crate::verdict::Verdict::Error) || !r.browser.is_empty() {
                 continue;
             }
             let text = snapshot::render(r);
@@ -490,7 +580,9 @@ fn run(root: &Path, args: RunArgs) -> i32 {
             }
             r.snapshot = Some(snapshot::compare(root, &suites, &r.id, &target.name, &text));
         }
-        let record = RunRecord::new(&target, started_at, duration_ms, opts.jobs, opts.run_id.clone(), results);
+        let mut record = RunRecord::new(&target, started_at, duration_ms, opts.jobs, opts.run_id.clone(), results);
+        record.mode = args.mode.name().to_string();
+        record.browsers = browser_infos;
         if let Some(path) = &args.report_json
             && let Err(e) = json::write_report(path, &record, client.redactor())
         {
@@ -616,15 +708,18 @@ fn clean(root: &Path, target_name: &str, targets: Option<&Path>) -> i32 {
 
 fn faults_cmd(
     root: &Path,
-    filters: &[String],
+    (filters, mode, browsers): (&[String], Mode, &[BrowserKind]),
     target_name: &str,
     targets: Option<&Path>,
     fault_names: &[String],
     jobs: usize,
     report_json: Option<&Path>,
 ) -> i32 {
-    let scenarios = match load_scenarios(root) {
-        Ok(s) => scenario::select(s, filters),
+    let scenarios: Vec<Scenario> = match load_scenarios(root) {
+        Ok(s) => scenario::select(s, filters)
+            .into_iter()
+            .filter(|s| mode.includes(s))
+            .collect(),
         Err(code) => return code,
     };
     let mut faults = Vec::new();
@@ -661,8 +756,16 @@ fn faults_cmd(
             }
         };
         let start = Instant::now();
-        let outcome =
-            crate::mutation::run(&target, &scenarios, &faults, jobs, Duration::from_secs(20)).await;
+        let pages = root.join("fixtures/pages");
+        let outcome = crate::mutation::run(
+            &target,
+            &scenarios,
+            &faults,
+            jobs,
+            Duration::from_secs(20),
+            (browsers, &pages),
+        )
+        .await;
         let _ = guard.stop();
         let outcomes = match outcome {
             Ok((_, o)) => o,

@@ -76,6 +76,33 @@ impl CorsConfiguration {
         Self::from_xml(&text).map_err(|e| format!("{}: {e}", path.display()))
     }
 
+    /// The `{{...}}` names used in AllowedOrigin, e.g. `page_a` (browser scenarios' page origins).
+    pub fn origin_templates(&self) -> Vec<String> {
+        let mut names = Vec::new();
+        for origin in self.rules.iter().flat_map(|r| &r.allowed_origins) {
+            fill(origin, |name| {
+                names.push(name.to_string());
+                None
+            });
+        }
+        names
+    }
+
+    /// The rules with `{{name}}` in AllowedOrigin replaced by the value of `name`.
+    pub fn with_origins(&self, vars: &[(String, String)]) -> CorsConfiguration {
+        let mut out = self.clone();
+        for origin in out
+            .rules
+            .iter_mut()
+            .flat_map(|r| r.allowed_origins.iter_mut())
+        {
+            *origin = fill(origin, |name| {
+                vars.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone())
+            });
+        }
+        out
+    }
+
     /// Equal as a store applies them: rule order matters, order inside a rule's lists does not.
     pub fn same_rules(&self, other: &CorsConfiguration) -> bool {
         fn sorted(v: &[String]) -> Vec<&String> {
@@ -123,6 +150,24 @@ impl CorsConfiguration {
             .collect();
         format!("{} rule(s): {}", rules.len(), rules.join("; "))
     }
+}
+
+/// Replaces each `{{name}}` for which `value` has one; the others stay as written.
+fn fill(text: &str, mut value: impl FnMut(&str) -> Option<String>) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else { break };
+        out.push_str(&rest[..start]);
+        match value(after[..end].trim()) {
+            Some(v) => out.push_str(&v),
+            None => out.push_str(&rest[start..start + 2 + end + 2]),
+        }
+        rest = &after[end + 2..];
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
@@ -221,5 +266,24 @@ mod tests {
         let cfg = CorsConfiguration::from_xml(xml).unwrap();
         assert_eq!(cfg.response_vary, Some(true));
         assert!(cfg.to_xml().contains("<ResponseVary>true</ResponseVary>"));
+    }
+}
+
+#[cfg(test)]
+mod template_tests {
+    use super::*;
+
+    #[test]
+    fn page_origins_are_filled_in_and_listed() {
+        let cfg = CorsConfiguration::from_xml(
+            "<CORSConfiguration><CORSRule><AllowedOrigin>{{page_a}}</AllowedOrigin><AllowedOrigin>{{ page_a2 }}</AllowedOrigin><AllowedOrigin>http://x</AllowedOrigin><AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>",
+        )
+        .unwrap();
+        assert_eq!(cfg.origin_templates(), vec!["page_a", "page_a2"]);
+        let filled = cfg.with_origins(&[("page_a2".into(), "http://127.0.0.1:1".into())]);
+        assert_eq!(
+            filled.rules[0].allowed_origins,
+            vec!["{{page_a}}", "http://127.0.0.1:1", "http://x"]
+        );
     }
 }

@@ -6,6 +6,7 @@ use crate::check::{CheckResult, Level};
 use crate::dialect::{Client, Request};
 use crate::exchange::{Exchange, Phase};
 use crate::expectations::Expectations;
+use crate::page_view::PageOutcome;
 use crate::scenario::{Action, BucketRef, Scenario, Step, expand};
 use crate::verdict::{Verdict, judge};
 use serde::{Deserialize, Serialize};
@@ -47,6 +48,12 @@ pub struct ScenarioResult {
     /// Snapshot comparison, filled in after the run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snapshot: Option<crate::snapshot::SnapshotOutcome>,
+    /// The browser that ran it (`chromium`, `firefox`); empty for raw probes.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub browser: String,
+    /// What the page saw at each page step, beside what reached the store.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pages: Vec<crate::page_view::PageView>,
 }
 
 /// Options of one run.
@@ -246,7 +253,9 @@ pub fn probe_only_skip(p: &crate::target::ProbeOnly, s: &Scenario) -> Option<Str
     }
     for step in &s.steps {
         let writes = match step.action {
-            Action::Request => !matches!(step.method.as_str(), "GET" | "HEAD" | "OPTIONS"),
+            Action::Request | Action::Page => {
+                !matches!(step.method.as_str(), "GET" | "HEAD" | "OPTIONS")
+            }
             Action::GetCors => false,
             Action::PutCors | Action::DeleteCors => true,
         };
@@ -258,6 +267,60 @@ pub fn probe_only_skip(p: &crate::target::ProbeOnly, s: &Scenario) -> Option<Str
         }
     }
     None
+}
+
+/// Where the `index`-th scenario runs, and why it is skipped on a probe-only target.
+fn place_for(
+    client: &Client,
+    scenario: &Scenario,
+    opts: &RunOptions,
+    index: usize,
+) -> (Place, Option<String>) {
+    let name = bucket_name(&client.target().bucket_prefix, &opts.run_id, index);
+    let skip_reason = opts
+        .probe_only
+        .as_ref()
+        .and_then(|p| probe_only_skip(p, scenario));
+    let place = match (&opts.probe_only, &opts.existing_bucket) {
+        (Some(p), _) => Place::ReadOnly {
+            bucket: p.bucket.clone(),
+            name,
+        },
+        (None, Some(b)) => Place::Existing {
+            bucket: b.clone(),
+            key_prefix: format!("{name}/"),
+        },
+        (None, None) => Place::Fresh(name),
+    };
+    (place, skip_reason)
+}
+
+/// Runs one scenario of a run unless cancelled or skipped, and applies the expectations.
+async fn run_one(
+    client: &Client,
+    scenario: &Scenario,
+    expectations: &Expectations,
+    (place, skip_reason): (Place, Option<String>),
+    cancel: &Cancel,
+    stage: Option<&crate::browser_stage::Stage>,
+) -> ScenarioResult {
+    let mut result = if cancel.is_cancelled() {
+        skipped(
+            scenario,
+            "the run was interrupted before this scenario started",
+        )
+    } else if let Some(reason) = &skip_reason {
+        skipped(scenario, reason)
+    } else {
+        run_scenario(client, scenario, &place, cancel, stage).await
+    };
+    if let Some(stage) = stage {
+        result.browser = stage.kind().name().to_string();
+    }
+    let (verdict, reason) = expectations.apply(&result.id, result.verdict, &result.reason);
+    result.verdict = verdict;
+    result.reason = reason;
+    result
 }
 
 /// Runs every scenario, `jobs` at a time; results come back in input order.
@@ -287,40 +350,13 @@ pub async fn run_all(
         let cancel = cancel.clone();
         let progress = progress.clone();
         let expectations = expectations.clone();
-        let name = bucket_name(&client.target().bucket_prefix, &opts.run_id, index);
-        let skip_reason = opts
-            .probe_only
-            .as_ref()
-            .and_then(|p| probe_only_skip(p, &scenario));
-        let place = match (&opts.probe_only, &opts.existing_bucket) {
-            (Some(p), _) => Place::ReadOnly {
-                bucket: p.bucket.clone(),
-                name,
-            },
-            (None, Some(b)) => Place::Existing {
-                bucket: b.clone(),
-                key_prefix: format!("{name}/"),
-            },
-            (None, None) => Place::Fresh(name),
-        };
+        let place = place_for(&client, &scenario, opts, index);
         set.spawn(async move {
             let _permit = semaphore
                 .acquire_owned()
                 .await
                 .expect("semaphore is never closed");
-            let mut result = if cancel.is_cancelled() {
-                skipped(
-                    &scenario,
-                    "the run was interrupted before this scenario started",
-                )
-            } else if let Some(reason) = &skip_reason {
-                skipped(&scenario, reason)
-            } else {
-                run_scenario(&client, &scenario, &place, &cancel).await
-            };
-            let (verdict, reason) = expectations.apply(&result.id, result.verdict, &result.reason);
-            result.verdict = verdict;
-            result.reason = reason;
+            let result = run_one(&client, &scenario, &expectations, place, &cancel, None).await;
             progress(index, &result);
             (index, result)
         });
@@ -334,6 +370,83 @@ pub async fn run_all(
     }
     results.sort_by_key(|(i, _)| *i);
     results.into_iter().map(|(_, r)| r).collect()
+}
+
+/// Runs browser scenarios in one browser, one at a time (one session, one window).
+///
+/// A browser that does not start makes every scenario ERROR with its driver's message; the
+/// browser and its driver are ended before this returns.
+pub async fn run_in_browser(
+    client: &Client,
+    scenarios: &[Scenario],
+    expectations: &Expectations,
+    opts: &RunOptions,
+    cancel: &Cancel,
+    (kind, pages_dir): (crate::browser::BrowserKind, &std::path::Path),
+    progress: impl Fn(usize, &ScenarioResult),
+) -> (crate::browser::BrowserInfo, Vec<ScenarioResult>) {
+    match crate::browser_stage::Stage::start(kind, client, pages_dir).await {
+        Ok(stage) => {
+            let results = run_in_stage(
+                client,
+                scenarios,
+                expectations,
+                opts,
+                cancel,
+                &stage,
+                progress,
+            )
+            .await;
+            let info = stage.info();
+            stage.close().await;
+            (info, results)
+        }
+        Err(e) => {
+            let info = crate::browser::BrowserInfo {
+                name: kind.name().to_string(),
+                version: "not started".to_string(),
+                start_ms: 0.0,
+            };
+            let results = scenarios
+                .iter()
+                .enumerate()
+                .map(|(i, s)| {
+                    let mut r = base_result(s);
+                    r.browser = kind.name().to_string();
+                    r.verdict = Verdict::Error;
+                    r.reason = format!("{} did not start: {e}", kind.name());
+                    progress(i, &r);
+                    r
+                })
+                .collect();
+            (info, results)
+        }
+    }
+}
+
+/// Runs browser scenarios on a started stage, one at a time.
+pub async fn run_in_stage(
+    client: &Client,
+    scenarios: &[Scenario],
+    expectations: &Expectations,
+    opts: &RunOptions,
+    cancel: &Cancel,
+    stage: &crate::browser_stage::Stage,
+    progress: impl Fn(usize, &ScenarioResult),
+) -> Vec<ScenarioResult> {
+    // Bucket names stay unique across the browsers and the probes of one run.
+    let opts = RunOptions {
+        run_id: format!("{}{}", opts.run_id, &stage.kind().name()[..1]),
+        ..opts.clone()
+    };
+    let mut results = Vec::with_capacity(scenarios.len());
+    for (index, scenario) in scenarios.iter().enumerate() {
+        let place = place_for(client, scenario, &opts, index);
+        let result = run_one(client, scenario, expectations, place, cancel, Some(stage)).await;
+        progress(index, &result);
+        results.push(result);
+    }
+    results
 }
 
 fn base_result(s: &Scenario) -> ScenarioResult {
@@ -351,6 +464,8 @@ fn base_result(s: &Scenario) -> ScenarioResult {
         missing_bucket: String::new(),
         key_prefix: String::new(),
         snapshot: None,
+        browser: String::new(),
+        pages: vec![],
     }
 }
 
@@ -368,9 +483,18 @@ pub async fn run_scenario(
     scenario: &Scenario,
     place: &Place,
     cancel: &Cancel,
+    stage: Option<&crate::browser_stage::Stage>,
 ) -> ScenarioResult {
     let bucket = place.bucket();
     let target = client.target();
+    if scenario.is_browser() && stage.is_none() {
+        return skipped(
+            scenario,
+            "a browser scenario: run it with --mode browser or --mode all",
+        );
+    }
+    // Rules may name the page origins; they are known once the pages are served.
+    let origins = stage.map(|s| s.origins()).unwrap_or_default();
     if !scenario.applies_to(target.dialect) {
         let dialects: Vec<&str> = scenario
             .dialects
@@ -448,7 +572,9 @@ pub async fn run_scenario(
         && !read_only
         && let Some(cors) = &scenario.cors
     {
-        let ex = client.put_cors(Phase::Setup, bucket, cors).await;
+        let ex = client
+            .put_cors(Phase::Setup, bucket, &cors.with_origins(&origins))
+            .await;
         if unsupported(&ex) {
             lacking = Some(format!(
                 "unsupported: the store has no bucket CORS API (PutBucketCors answered {})",
@@ -470,12 +596,40 @@ pub async fn run_scenario(
         vars.insert("bucket", bucket.to_string());
         vars.insert("region", target.region.clone());
         vars.insert("endpoint", target.endpoint.origin().ascii_serialization());
-        for step in &scenario.steps {
+        let mut urls = std::collections::HashMap::new();
+        for (index, step) in scenario.steps.iter().enumerate() {
             if cancel.is_cancelled() {
                 error = Some("interrupted (Ctrl-C) before this step".to_string());
                 break;
             }
-            let ex = run_step(client, step, place, &vars).await;
+            if let (Action::Page, Some(stage)) = (step.action, stage) {
+                match stage.run_step(step, place, &vars, &mut urls, index).await {
+                    Ok((view, reached)) => {
+                        if matches!(view.outcome, PageOutcome::Timeout | PageOutcome::PageError) {
+                            error = Some(format!(
+                                "step `{}`: the page did not settle: {}",
+                                step.name,
+                                view.summary()
+                            ));
+                        }
+                        for check in &step.checks {
+                            if check.dialect.is_none_or(|d| d == target.dialect)
+                                && check.browser.is_none_or(|b| b == stage.kind())
+                            {
+                                checks.push(check.evaluate_page(&step.name, &view));
+                            }
+                        }
+                        exchanges.extend(reached);
+                        result.pages.push(view);
+                    }
+                    Err(e) => error = Some(format!("step `{}`: {e}", step.name)),
+                }
+                if error.is_some() {
+                    break;
+                }
+                continue;
+            }
+            let ex = run_step(client, step, place, &vars, &origins).await;
             if step.action != Action::Request && unsupported(&ex) {
                 lacking = Some(format!(
                     "unsupported: {} answered {}",
@@ -541,6 +695,7 @@ async fn run_step(
     step: &Step,
     place: &Place,
     vars: &BTreeMap<&str, String>,
+    origins: &[(String, String)],
 ) -> Exchange {
     let target_bucket = match step.bucket {
         BucketRef::Own => place.bucket().to_string(),
@@ -550,7 +705,7 @@ async fn run_step(
         Action::PutCors => {
             let cfg = step.cors.as_ref().expect("validated: put-cors has rules");
             client
-                .put_cors(Phase::Step, &target_bucket, cfg)
+                .put_cors(Phase::Step, &target_bucket, &cfg.with_origins(origins))
                 .await
                 .relabel(&step.name)
         }
@@ -562,7 +717,7 @@ async fn run_step(
             .delete_cors(Phase::Step, &target_bucket)
             .await
             .relabel(&step.name),
-        Action::Request => {
+        Action::Request | Action::Page => {
             let key = step.key.as_ref().map(|k| place.key(&expand(k, vars)));
             let mut req = Request {
                 method: step.method.clone(),

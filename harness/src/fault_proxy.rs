@@ -2,17 +2,12 @@
 //! named way at a time, so the suite can show it catches each fault (mutation testing).
 
 use crate::cors_config::CorsConfiguration;
+use crate::passthrough::{Forwarded, Passthrough, Rewrite};
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper::body::Incoming;
+use hyper::StatusCode;
 use hyper::header::{HeaderMap, HeaderName, HeaderValue};
-use hyper::{Request, Response, StatusCode};
 use std::collections::HashMap;
-use std::convert::Infallible;
-use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 /// One way of breaking a store's CORS behaviour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -55,11 +50,16 @@ pub enum Fault {
     DuplicatedCorsHeaders,
     /// Turn a successful preflight into a 307 redirect to the same URL.
     PreflightRedirect,
+    /// Allow every Origin with credentials, on every response (errors and preflights too):
+    /// the classic misconfiguration.
+    ReflectWithCredentials,
+    /// Expose every response header, listed or not.
+    ExposeAllHeaders,
 }
 
 impl Fault {
     /// Every fault, `None` excluded.
-    pub const ALL: [Fault; 18] = [
+    pub const ALL: [Fault; 20] = [
         Fault::AcaoDropped,
         Fault::AcaoAlwaysStar,
         Fault::ReflectAnyOrigin,
@@ -78,6 +78,8 @@ impl Fault {
         Fault::ErrorsWithoutCors,
         Fault::DuplicatedCorsHeaders,
         Fault::PreflightRedirect,
+        Fault::ReflectWithCredentials,
+        Fault::ExposeAllHeaders,
     ];
 
     /// The fault's name in reports.
@@ -102,6 +104,8 @@ impl Fault {
             Fault::ErrorsWithoutCors => "errors-without-cors",
             Fault::DuplicatedCorsHeaders => "duplicated-cors-headers",
             Fault::PreflightRedirect => "preflight-redirect",
+            Fault::ReflectWithCredentials => "reflect-with-credentials",
+            Fault::ExposeAllHeaders => "expose-all-headers",
         }
     }
 
@@ -133,56 +137,31 @@ impl Seen {
 struct State {
     fault: Mutex<Option<Fault>>,
     rules: Mutex<HashMap<String, CorsConfiguration>>,
-    requests: AtomicUsize,
 }
 
 /// A running fault proxy; dropping it stops accepting connections.
 pub struct FaultProxy {
-    addr: SocketAddr,
+    inner: Passthrough,
     state: Arc<State>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for FaultProxy {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
 }
 
 impl FaultProxy {
     /// Starts a proxy on 127.0.0.1 (a free port) forwarding to `upstream`.
     pub async fn start(upstream: reqwest::Url) -> Result<FaultProxy, String> {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .map_err(|e| format!("fault proxy: {e}"))?;
-        let addr = listener.local_addr().map_err(|e| e.to_string())?;
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(Duration::from_secs(30))
-            .build()
-            .map_err(|e| e.to_string())?;
         let state = Arc::new(State::default());
         let shared = state.clone();
-        let task = tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                let (client, upstream, state) = (client.clone(), upstream.clone(), shared.clone());
-                tokio::spawn(async move {
-                    let service = hyper::service::service_fn(move |req| {
-                        handle(req, client.clone(), upstream.clone(), state.clone())
-                    });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                        .await;
-                });
-            }
+        let rewrite: Rewrite = Arc::new(move |req, status, headers, body| {
+            rewrite(&shared, req, status, headers, body)
         });
-        Ok(FaultProxy { addr, state, task })
+        let inner = Passthrough::start(upstream, Some(rewrite))
+            .await
+            .map_err(|e| format!("fault proxy: {e}"))?;
+        Ok(FaultProxy { inner, state })
     }
 
     /// The proxy's base URL, to use as a target endpoint.
     pub fn url(&self) -> reqwest::Url {
-        reqwest::Url::parse(&format!("http://{}", self.addr))
-            .expect("socket address is a valid URL")
+        self.inner.url()
     }
 
     /// Selects the fault applied to the following responses.
@@ -192,65 +171,38 @@ impl FaultProxy {
 
     /// Requests forwarded so far.
     pub fn requests(&self) -> usize {
-        self.state.requests.load(Ordering::SeqCst)
+        self.inner.requests()
     }
 }
 
-fn plain(status: StatusCode, text: &str) -> Response<Full<Bytes>> {
-    let mut r = Response::new(Full::new(Bytes::from(text.to_string())));
-    *r.status_mut() = status;
-    r
-}
-
-async fn handle(
-    req: Request<Incoming>,
-    client: reqwest::Client,
-    upstream: reqwest::Url,
-    state: Arc<State>,
-) -> Result<Response<Full<Bytes>>, Infallible> {
-    state.requests.fetch_add(1, Ordering::SeqCst);
-    let (parts, body) = req.into_parts();
-    let body = match body.collect().await {
-        Ok(b) => b.to_bytes(),
-        Err(e) => {
-            return Ok(plain(
-                StatusCode::BAD_REQUEST,
-                &format!("fault proxy: body: {e}"),
-            ));
-        }
-    };
-    let path_and_query = parts
-        .uri
-        .path_and_query()
-        .map(|p| p.as_str())
-        .unwrap_or("/")
-        .to_string();
-    let header = |name: &str| {
-        parts
-            .headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(String::from)
-    };
+/// Learns the rules each PutBucketCors installs, then applies the selected fault.
+fn rewrite(
+    state: &State,
+    req: &Forwarded,
+    status: &mut StatusCode,
+    headers: &mut HeaderMap,
+    body: &mut Bytes,
+) {
+    let path = req.path_and_query.split('?').next().unwrap_or("/");
     let seen = Seen {
-        method: parts.method.as_str().to_string(),
-        bucket: parts
-            .uri
-            .path()
+        method: req.method.clone(),
+        bucket: path
             .trim_start_matches('/')
             .split('/')
             .next()
             .unwrap_or("")
             .to_string(),
-        origin: header("origin"),
-        request_method: header("access-control-request-method"),
+        origin: req.header("origin"),
+        request_method: req.header("access-control-request-method"),
         request_headers: crate::fetch::list_items(
-            &header("access-control-request-headers").unwrap_or_default(),
+            &req.header("access-control-request-headers")
+                .unwrap_or_default(),
         ),
     };
+    let query = req.path_and_query.split_once('?').map(|(_, q)| q);
     if seen.method == "PUT"
-        && parts.uri.query() == Some("cors")
-        && let Ok(cfg) = CorsConfiguration::from_xml(&String::from_utf8_lossy(&body))
+        && query == Some("cors")
+        && let Ok(cfg) = CorsConfiguration::from_xml(&String::from_utf8_lossy(&req.body))
     {
         state
             .rules
@@ -258,40 +210,6 @@ async fn handle(
             .expect("rules lock")
             .insert(seen.bucket.clone(), cfg);
     }
-    let url = match upstream.join(&path_and_query) {
-        Ok(u) => u,
-        Err(e) => return Ok(plain(StatusCode::BAD_REQUEST, &format!("fault proxy: {e}"))),
-    };
-    let mut forward = client.request(parts.method.clone(), url);
-    for (name, value) in &parts.headers {
-        // The Host header stays as the client signed it; framing headers are the client library's.
-        if !matches!(
-            name.as_str(),
-            "content-length" | "transfer-encoding" | "connection"
-        ) {
-            forward = forward.header(name, value);
-        }
-    }
-    let answer = match forward.body(body).send().await {
-        Ok(a) => a,
-        Err(e) => {
-            return Ok(plain(
-                StatusCode::BAD_GATEWAY,
-                &format!("fault proxy: upstream: {e}"),
-            ));
-        }
-    };
-    let mut status = answer.status();
-    let mut headers = HeaderMap::new();
-    for (name, value) in answer.headers() {
-        if !matches!(
-            name.as_str(),
-            "content-length" | "transfer-encoding" | "connection"
-        ) {
-            headers.append(name.clone(), value.clone());
-        }
-    }
-    let mut body = answer.bytes().await.unwrap_or_default();
     let fault = state
         .fault
         .lock()
@@ -303,20 +221,16 @@ async fn handle(
         .expect("rules lock")
         .get(&seen.bucket)
         .cloned();
-    repair(&mut headers);
+    repair(headers);
     apply(
         fault,
         &seen,
         rules.as_ref(),
-        &mut status,
-        &mut headers,
-        &mut body,
-        &path_and_query,
+        status,
+        headers,
+        body,
+        &req.path_and_query,
     );
-    let mut response = Response::new(Full::new(body));
-    *response.status_mut() = status;
-    *response.headers_mut() = headers;
-    Ok(response)
 }
 
 const ACAO: &str = "access-control-allow-origin";
@@ -397,6 +311,33 @@ fn apply(
                 .map(String::from)
             {
                 set(headers, ACAO, &format!("{v}, http://other.example.org"));
+            }
+        }
+        Fault::ReflectWithCredentials => {
+            if let Some(o) = &seen.origin {
+                set(headers, ACAO, o);
+                set(headers, "access-control-allow-credentials", "true");
+                if seen.is_preflight() {
+                    *status = StatusCode::OK;
+                    set(
+                        headers,
+                        ACAM,
+                        seen.request_method.as_deref().unwrap_or("GET"),
+                    );
+                    if !seen.request_headers.is_empty() {
+                        set(headers, ACAH, &seen.request_headers.join(", "));
+                    }
+                }
+            }
+        }
+        Fault::ExposeAllHeaders => {
+            if has(headers, ACAO) {
+                let names: Vec<String> = headers
+                    .keys()
+                    .map(|n| n.as_str().to_string())
+                    .filter(|n| !n.starts_with("access-control-"))
+                    .collect();
+                set(headers, "access-control-expose-headers", &names.join(", "));
             }
         }
         Fault::StarWithCredentials => {
@@ -584,6 +525,21 @@ mod tests {
             run(Fault::AcaoTwoOrigins).1[ACAO],
             "http://a, http://other.example.org"
         );
+        let reflected = run(Fault::ReflectWithCredentials).1;
+        assert_eq!(reflected[ACAO], "http://a");
+        assert_eq!(reflected["access-control-allow-credentials"], "true");
+        let (mut status, mut h, mut body) = (StatusCode::OK, allowed_preflight(), Bytes::new());
+        set(&mut h, "etag", "\"abc\"");
+        apply(
+            Fault::ExposeAllHeaders,
+            &s,
+            None,
+            &mut status,
+            &mut h,
+            &mut body,
+            "/b/k",
+        );
+        assert_eq!(h["access-control-expose-headers"], "etag");
         // Case-sensitive header matching refuses a name that only matches ignoring case.
         let rules = CorsConfiguration::from_xml("<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>PUT</AllowedMethod><AllowedHeader>X-Amz-Meta-A</AllowedHeader></CORSRule></CORSConfiguration>").unwrap();
         let (mut status, mut h, mut body) = (StatusCode::OK, allowed_preflight(), Bytes::new());

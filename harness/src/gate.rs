@@ -59,7 +59,11 @@ impl Gate {
         let mut better = Vec::new();
         if let Some(base) = &self.baseline {
             for r in &record.results {
-                let Some(before) = base.results.iter().find(|b| b.id == r.id) else {
+                let Some(before) = base
+                    .results
+                    .iter()
+                    .find(|b| b.id == r.id && b.browser == r.browser)
+                else {
                     continue;
                 };
                 if let (Some(now), Some(then)) = (badness(r.verdict), badness(before.verdict)) {

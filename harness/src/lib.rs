@@ -1,6 +1,7 @@
 //! corsprobe: a conformance suite for the CORS behaviour of object stores.
 
 pub mod browser;
+pub mod browser_stage;
 pub mod check;
 pub mod cli;
 pub mod clock;
@@ -14,6 +15,9 @@ pub mod fetch;
 pub mod gate;
 pub mod local_store;
 pub mod mutation;
+pub mod page_server;
+pub mod page_view;
+pub mod passthrough;
 pub mod redact;
 pub mod report;
 pub mod scenario;

@@ -1,6 +1,7 @@
 //! Mutation testing of the suite: run it through the fault proxy once clean and once per fault;
 //! a fault is caught when some scenario's verdict gets worse.
 
+use crate::browser::BrowserKind;
 use crate::dialect::Client;
 use crate::engine::{self, Cancel, RunOptions, ScenarioResult};
 use crate::expectations::Expectations;
@@ -9,6 +10,7 @@ use crate::scenario::Scenario;
 use crate::target::Target;
 use crate::verdict::Verdict;
 use serde::Serialize;
+use std::path::Path;
 use std::time::Duration;
 
 /// How bad a raw verdict is for mutation purposes (known-failure lists are not applied).
@@ -42,6 +44,9 @@ pub struct FaultOutcome {
     pub fault: String,
     /// Scenarios whose verdict got worse; empty means the fault went uncaught.
     pub caught_by: Vec<Catch>,
+    /// Every result of the run with the fault, in the baseline's order.
+    #[serde(skip)]
+    pub results: Vec<ScenarioResult>,
 }
 
 /// Scenarios whose verdict is worse in `after` than in `before`.
@@ -51,7 +56,11 @@ pub fn compare(before: &[ScenarioResult], after: &[ScenarioResult]) -> Vec<Catch
         .zip(after)
         .filter(|(b, a)| rank(a.verdict) > rank(b.verdict))
         .map(|(b, a)| Catch {
-            id: a.id.clone(),
+            id: if a.browser.is_empty() {
+                a.id.clone()
+            } else {
+                format!("{} [{}]", a.id, a.browser)
+            },
             before: b.verdict,
             after: a.verdict,
             reason: a.reason.clone(),
@@ -60,12 +69,16 @@ pub fn compare(before: &[ScenarioResult], after: &[ScenarioResult]) -> Vec<Catch
 }
 
 /// Runs the clean baseline and every fault in `faults` through one proxy in front of `target`.
+///
+/// Raw probes run `jobs` at a time; browser scenarios run in each of `browsers`, with the pages
+/// from `pages`. Results line up by position across runs.
 pub async fn run(
     target: &Target,
     scenarios: &[Scenario],
     faults: &[Fault],
     jobs: usize,
     timeout: Duration,
+    (browsers, pages): (&[BrowserKind], &Path),
 ) -> Result<(Vec<ScenarioResult>, Vec<FaultOutcome>), String> {
     let proxy = FaultProxy::start(target.endpoint.clone()).await?;
     let mut proxied = target.clone();
@@ -73,6 +86,16 @@ pub async fn run(
     let client = Client::new(&proxied, timeout)?;
     let none = Expectations::default();
     let cancel = Cancel::default();
+    let (in_browser, probes): (Vec<Scenario>, Vec<Scenario>) =
+        scenarios.iter().cloned().partition(Scenario::is_browser);
+    // One session per browser serves every fault: each run has its own buckets, so its URLs
+    // (and the browser's cache entries) are its own.
+    let mut stages = Vec::new();
+    if !in_browser.is_empty() {
+        for &kind in browsers {
+            stages.push(crate::browser_stage::Stage::start(kind, &client, pages).await?);
+        }
+    }
     let run_with = async |fault: Fault| {
         proxy.set_fault(fault);
         let opts = RunOptions {
@@ -81,7 +104,22 @@ pub async fn run(
             existing_bucket: None,
             probe_only: None,
         };
-        engine::run_all(&client, scenarios, &none, &opts, &cancel, |_, _| {}).await
+        let mut results = engine::run_all(&client, &probes, &none, &opts, &cancel, |_, _| {}).await;
+        for stage in &stages {
+            results.extend(
+                engine::run_in_stage(
+                    &client,
+                    &in_browser,
+                    &none,
+                    &opts,
+                    &cancel,
+                    stage,
+                    |_, _| {},
+                )
+                .await,
+            );
+        }
+        results
     };
     let baseline = run_with(Fault::None).await;
     if let Some(e) = baseline.iter().find(|r| r.verdict == Verdict::Error) {
@@ -96,7 +134,11 @@ pub async fn run(
         outcomes.push(FaultOutcome {
             fault: fault.name().to_string(),
             caught_by: compare(&baseline, &results),
+            results,
         });
+    }
+    for stage in stages {
+        stage.close().await;
     }
     Ok((baseline, outcomes))
 }

@@ -1,8 +1,10 @@
 //! Scenario files: one TOML file per case under `suites/`, parsed, validated and located.
 
+use crate::browser::BrowserKind;
 use crate::check::{Check, FetchOutcome, HeaderPredicate, Level, StatusSpec, Subject};
 use crate::cors_config::CorsConfiguration;
 use crate::dialect::Signing;
+use crate::page_view::PageOutcome;
 use crate::target::Dialect;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -70,6 +72,18 @@ struct RawStep {
     #[serde(default)]
     cors: Option<String>,
     #[serde(default)]
+    origin: Option<String>,
+    #[serde(default)]
+    via: Option<Via>,
+    #[serde(default)]
+    credentials: Option<bool>,
+    #[serde(default)]
+    same_url_as: Option<String>,
+    #[serde(default)]
+    cache: Option<String>,
+    #[serde(default)]
+    content_type: Option<String>,
+    #[serde(default)]
     expect: Vec<Spanned<RawExpect>>,
 }
 
@@ -94,6 +108,10 @@ struct RawExpect {
     readable: Option<String>,
     unreadable: Option<String>,
     cors_config: Option<String>,
+    page: Option<PageOutcome>,
+    store_requests: Option<usize>,
+    store_preflights: Option<usize>,
+    browser: Option<BrowserKind>,
 }
 
 /// What a step does.
@@ -109,6 +127,54 @@ pub enum Action {
     GetCors,
     /// DeleteBucketCors.
     DeleteCors,
+    /// A page in a real browser sends the request (browser mode only).
+    Page,
+}
+
+/// How a page sends its request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Via {
+    /// XMLHttpRequest.
+    Xhr,
+    /// `fetch` in `cors` mode.
+    Fetch,
+    /// `fetch` in `no-cors` mode: loads without CORS, the response stays opaque.
+    NoCors,
+    /// A form upload: multipart POST with a signed policy, no preflight.
+    Form,
+    /// An `<img>` element: loads without CORS.
+    Img,
+}
+
+impl Via {
+    /// The name in scenario files and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Via::Xhr => "xhr",
+            Via::Fetch => "fetch",
+            Via::NoCors => "no-cors",
+            Via::Form => "form",
+            Via::Img => "img",
+        }
+    }
+}
+
+/// How a page step sends its request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageStep {
+    /// Which page origin: `a`, `a2` (same site as `a`) or `b` (another site).
+    pub origin: String,
+    /// XHR, fetch, form upload, image.
+    pub via: Via,
+    /// With `credentials: "include"` (XHR: `withCredentials`).
+    pub credentials: bool,
+    /// Reuse the exact URL of this earlier step (to meet its cached response).
+    pub same_url_as: Option<String>,
+    /// The fetch cache mode.
+    pub cache: String,
+    /// Content type of a form upload's file.
+    pub content_type: String,
 }
 
 /// Which bucket a step addresses.
@@ -156,6 +222,8 @@ pub struct Step {
     pub sign: Signing,
     /// Configuration sent by a `put-cors` step.
     pub cors: Option<CorsConfiguration>,
+    /// How a `page` step's page sends the request.
+    pub page: Option<PageStep>,
     /// The checks on the step's response.
     pub checks: Vec<Check>,
 }
@@ -191,6 +259,11 @@ impl Scenario {
     /// The suite group: the first path component of the id.
     pub fn group(&self) -> &str {
         self.id.split('/').next().unwrap_or(&self.id)
+    }
+
+    /// True when a page in a real browser sends some of its requests (browser mode).
+    pub fn is_browser(&self) -> bool {
+        self.steps.iter().any(|s| s.action == Action::Page)
     }
 
     /// True when the scenario applies to a dialect.
@@ -254,6 +327,10 @@ pub fn load(file: &Path, suites: &Path, fixtures: &Path) -> Result<Scenario, Str
     if raw.steps.is_empty() {
         return Err(at(0, "a scenario needs at least one [[step]]"));
     }
+    let browser = raw.steps.iter().any(|s| s.get_ref().action == Action::Page);
+    if let (Some(cfg), Some(name)) = (&cors, &raw.setup.cors) {
+        check_origin_templates(cfg, browser).map_err(|e| at(name.span().start, &e))?;
+    }
     let s3_too = raw
         .dialects
         .as_ref()
@@ -292,15 +369,27 @@ pub fn load(file: &Path, suites: &Path, fixtures: &Path) -> Result<Scenario, Str
         for (field, value) in templated {
             check_template(value).map_err(|e| here(&format!("`{field}`: {e}")))?;
         }
-        let method = match (raw_step.action, &raw_step.method) {
-            (Action::Request, Some(m)) if !m.is_empty() => m.clone(),
-            (Action::Request, _) => return Err(here("a `request` step needs `method`")),
-            (_, Some(_)) => return Err(here("`method` is only for `request` steps")),
-            (_, None) => String::new(),
+        let page = page_step(raw_step, &raw.steps[..i]).map_err(|e| here(&e))?;
+        let method = match (raw_step.action, &raw_step.method, &page) {
+            (Action::Page, None, Some(p)) if p.via == Via::Form => "POST".to_string(),
+            (Action::Page, None, Some(p)) if p.via == Via::Img => "GET".to_string(),
+            (Action::Page, Some(m), Some(p)) if matches!(p.via, Via::Form | Via::Img) => {
+                return Err(here(&format!(
+                    "`method = \"{m}\"`: a `{}` page step chooses its own method",
+                    p.via.name()
+                )));
+            }
+            (Action::Request | Action::Page, Some(m), _) if !m.is_empty() => m.clone(),
+            (Action::Request | Action::Page, _, _) => {
+                return Err(here("a `request` or `page` step needs `method`"));
+            }
+            (_, Some(_), _) => return Err(here("`method` is only for `request` and `page` steps")),
+            (_, None, _) => String::new(),
         };
         let step_cors = match (raw_step.action, &raw_step.cors) {
             (Action::PutCors, Some(c)) => {
                 let cfg = load_rules(c, offset)?;
+                check_origin_templates(&cfg, browser).map_err(|e| here(&e))?;
                 if oss_only_rules(&cfg) {
                     return Err(here(
                         "`cors`: the rules use ResponseVary, which only OSS has: add `dialects = [\"oss\"]`",
@@ -312,7 +401,7 @@ pub fn load(file: &Path, suites: &Path, fixtures: &Path) -> Result<Scenario, Str
             (_, Some(_)) => return Err(here("`cors` is only for `put-cors` steps")),
             (_, None) => None,
         };
-        if raw_step.action != Action::Request
+        if !matches!(raw_step.action, Action::Request | Action::Page)
             && (raw_step.sign != Signing::None || raw_step.key.is_some() || raw_step.body.is_some())
         {
             return Err(here("bucket API steps take no `sign`, `key` or `body`"));
@@ -345,6 +434,7 @@ pub fn load(file: &Path, suites: &Path, fixtures: &Path) -> Result<Scenario, Str
             body: raw_step.body.clone(),
             sign: raw_step.sign,
             cors: step_cors,
+            page,
             checks,
         });
     }
@@ -403,6 +493,19 @@ fn build_check(
     .flatten()
     .collect();
     let mut subjects: Vec<Subject> = Vec::new();
+    if action == Action::Page {
+        return build_page_check(raw, default_level, header_preds.is_empty());
+    }
+    if raw.page.is_some()
+        || raw.store_requests.is_some()
+        || raw.store_preflights.is_some()
+        || raw.browser.is_some()
+    {
+        return Err(
+            "`page`, `store_requests`, `store_preflights` and `browser` judge `page` steps only"
+                .into(),
+        );
+    }
     if let Some(s) = &raw.status {
         s.validate()?;
         subjects.push(Subject::Status(s.clone()));
@@ -472,6 +575,162 @@ fn build_check(
         1 => Ok(Check {
             level: raw.level.unwrap_or(default_level),
             dialect: raw.dialect,
+            browser: None,
+            subject: subjects.remove(0),
+        }),
+        _ => Err("checks one thing only: split it into several `expect` entries".into()),
+    }
+}
+
+/// Names a browser scenario's rules may use for the page origins.
+pub const PAGE_ORIGIN_VARIABLES: [&str; 3] = ["page_a", "page_a2", "page_b"];
+
+/// Page origins are known only in browser mode: only browser scenarios' rules may name them.
+fn check_origin_templates(cfg: &CorsConfiguration, browser: bool) -> Result<(), String> {
+    for name in cfg.origin_templates() {
+        if !PAGE_ORIGIN_VARIABLES.contains(&name.as_str()) {
+            return Err(format!(
+                "`cors`: unknown origin template `{{{{{name}}}}}` (known: {})",
+                PAGE_ORIGIN_VARIABLES.join(", ")
+            ));
+        }
+        if !browser {
+            return Err(format!(
+                "`cors`: `{{{{{name}}}}}` is a page origin, known only to scenarios with `page` steps"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The page part of a step: only `page` steps have one, and only they take its fields.
+fn page_step(raw: &RawStep, earlier: &[Spanned<RawStep>]) -> Result<Option<PageStep>, String> {
+    let page_fields = [
+        ("origin", raw.origin.is_some()),
+        ("via", raw.via.is_some()),
+        ("credentials", raw.credentials.is_some()),
+        ("same_url_as", raw.same_url_as.is_some()),
+        ("cache", raw.cache.is_some()),
+        ("content_type", raw.content_type.is_some()),
+    ];
+    if raw.action != Action::Page {
+        if let Some((name, _)) = page_fields.iter().find(|(_, set)| *set) {
+            return Err(format!("`{name}` is only for `page` steps"));
+        }
+        return Ok(None);
+    }
+    let via = raw
+        .via
+        .ok_or("a `page` step needs `via` (xhr, fetch, no-cors, form, img)")?;
+    let origin = raw.origin.clone().unwrap_or_else(|| "a".to_string());
+    if !crate::page_server::ORIGINS.contains(&origin.as_str()) {
+        return Err(format!(
+            "`origin = \"{origin}\"`: the page origins are {}",
+            crate::page_server::ORIGINS.join(", ")
+        ));
+    }
+    let cache = raw.cache.clone().unwrap_or_else(|| "default".to_string());
+    const CACHE_MODES: [&str; 6] = [
+        "default",
+        "no-store",
+        "reload",
+        "no-cache",
+        "force-cache",
+        "only-if-cached",
+    ];
+    if !CACHE_MODES.contains(&cache.as_str()) {
+        return Err(format!(
+            "`cache = \"{cache}\"`: the fetch cache modes are {}",
+            CACHE_MODES.join(", ")
+        ));
+    }
+    match (via, raw.sign) {
+        (Via::Form, Signing::None) => {}
+        (Via::Form, _) => {
+            return Err("a `form` upload carries its own signed policy: drop `sign`".into());
+        }
+        (_, Signing::Header | Signing::BadSignature) => {
+            return Err(
+                "a page cannot sign in a header without the store's help: use `presign`, `expired-presign` or `bad-presign`"
+                    .into(),
+            );
+        }
+        _ => {}
+    }
+    if let Some(name) = &raw.same_url_as {
+        let found = earlier.iter().any(|s| {
+            let s = s.get_ref();
+            s.action == Action::Page && s.name.as_deref() == Some(name.as_str())
+        });
+        if !found {
+            return Err(format!(
+                "`same_url_as = \"{name}\"` names no earlier `page` step"
+            ));
+        }
+    }
+    Ok(Some(PageStep {
+        origin,
+        via,
+        credentials: raw.credentials.unwrap_or(false),
+        same_url_as: raw.same_url_as.clone(),
+        cache,
+        content_type: raw
+            .content_type
+            .clone()
+            .unwrap_or_else(|| "text/plain".to_string()),
+    }))
+}
+
+/// A check of a `page` step: what the page saw, and what reached the store.
+fn build_page_check(
+    raw: &RawExpect,
+    default_level: Level,
+    no_header_predicate: bool,
+) -> Result<Check, String> {
+    let raw_only = [
+        ("header", raw.header.is_some() || !no_header_predicate),
+        ("error_code", raw.error_code.is_some()),
+        ("error_message", raw.error_message.is_some()),
+        ("fetch", raw.fetch.is_some()),
+        ("credentials", raw.credentials.is_some()),
+        ("cors_config", raw.cors_config.is_some()),
+    ];
+    if let Some((name, _)) = raw_only.iter().find(|(_, set)| *set) {
+        return Err(format!(
+            "`{name}` judges a raw request; a `page` step is judged by what the page saw: `page`, `status`, `body`, `readable`, `unreadable`, `store_requests`, `store_preflights`"
+        ));
+    }
+    let mut subjects = Vec::new();
+    if let Some(o) = raw.page {
+        subjects.push(Subject::Page(o));
+    }
+    if let Some(s) = &raw.status {
+        s.validate()?;
+        subjects.push(Subject::PageStatus(s.clone()));
+    }
+    if let Some(b) = &raw.body {
+        subjects.push(Subject::PageBody(b.clone()));
+    }
+    for (name, readable) in [(&raw.readable, true), (&raw.unreadable, false)] {
+        if let Some(h) = name {
+            subjects.push(Subject::PageReadable {
+                header: h.to_ascii_lowercase(),
+                readable,
+            });
+        }
+    }
+    if let Some(n) = raw.store_requests {
+        subjects.push(Subject::StoreRequests(n));
+    }
+    if let Some(n) = raw.store_preflights {
+        subjects.push(Subject::StorePreflights(n));
+    }
+    match subjects.len() {
+        0 => Err("says nothing to check: give one of `page`, `status`, `body`, `readable`, `unreadable`, `store_requests`, `store_preflights`".into()),
+        1 => Ok(Check {
+            level: raw.level.unwrap_or(default_level),
+            dialect: raw.dialect,
+            browser: raw.browser,
             subject: subjects.remove(0),
         }),
         _ => Err("checks one thing only: split it into several `expect` entries".into()),

@@ -244,6 +244,8 @@ mod tests {
             missing_bucket: String::new(),
             key_prefix: String::new(),
             snapshot: None,
+            browser: String::new(),
+            pages: vec![],
         }
     }
 

@@ -36,6 +36,11 @@ fn dir(tag: &str) -> PathBuf {
         d.join("fixtures/cors-rules/origin-exact.xml"),
     )
     .unwrap();
+    std::fs::copy(
+        repo.join("fixtures/cors-rules/pages-get.xml"),
+        d.join("fixtures/cors-rules/pages-get.xml"),
+    )
+    .unwrap();
     std::fs::write(
         d.join("fixtures/cors-rules/not-cors.xml"),
         "<Error><Code>x</Code></Error>",
@@ -204,6 +209,54 @@ const BAD_SCENARIOS: &[(&str, &str, &str, &str)] = &[
         "expected",
     ),
     ("invalid TOML", "level = \"must\"", "level = \"must", ":3:"),
+    (
+        "page step without `via`",
+        "name = \"preflight\"",
+        "name = \"preflight\"\naction = \"page\"",
+        "needs `via`",
+    ),
+    (
+        "page field on a request step",
+        "key = \"a.txt\"",
+        "key = \"a.txt\"\nvia = \"xhr\"",
+        "`via` is only for `page` steps",
+    ),
+    (
+        "page step signed in a header",
+        "name = \"preflight\"",
+        "name = \"preflight\"\naction = \"page\"\nvia = \"fetch\"\nsign = \"header\"",
+        "a page cannot sign in a header",
+    ),
+    (
+        "unknown page origin",
+        "name = \"preflight\"",
+        "name = \"preflight\"\naction = \"page\"\nvia = \"fetch\"\norigin = \"c\"",
+        "the page origins are a, a2, b",
+    ),
+    (
+        "same_url_as naming no earlier step",
+        "name = \"preflight\"",
+        "name = \"preflight\"\naction = \"page\"\nvia = \"fetch\"\nsame_url_as = \"first\"",
+        "names no earlier `page` step",
+    ),
+    (
+        "raw check on a page step",
+        "name = \"preflight\"",
+        "name = \"preflight\"\naction = \"page\"\nvia = \"fetch\"",
+        "`fetch` judges a raw request",
+    ),
+    (
+        "page check on a raw step",
+        "{ fetch = \"allowed\" }",
+        "{ page = \"loaded\" }",
+        "judge `page` steps only",
+    ),
+    (
+        "page origins in a probe scenario's rules",
+        "cors = \"origin-exact.xml\"",
+        "cors = \"pages-get.xml\"",
+        "is a page origin, known only to scenarios with `page` steps",
+    ),
     (
         "duplicate key",
         "title = \"t\"",

@@ -4,6 +4,7 @@
 //! XPASS); `snapshot::<target>::<scenario>` compares the CORS observation with the stored
 //! snapshot through insta, so drift is reviewed with `cargo insta review`.
 
+use corsprobe::browser::{BrowserInfo, BrowserKind};
 use corsprobe::dialect::Client;
 use corsprobe::engine::{self, Cancel, RunOptions, ScenarioResult};
 use corsprobe::exchange::Phase;
@@ -50,6 +51,97 @@ struct Evidence {
     post_upload: Result<(u16, Option<String>), String>,
     /// `corsprobe clean`: (exit code, prefixed buckets still there, foreign bucket still there).
     clean: Result<(i32, Vec<String>, bool), String>,
+    /// The browser scenarios in each browser.
+    browsers: Vec<BrowserRun>,
+    /// A browser run whose driver cannot start: (exit code, the JSON record's verdicts and reasons).
+    dead_driver: Result<(i32, Vec<(String, String)>), String>,
+    /// Processes still alive in the process groups of the drivers the runs started.
+    browser_processes_left: Vec<u32>,
+}
+
+/// The browser scenarios in one browser: straight against the store, then through the fault
+/// proxy clean and with each browser-relevant fault.
+struct BrowserRun {
+    kind: BrowserKind,
+    direct: Result<(BrowserInfo, Vec<ScenarioResult>), String>,
+    through_proxy: Result<(Vec<ScenarioResult>, Vec<FaultOutcome>), String>,
+}
+
+/// Faults that touch what a page sees; each browser scenario's verdict changes under one.
+const BROWSER_FAULTS: [Fault; 8] = [
+    Fault::AcaoDropped,
+    Fault::VaryDropped,
+    Fault::VaryDroppedWithoutOrigin,
+    Fault::AcehDropped,
+    Fault::ExposeAllHeaders,
+    Fault::MaxAgeDropped,
+    Fault::PreflightDeniesAllowed,
+    Fault::ReflectWithCredentials,
+];
+
+/// Runs `corsprobe run --mode browser` with a driver that exits at once; reads its record.
+fn run_with_dead_driver(root: &Path) -> Result<(i32, Vec<(String, String)>), String> {
+    let report =
+        std::env::temp_dir().join(format!("corsprobe-dead-driver-{}.json", std::process::id()));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_corsprobe"))
+        .args([
+            "--root",
+            root.to_str().unwrap_or("."),
+            "run",
+            "--no-start",
+            "--mode",
+            "browser",
+        ])
+        .args([
+            "--browser",
+            "chromium",
+            "browser/get-example",
+            "--report-json",
+        ])
+        .arg(&report)
+        .env("CORSPROBE_CHROMEDRIVER", "false")
+        .output()
+        .map_err(|e| e.to_string())?;
+    let text =
+        std::fs::read_to_string(&report).map_err(|e| format!("{}: {e}", report.display()))?;
+    let _ = std::fs::remove_file(&report);
+    let record: RunRecord = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+    Ok((
+        out.status.code().unwrap_or(-1),
+        record
+            .results
+            .iter()
+            .map(|r| (r.verdict.name().to_string(), r.reason.clone()))
+            .collect(),
+    ))
+}
+
+/// Processes whose process group is one of `groups` (read from /proc).
+fn processes_in_groups(groups: &[u32]) -> Vec<u32> {
+    let mut alive = Vec::new();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return alive;
+    };
+    for entry in entries.flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // Fields after the command name (which may hold spaces): state ppid pgrp ...
+        let after = stat.rsplit_once(')').map(|(_, a)| a).unwrap_or("");
+        let fields: Vec<&str> = after.split_whitespace().collect();
+        if fields.first() == Some(&"Z") {
+            continue;
+        }
+        if let Some(pgrp) = fields.get(2).and_then(|f| f.parse::<u32>().ok())
+            && groups.contains(&pgrp)
+        {
+            alive.push(pid);
+        }
+    }
+    alive
 }
 
 /// What a probe-only run saw and left.
@@ -329,9 +421,17 @@ async fn run_in_existing_buckets(
 }
 
 /// Runs every scenario once, then the mutation runs and the interruption checks.
-fn run_suite(root: &Path, scenarios: &[scenario::Scenario]) -> Result<Evidence, String> {
+fn run_suite(
+    root: &Path,
+    scenarios: &[scenario::Scenario],
+    in_browser: &[scenario::Scenario],
+) -> Result<Evidence, String> {
     let target = target::load(&root.join("fixtures/targets.toml"), TARGET, root)?;
-    let ids: BTreeSet<String> = scenarios.iter().map(|s| s.id.clone()).collect();
+    let ids: BTreeSet<String> = scenarios
+        .iter()
+        .chain(in_browser)
+        .map(|s| s.id.clone())
+        .collect();
     let expectations = match &target.expectations {
         Some(p) => Expectations::load(p, &ids)?,
         None => Expectations::default(),
@@ -392,9 +492,64 @@ fn run_suite(root: &Path, scenarios: &[scenario::Scenario]) -> Result<Evidence, 
         ];
         secrets.extend(signatures.lock().expect("signature log").iter().cloned());
 
-        let faults = mutation::run(&target, scenarios, &Fault::ALL, 4, Duration::from_secs(20))
-            .await?
-            .1;
+        let pages = root.join("fixtures/pages");
+        let faults = mutation::run(
+            &target,
+            scenarios,
+            &Fault::ALL,
+            4,
+            Duration::from_secs(20),
+            (&[], &pages),
+        )
+        .await?
+        .1;
+        let mut browsers = Vec::new();
+        for kind in BrowserKind::ALL {
+            let (info, results) = engine::run_in_browser(
+                &client,
+                in_browser,
+                &expectations,
+                &opts,
+                &Cancel::default(),
+                (kind, &pages),
+                |_, _| {},
+            )
+            .await;
+            let direct = if info.version == "not started" {
+                Err(results
+                    .first()
+                    .map(|r| r.reason.clone())
+                    .unwrap_or_default())
+            } else {
+                Ok((info, results))
+            };
+            let through_proxy = mutation::run(
+                &target,
+                in_browser,
+                &BROWSER_FAULTS,
+                1,
+                Duration::from_secs(20),
+                (&[kind], &pages),
+            )
+            .await;
+            browsers.push(BrowserRun {
+                kind,
+                direct,
+                through_proxy,
+            });
+        }
+        // Page views and what reached the store hold presigned URLs: they must be redacted too.
+        for b in &browsers {
+            if let Ok((_, results)) = &b.direct {
+                outputs.push((
+                    format!("json {}", b.kind.name()),
+                    serde_json::to_string(results).map_err(|e| e.to_string())?,
+                ));
+            }
+        }
+        secrets.extend(signatures.lock().expect("signature log").iter().cloned());
+        let dead_driver = run_with_dead_driver(root);
+        let browser_processes_left = processes_in_groups(&corsprobe::browser::driver_groups_seen());
         let interrupted = interrupt_cli(root, &client, &target.bucket_prefix).await;
         let existing =
             run_in_existing_buckets(&client, &expectations, scenarios, &opts.run_id, root).await;
@@ -444,6 +599,9 @@ fn run_suite(root: &Path, scenarios: &[scenario::Scenario]) -> Result<Evidence, 
             virtual_host,
             post_upload,
             clean,
+            browsers,
+            dead_driver,
+            browser_processes_left,
         })
     })
 }
@@ -506,17 +664,21 @@ fn main() {
             std::process::exit(101);
         }
     };
+    let (in_browser, scenarios): (Vec<_>, Vec<_>) = scenarios
+        .into_iter()
+        .partition(scenario::Scenario::is_browser);
     // Listing trials must not start a store.
     let evidence: Result<Evidence, String> = if args.list {
         Err("not run".to_string())
     } else {
-        run_suite(&root, &scenarios)
+        run_suite(&root, &scenarios, &in_browser)
     };
     let results: Vec<Result<ScenarioResult, String>> = match &evidence {
         Ok(e) => e.results.iter().cloned().map(Ok).collect(),
         Err(e) => scenarios.iter().map(|_| Err(e.clone())).collect(),
     };
     let mut trials = store_trials(&evidence);
+    trials.extend(browser_trials(&evidence, &in_browser));
     for (s, result) in scenarios.iter().zip(results) {
         let id = s.id.clone();
         let group = s.group().to_string();
@@ -840,5 +1002,123 @@ fn store_trials(evidence: &Result<Evidence, String>) -> Vec<Trial> {
             Err(differ.join("\n"))
         }
     }));
+    trials
+}
+
+/// Trials of the browser mode: each browser scenario in each browser, that its verdict can
+/// change, and that no browser outlives the run.
+fn browser_trials(
+    evidence: &Result<Evidence, String>,
+    in_browser: &[scenario::Scenario],
+) -> Vec<Trial> {
+    let mut trials = Vec::new();
+    for kind in BrowserKind::ALL {
+        let run = evidence.as_ref().map_err(Clone::clone).and_then(|e| {
+            e.browsers
+                .iter()
+                .find(|b| b.kind == kind)
+                .map(|b| (b.direct.clone(), b.through_proxy.clone()))
+                .ok_or_else(|| "browser not run".to_string())
+        });
+        for (i, s) in in_browser.iter().enumerate() {
+            let result = run
+                .clone()
+                .and_then(|(direct, _)| direct)
+                .map(|(_, results)| results[i].clone());
+            trials.push(Trial::test(
+                format!("browser::{TARGET}::{}::{}", kind.name(), s.id),
+                move || {
+                    let r = result?;
+                    if r.verdict.fails_gate() {
+                        let pages: Vec<String> = r
+                            .pages
+                            .iter()
+                            .map(|p| format!("  {}: {}", p.step, p.summary()))
+                            .collect();
+                        return Err(format!(
+                            "{} {}: {}\n{}",
+                            r.verdict.name(),
+                            r.id,
+                            r.reason,
+                            pages.join("\n")
+                        )
+                        .into());
+                    }
+                    if r.browser != kind.name() || r.pages.is_empty() {
+                        return Err(format!(
+                            "the result names browser `{}` and holds {} page view(s)",
+                            r.browser,
+                            r.pages.len()
+                        )
+                        .into());
+                    }
+                    Ok(())
+                },
+            ));
+            let verdicts = run.clone().and_then(|(direct, proxied)| {
+                let (_, direct) = direct?;
+                let (baseline, outcomes) = proxied?;
+                let mut all = vec![("straight to the store".to_string(), direct[i].verdict)];
+                all.push(("through the proxy, clean".to_string(), baseline[i].verdict));
+                for o in &outcomes {
+                    all.push((o.fault.clone(), o.results[i].verdict));
+                }
+                Ok(all)
+            });
+            trials.push(Trial::test(
+                format!(
+                    "browser-verdict-can-change::{TARGET}::{}::{}",
+                    kind.name(),
+                    s.id
+                ),
+                move || {
+                    let all = verdicts?;
+                    let distinct: BTreeSet<&str> = all.iter().map(|(_, v)| v.name()).collect();
+                    if distinct.len() < 2 {
+                        return Err(format!(
+                            "always {}: no store behaviour tried changes this verdict",
+                            all[0].1.name()
+                        )
+                        .into());
+                    }
+                    Ok(())
+                },
+            ));
+        }
+    }
+    let dead = evidence
+        .as_ref()
+        .map_err(Clone::clone)
+        .and_then(|e| e.dead_driver.clone());
+    trials.push(Trial::test(
+        format!("browser::{TARGET}::a-dead-driver-is-an-error-with-its-message"),
+        move || {
+            let (code, verdicts) = dead?;
+            if code != 3 {
+                return Err(format!("exit code {code}, expected 3 (ERROR)").into());
+            }
+            match verdicts.as_slice() {
+                [(v, reason)] if v == "ERROR" && reason.contains("exited before listening") => {
+                    Ok(())
+                }
+                other => Err(format!("expected one ERROR naming the driver, got {other:?}").into()),
+            }
+        },
+    ));
+    let left = evidence
+        .as_ref()
+        .map_err(Clone::clone)
+        .map(|e| e.browser_processes_left.clone());
+    trials.push(Trial::test(
+        format!("cleanup::{TARGET}::no-browser-or-driver-left"),
+        move || {
+            let left = left?;
+            if left.is_empty() {
+                Ok(())
+            } else {
+                Err(format!("processes still running in the drivers' groups: {left:?}").into())
+            }
+        },
+    ));
     trials
 }

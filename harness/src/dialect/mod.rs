@@ -27,6 +27,8 @@ pub enum Signing {
     BadSignature,
     /// Presigned an hour ago for one minute: expired.
     ExpiredPresign,
+    /// Presigned with a wrong secret: what a page holding a broken link sends.
+    BadPresign,
 }
 
 /// A request to be sent, before signing.
@@ -98,7 +100,15 @@ impl Client {
         log
     }
 
-    fn now(&self) -> SystemTime {
+    /// Signs on `other`'s clock and logs signatures where `other` does (a second address of
+    /// the same target must not escape the secrets check).
+    pub fn sign_like(&mut self, other: &Client) {
+        self.fixed_time = other.fixed_time;
+        self.signatures = other.signatures.clone();
+    }
+
+    /// The signing clock: now, or the pinned time.
+    pub fn now(&self) -> SystemTime {
         self.fixed_time.unwrap_or_else(SystemTime::now)
     }
 
@@ -196,13 +206,24 @@ impl Client {
 
     /// Applies a signing mode to a request.
     pub fn sign(&self, req: &mut Request, mode: Signing) -> Result<(), String> {
+        self.sign_valid_for(req, mode, 300)
+    }
+
+    /// Like [`Client::sign`], with presigned URLs valid for `seconds` (distinct validities give
+    /// distinct URLs, which keeps a browser's cache from joining two steps).
+    pub fn sign_valid_for(
+        &self,
+        req: &mut Request,
+        mode: Signing,
+        seconds: u64,
+    ) -> Result<(), String> {
         match self.target.dialect {
-            Dialect::S3 => self.sign_s3(req, mode),
-            Dialect::Oss => self.sign_oss(req, mode),
+            Dialect::S3 => self.sign_s3(req, mode, seconds),
+            Dialect::Oss => self.sign_oss(req, mode, seconds),
         }
     }
 
-    fn sign_oss(&self, req: &mut Request, mode: Signing) -> Result<(), String> {
+    fn sign_oss(&self, req: &mut Request, mode: Signing, valid: u64) -> Result<(), String> {
         use crate::target::OssSignature;
         if mode == Signing::None {
             return Ok(());
@@ -219,7 +240,7 @@ impl Client {
             query: &query,
         };
         let creds = &self.target.credentials;
-        let secret = if mode == Signing::BadSignature {
+        let secret = if matches!(mode, Signing::BadSignature | Signing::BadPresign) {
             format!("{}-wrong", creds.secret_key)
         } else {
             creds.secret_key.clone()
@@ -276,7 +297,7 @@ impl Client {
                 ));
             }
             (_, OssSignature::V4) => {
-                let expires = if expired { 60 } else { 300 };
+                let expires = if expired { 60 } else { valid };
                 let params = oss_sign::v4_presign(
                     oss_sign::Keys {
                         access_key: &creds.access_key,
@@ -302,7 +323,7 @@ impl Client {
                     .duration_since(std::time::UNIX_EPOCH)
                     .map(|d| d.as_secs())
                     .unwrap_or(0);
-                let expires = if expired { unix + 60 } else { unix + 300 };
+                let expires = if expired { unix + 60 } else { unix + valid };
                 let params = oss_sign::v1_presign(
                     oss_sign::Keys {
                         access_key: &creds.access_key,
@@ -326,7 +347,7 @@ impl Client {
         Ok(())
     }
 
-    fn sign_s3(&self, req: &mut Request, mode: Signing) -> Result<(), String> {
+    fn sign_s3(&self, req: &mut Request, mode: Signing, valid: u64) -> Result<(), String> {
         let scope = s3_sign::Scope {
             region: &self.target.region,
             service: "s3",
@@ -359,14 +380,18 @@ impl Client {
                 req.headers.extend(added);
                 Ok(())
             }
-            Signing::Presign | Signing::ExpiredPresign => {
+            Signing::Presign | Signing::ExpiredPresign | Signing::BadPresign => {
                 let (time, expires) = if mode == Signing::ExpiredPresign {
                     (now - Duration::from_secs(3600), Duration::from_secs(60))
                 } else {
-                    (now, Duration::from_secs(300))
+                    (now, Duration::from_secs(valid))
                 };
+                let mut creds = self.target.credentials.clone();
+                if mode == Signing::BadPresign {
+                    creds.secret_key = format!("{}-wrong", creds.secret_key);
+                }
                 let params = s3_sign::presigned_query(
-                    &self.target.credentials,
+                    &creds,
                     &scope,
                     &req.method,
                     req.url.as_str(),

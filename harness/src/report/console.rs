@@ -4,6 +4,15 @@ use super::record::RunRecord;
 use crate::verdict::{Tally, Verdict};
 use std::fmt::Write as _;
 
+/// ` [firefox]` after a browser scenario's id.
+fn in_browser(r: &crate::engine::ScenarioResult) -> String {
+    if r.browser.is_empty() {
+        String::new()
+    } else {
+        format!(" [{}]", r.browser)
+    }
+}
+
 /// Renders the end-of-run text.
 pub fn render(record: &RunRecord, verbose: bool) -> String {
     let mut out = String::new();
@@ -15,7 +24,14 @@ pub fn render(record: &RunRecord, verbose: bool) -> String {
     ];
     for verdict in order {
         for r in record.results.iter().filter(|r| r.verdict == verdict) {
-            let _ = writeln!(out, "{:<10} {}  {}", verdict.name(), r.id, r.title);
+            let _ = writeln!(
+                out,
+                "{:<10} {}{}  {}",
+                verdict.name(),
+                r.id,
+                in_browser(r),
+                r.title
+            );
             let _ = writeln!(out, "           {}", r.reason);
             let failed: Vec<_> = r.checks.iter().filter(|c| !c.ok).collect();
             // The reason already names the first failure; list them all only when there are more.
@@ -30,7 +46,14 @@ pub fn render(record: &RunRecord, verbose: bool) -> String {
             .iter()
             .filter(|r| !order.contains(&r.verdict))
         {
-            let _ = writeln!(out, "{:<10} {}  {}", r.verdict.name(), r.id, r.reason);
+            let _ = writeln!(
+                out,
+                "{:<10} {}{}  {}",
+                r.verdict.name(),
+                r.id,
+                in_browser(r),
+                r.reason
+            );
         }
     }
     let s = &record.snapshots;
@@ -60,6 +83,21 @@ pub fn render(record: &RunRecord, verbose: bool) -> String {
             )
         })
         .collect();
+    if !record.browsers.is_empty() {
+        let browsers: Vec<String> = record
+            .browsers
+            .iter()
+            .map(|b| {
+                format!(
+                    "{} {} (started in {:.1} s)",
+                    b.name,
+                    b.version,
+                    b.start_ms / 1000.0
+                )
+            })
+            .collect();
+        let _ = writeln!(out, "browsers: {}", browsers.join(", "));
+    }
     let _ = writeln!(
         out,
         "target {} ({}), {} scenarios in {:.1} s (store time {:.1} s); verdicts: {}",

@@ -46,6 +46,15 @@ pub fn render_index(m: &Matrix) -> String {
             escape(&c.record.tool.version),
             escape(&c.record.started_at)
         );
+        if let Some(br) = &c.browser {
+            let _ = writeln!(
+                b,
+                "<ul><li>browser: {} {} (headless, started in {:.1} s)</li></ul>",
+                escape(&br.name),
+                escape(&br.version),
+                br.start_ms / 1000.0
+            );
+        }
     }
     b.push_str(
         "</ul>\n<h2 id=\"legend\">Legend</h2>\n<table><tr><th>verdict</th><th>meaning</th></tr>\n",
@@ -93,13 +102,14 @@ pub fn render_index(m: &Matrix) -> String {
     }
     b.push_str("</table>\n");
     for (group, ids) in &m.groups {
+        let shown = m.columns_for(ids);
         let _ = write!(
             b,
             "<h2>{}</h2>\n<table><tr><th>scenario</th>",
             escape(group)
         );
-        for c in &m.columns {
-            let _ = write!(b, "<th>{}</th>", escape(&c.label));
+        for &i in &shown {
+            let _ = write!(b, "<th>{}</th>", escape(&m.columns[i].label));
         }
         b.push_str("</tr>\n");
         for id in ids {
@@ -110,7 +120,7 @@ pub fn render_index(m: &Matrix) -> String {
                 escape(Matrix::short(id)),
                 escape(title)
             );
-            for i in 0..m.columns.len() {
+            for &i in &shown {
                 match m.cell(i, id) {
                     Some(r) => {
                         let _ = write!(
@@ -157,6 +167,9 @@ pub fn render_cell(m: &Matrix, column: usize, r: &ScenarioResult) -> String {
         r.verdict.name(),
         escape(&r.reason)
     );
+    if !r.pages.is_empty() {
+        b.push_str(&render_pages(r));
+    }
     b.push_str("<h2>Checks</h2>\n<table><tr><th>step</th><th>check</th><th>level</th><th>expected</th><th>actual</th><th></th></tr>\n");
     for ch in &r.checks {
         let _ = writeln!(
@@ -212,7 +225,7 @@ pub fn render_cell(m: &Matrix, column: usize, r: &ScenarioResult) -> String {
             );
         }
     }
-    if r.verdict != Verdict::Skip {
+    if r.verdict != Verdict::Skip && r.browser.is_empty() {
         let _ = writeln!(
             b,
             "<h2>Snapshot</h2>\n<pre>{}</pre>",
@@ -220,6 +233,49 @@ pub fn render_cell(m: &Matrix, column: usize, r: &ScenarioResult) -> String {
         );
     }
     page(&format!("{} on {}", r.id, c.label), &b)
+}
+
+/// What the page saw at each step, beside what reached the store.
+fn render_pages(r: &ScenarioResult) -> String {
+    let mut b = format!(
+        "<h2>What the page saw in {}</h2>\n<table><tr><th>step</th><th>page</th><th>request</th><th>the page saw</th><th>readable headers</th><th>reached the store</th></tr>\n",
+        escape(&r.browser)
+    );
+    for p in &r.pages {
+        let mut seen = format!("<b>{}</b>", p.outcome.name());
+        if p.status != 0 {
+            let _ = write!(seen, " {}", p.status);
+        }
+        if let Some(e) = &p.error {
+            let _ = write!(seen, "<br><small>{}</small>", escape(e));
+        }
+        if !p.cors_errors.is_empty() {
+            let _ = write!(
+                seen,
+                "<br><small>browser's reason: {}</small>",
+                escape(&p.cors_errors.join(", "))
+            );
+        }
+        if let Some(body) = &p.body {
+            let _ = write!(seen, "<br><code>{}</code>", escape(body));
+        }
+        let headers: Vec<&str> = p.headers.iter().map(|(n, _)| n.as_str()).collect();
+        let _ = writeln!(
+            b,
+            "<tr><td>{}</td><td><code>{}</code></td><td>{} via {}<br><small>{}</small></td><td>{seen}</td><td>{}</td><td>{} request(s), {} preflight(s)<br><small>{:.0} ms in the page</small></td></tr>",
+            escape(&p.step),
+            escape(&p.origin),
+            escape(&p.method),
+            escape(&p.via),
+            escape(&p.url),
+            escape(&headers.join(", ")),
+            p.store_requests,
+            p.store_preflights,
+            p.page_ms
+        );
+    }
+    b.push_str("</table>\n");
+    b
 }
 
 /// Writes `index.html` and every cell page under `dir`.

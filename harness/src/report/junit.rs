@@ -49,11 +49,16 @@ pub fn render(m: &Matrix) -> String {
         );
         for r in results {
             let group = r.id.split('/').next().unwrap_or("");
+            let run = if r.browser.is_empty() {
+                c.record.target.name.clone()
+            } else {
+                format!("{}.{}", c.record.target.name, r.browser)
+            };
             let _ = write!(
                 out,
                 "    <testcase name=\"{}\" classname=\"corsprobe.{}.{}\" time=\"{:.3}\"",
                 escape(&r.id),
-                escape(&c.record.target.name),
+                escape(&run),
                 escape(group),
                 r.duration_ms / 1000.0
             );

@@ -21,6 +21,15 @@ pub fn render(m: &Matrix) -> String {
             c.record.tool.version,
             c.record.started_at
         );
+        if let Some(b) = &c.browser {
+            let _ = writeln!(
+                out,
+                "  - browser: {} {} (headless, started in {:.1} s)",
+                b.name,
+                b.version,
+                b.start_ms / 1000.0
+            );
+        }
     }
     out.push_str("\n## Legend\n\n| verdict | meaning |\n|---|---|\n");
     for (v, meaning) in LEGEND {
@@ -45,16 +54,17 @@ pub fn render(m: &Matrix) -> String {
         out.push('\n');
     }
     for (group, ids) in &m.groups {
+        let shown = m.columns_for(ids);
         let _ = write!(out, "\n## {group}\n\n| scenario |");
-        for c in &m.columns {
-            let _ = write!(out, " {} |", c.label);
+        for &i in &shown {
+            let _ = write!(out, " {} |", m.columns[i].label);
         }
         out.push_str("\n|---|");
-        out.push_str(&"---|".repeat(m.columns.len()));
+        out.push_str(&"---|".repeat(shown.len()));
         out.push('\n');
         for id in ids {
             let _ = write!(out, "| `{}` |", Matrix::short(id));
-            for i in 0..m.columns.len() {
+            for &i in &shown {
                 let _ = write!(
                     out,
                     " {} |",

@@ -35,13 +35,15 @@ pub const LEGEND: [(Verdict, &str); 8] = [
     ),
 ];
 
-/// One column: a run of one target (in one mode).
+/// One column: a run of one target, its raw probes or one browser's scenarios.
 #[derive(Debug, Clone)]
 pub struct Column {
-    /// Column heading, e.g. `ceph` or `ceph (probe)`.
+    /// Column heading, e.g. `ceph` or `ceph · firefox 153`.
     pub label: String,
-    /// The run it comes from.
+    /// The run it comes from, holding only this column's results and their counts.
     pub record: RunRecord,
+    /// The browser of a browser column.
+    pub browser: Option<crate::browser::BrowserInfo>,
 }
 
 /// The merged view of several runs.
@@ -55,18 +57,45 @@ pub struct Matrix {
     pub titles: BTreeMap<String, (String, String)>,
 }
 
+/// Splits a run into its probe part and one part per browser, each with its own counts.
+fn split(record: RunRecord) -> Vec<(RunRecord, Option<crate::browser::BrowserInfo>)> {
+    let mut kinds: Vec<String> = Vec::new();
+    for r in &record.results {
+        if !kinds.contains(&r.browser) {
+            kinds.push(r.browser.clone());
+        }
+    }
+    if kinds.len() <= 1 && kinds.first().is_none_or(String::is_empty) {
+        return vec![(record, None)];
+    }
+    kinds
+        .into_iter()
+        .map(|kind| {
+            let mut part = record.clone();
+            part.results.retain(|r| r.browser == kind);
+            part.summary = super::record::count(&part.results);
+            let info = record.browsers.iter().find(|b| b.name == kind).cloned();
+            (part, info)
+        })
+        .collect()
+}
+
 impl Matrix {
-    /// Merges runs; two runs of the same target and mode get numbered labels.
+    /// Merges runs; two runs of the same target (and browser) get numbered labels.
     pub fn new(records: Vec<RunRecord>) -> Self {
         let mut seen: BTreeMap<String, usize> = BTreeMap::new();
         let mut columns = Vec::new();
         let mut ids = BTreeSet::new();
         let mut titles = BTreeMap::new();
-        for record in records {
-            let base = if record.mode == "probe" {
-                record.target.name.clone()
-            } else {
-                format!("{} ({})", record.target.name, record.mode)
+        for (record, browser) in records.into_iter().flat_map(split) {
+            let base = match &browser {
+                Some(b) => format!(
+                    "{} · {} {}",
+                    record.target.name,
+                    b.name,
+                    b.version.split('.').next().unwrap_or("")
+                ),
+                None => record.target.name.clone(),
             };
             let n = seen.entry(base.clone()).or_default();
             *n += 1;
@@ -77,7 +106,11 @@ impl Matrix {
                     .entry(r.id.clone())
                     .or_insert((r.title.clone(), r.requirement.clone()));
             }
-            columns.push(Column { label, record });
+            columns.push(Column {
+                label,
+                record,
+                browser,
+            });
         }
         let mut groups: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for id in ids {
@@ -89,6 +122,13 @@ impl Matrix {
             groups,
             titles,
         }
+    }
+
+    /// The columns with at least one result among `ids` (a group's table leaves out the rest).
+    pub fn columns_for(&self, ids: &[String]) -> Vec<usize> {
+        (0..self.columns.len())
+            .filter(|&i| ids.iter().any(|id| self.cell(i, id).is_some()))
+            .collect()
     }
 
     /// The result of a scenario in a column, if that run had it.

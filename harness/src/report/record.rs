@@ -70,7 +70,7 @@ pub struct RunRecord {
     pub schema: String,
     /// The tool that wrote it.
     pub tool: Tool,
-    /// `probe` for raw HTTP runs.
+    /// `probe` (raw HTTP), `browser` (real browsers) or `all`.
     pub mode: String,
     /// When the run started (RFC 3339, UTC).
     pub started_at: String,
@@ -88,6 +88,9 @@ pub struct RunRecord {
     pub summary: BTreeMap<String, usize>,
     /// Snapshot drift, reported apart from verdicts.
     pub snapshots: SnapshotSummary,
+    /// The browsers of the browser scenarios, with their versions and start times.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub browsers: Vec<crate::browser::BrowserInfo>,
 }
 
 impl RunRecord {
@@ -125,6 +128,7 @@ impl RunRecord {
             results,
             summary,
             snapshots,
+            browsers: vec![],
         }
     }
 
@@ -171,6 +175,8 @@ mod tests {
             missing_bucket: String::new(),
             key_prefix: String::new(),
             snapshot: None,
+            browser: String::new(),
+            pages: vec![],
         }
     }
 

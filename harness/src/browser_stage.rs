@@ -1,0 +1,321 @@
+//! The browser stage of a run: one browser session, the page origins, and a recording
+//! pass-through in front of the store, so each page step is judged by what the page saw and by
+//! what reached the store.
+
+use crate::browser::{Browser, BrowserInfo, BrowserKind, PageResult};
+use crate::dialect::post_policy::{Condition, signed_form};
+use crate::dialect::{Client, Request};
+use crate::engine::Place;
+use crate::exchange::{BODY_LIMIT, Exchange, Phase, RecordedRequest, RecordedResponse};
+use crate::page_server::PageServer;
+use crate::page_view::{PageOutcome, PageView};
+use crate::passthrough::{Hit, Passthrough};
+use crate::scenario::{BucketRef, Step, Via, expand};
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// How long a page operation may take before it is an ERROR, in milliseconds.
+const PAGE_LIMIT_MS: u64 = 15_000;
+
+/// A browser with its pages and its view of the store.
+pub struct Stage {
+    browser: Browser,
+    pages: PageServer,
+    recorder: Passthrough,
+    client: Client,
+}
+
+/// True for hosts a browser kept off the network can reach.
+fn loopback(host: &str) -> bool {
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host.starts_with("127.")
+        || host == "[::1]"
+        || host == "::1"
+}
+
+/// The target as the browser reaches it: the same host name, the pass-through's port.
+fn through(client: &Client, recorder: &Passthrough) -> Result<Client, String> {
+    let target = client.target();
+    let host = target.endpoint.host_str().unwrap_or("");
+    if target.endpoint.scheme() != "http" || !loopback(host) {
+        return Err(format!(
+            "browser mode needs a store on loopback over http (the browsers are kept off the network); target `{}` is at {}",
+            target.name, target.endpoint
+        ));
+    }
+    let mut proxied = target.clone();
+    proxied
+        .endpoint
+        .set_port(Some(recorder.port()))
+        .map_err(|_| format!("cannot set a port on {}", target.endpoint))?;
+    let mut c = Client::new(&proxied, Duration::from_secs(30))?;
+    c.sign_like(client);
+    Ok(c)
+}
+
+impl Stage {
+    /// Starts the pass-through, the page origins and the browser.
+    pub async fn start(
+        kind: BrowserKind,
+        client: &Client,
+        pages_dir: &Path,
+    ) -> Result<Self, String> {
+        let recorder = Passthrough::start(client.target().endpoint.clone(), None).await?;
+        let proxied = through(client, &recorder)?;
+        let pages = PageServer::start(pages_dir).await?;
+        let browser = Browser::start(kind).await?;
+        Ok(Self {
+            browser,
+            pages,
+            recorder,
+            client: proxied,
+        })
+    }
+
+    /// Which browser.
+    pub fn kind(&self) -> BrowserKind {
+        self.browser.kind
+    }
+
+    /// The browser as a run record names it.
+    pub fn info(&self) -> BrowserInfo {
+        self.browser.info()
+    }
+
+    /// Values for `{{page_a}}`, `{{page_a2}}`, `{{page_b}}` in rules.
+    pub fn origins(&self) -> Vec<(String, String)> {
+        self.pages.variables()
+    }
+
+    /// Ends the browser session and its driver.
+    pub async fn close(self) {
+        self.browser.close().await;
+    }
+
+    /// Runs a page step: the page sends the request, the pass-through counts what arrives.
+    ///
+    /// `urls` holds the URLs of earlier steps of the scenario (for `same_url_as`); `index`
+    /// makes this step's presigned URL distinct from every other step's.
+    pub async fn run_step(
+        &self,
+        step: &Step,
+        place: &Place,
+        vars: &BTreeMap<&str, String>,
+        urls: &mut HashMap<String, reqwest::Url>,
+        index: usize,
+    ) -> Result<(PageView, Vec<Exchange>), String> {
+        let started = Instant::now();
+        let page = step
+            .page
+            .as_ref()
+            .expect("validated: page steps have a page");
+        let bucket = match step.bucket {
+            BucketRef::Own => place.bucket().to_string(),
+            BucketRef::Missing => place.missing_bucket(),
+        };
+        let key = step.key.as_ref().map(|k| place.key(&expand(k, vars)));
+        let body = step.body.as_ref().map(|b| expand(b, vars));
+        let headers: Vec<(String, String)> = step
+            .headers
+            .iter()
+            .map(|(n, v)| (n.to_ascii_lowercase(), expand(v, vars)))
+            .collect();
+        let mut form = serde_json::Value::Null;
+        let url = match &page.same_url_as {
+            Some(earlier) => urls
+                .get(earlier)
+                .cloned()
+                .ok_or_else(|| format!("step `{earlier}` made no URL"))?,
+            None if page.via == Via::Form => {
+                let key = key.clone().unwrap_or_else(|| "upload.txt".to_string());
+                let now = self.client.now();
+                let signed = signed_form(
+                    self.client.target(),
+                    &bucket,
+                    &key,
+                    now,
+                    now + Duration::from_secs(300),
+                    &[Condition::ContentLengthRange(0, 1 << 20)],
+                );
+                let file_name = key.rsplit('/').next().unwrap_or(&key).to_string();
+                form = serde_json::json!({
+                    "fields": signed.fields,
+                    "file": body.clone().unwrap_or_default(),
+                    "file_name": file_name,
+                    "content_type": page.content_type,
+                });
+                self.client.url(&bucket, None, None)
+            }
+            None => {
+                let mut req = Request {
+                    method: step.method.clone(),
+                    url: self
+                        .client
+                        .url(&bucket, key.as_deref(), step.query.as_deref()),
+                    headers: vec![],
+                    body: vec![],
+                };
+                self.client
+                    .sign_valid_for(&mut req, step.sign, 300 + index as u64)
+                    .map_err(|e| format!("cannot sign: {e}"))?;
+                req.url
+            }
+        };
+        urls.insert(step.name.clone(), url.clone());
+        let origin = self
+            .pages
+            .origin(&page.origin)
+            .expect("validated: a known page origin")
+            .to_string();
+        let op = serde_json::json!({
+            "via": page.via.name(),
+            "method": step.method,
+            "url": url.as_str(),
+            "headers": headers,
+            "body": if page.via == Via::Form { None } else { body },
+            "credentials": page.credentials,
+            "cache": page.cache,
+            "timeout_ms": PAGE_LIMIT_MS,
+            "form": form,
+        });
+        let mark = self.recorder.requests();
+        let seen = self
+            .browser
+            .run(&format!("{origin}/probe.html"), op)
+            .await?;
+        let hits: Vec<Hit> = self
+            .recorder
+            .hits_since(mark)
+            .into_iter()
+            .filter(|h| same_resource(h, &url))
+            .collect();
+        let view = self.view(step, &origin, &url, seen, &hits, started);
+        let exchanges = hits.iter().map(|h| self.exchange(&step.name, h)).collect();
+        Ok((view, exchanges))
+    }
+
+    fn view(
+        &self,
+        step: &Step,
+        origin: &str,
+        url: &reqwest::Url,
+        seen: PageResult,
+        hits: &[Hit],
+        started: Instant,
+    ) -> PageView {
+        let redactor = self.client.redactor();
+        let outcome = serde_json::from_value(serde_json::Value::String(seen.outcome.clone()))
+            .unwrap_or(PageOutcome::PageError);
+        let error = match (&seen.error_name, &seen.error) {
+            (_, Some(e)) => Some(redactor.text(e)),
+            (Some(n), None) => Some(n.clone()),
+            (None, None) if outcome == PageOutcome::PageError => {
+                Some(format!("unknown outcome `{}`", seen.outcome))
+            }
+            _ => None,
+        };
+        PageView {
+            step: step.name.clone(),
+            origin: origin.to_string(),
+            via: step
+                .page
+                .as_ref()
+                .map(|p| p.via.name())
+                .unwrap_or("")
+                .to_string(),
+            method: step.method.clone(),
+            url: redactor.url(url.as_str()),
+            outcome,
+            status: seen.status,
+            body: seen.body.as_deref().map(|b| redactor.text(b)),
+            headers: seen
+                .headers
+                .iter()
+                .map(|(n, v)| (n.clone(), redactor.header(n, v)))
+                .collect(),
+            error,
+            cors_errors: seen.cors_errors,
+            store_requests: hits.iter().filter(|h| !h.is_preflight()).count(),
+            store_preflights: hits.iter().filter(|h| h.is_preflight()).count(),
+            page_ms: seen.ms,
+            step_ms: (started.elapsed().as_secs_f64() * 1000.0).round(),
+        }
+    }
+
+    /// A request that reached the store, recorded like the engine's own exchanges (redacted).
+    fn exchange(&self, step: &str, hit: &Hit) -> Exchange {
+        let redactor = self.client.redactor();
+        let redact = |list: &[(String, String)]| -> Vec<(String, String)> {
+            list.iter()
+                .map(|(n, v)| (n.clone(), redactor.header(n, v)))
+                .collect()
+        };
+        let body = &hit.body[..hit.body.len().min(BODY_LIMIT)];
+        Exchange {
+            phase: Phase::Step,
+            label: format!("{step} (from the page)"),
+            request: RecordedRequest {
+                method: hit.method.clone(),
+                url: redactor.url(&format!("http://{}{}", hit.host, hit.path_and_query)),
+                headers: redact(&hit.request_headers),
+                body_bytes: 0,
+            },
+            response: Some(RecordedResponse {
+                status: hit.status,
+                headers: redact(&hit.response_headers),
+                body: redactor.text(&String::from_utf8_lossy(body)),
+            }),
+            error: None,
+            duration_ms: (hit.duration_ms * 1000.0).round() / 1000.0,
+        }
+    }
+}
+
+/// True when a request that reached the store was for the step's URL (query aside).
+fn same_resource(hit: &Hit, url: &reqwest::Url) -> bool {
+    let host = match url.port() {
+        Some(p) => format!("{}:{p}", url.host_str().unwrap_or("")),
+        None => url.host_str().unwrap_or("").to_string(),
+    };
+    hit.host.eq_ignore_ascii_case(&host) && hit.path == url.path()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_loopback_stores_are_reachable_from_the_browsers() {
+        for host in ["127.0.0.1", "localhost", "s3.localhost", "[::1]"] {
+            assert!(loopback(host), "{host}");
+        }
+        for host in ["s3.amazonaws.com", "10.0.0.1", "localhost.example.com"] {
+            assert!(!loopback(host), "{host}");
+        }
+    }
+
+    #[test]
+    fn requests_count_for_the_steps_url_only() {
+        let hit = |host: &str, path: &str| Hit {
+            method: "GET".into(),
+            host: host.into(),
+            path: path.into(),
+            path_and_query: path.into(),
+            request_headers: vec![],
+            status: 200,
+            response_headers: vec![],
+            body: bytes::Bytes::new(),
+            duration_ms: 0.0,
+        };
+        let url =
+            reqwest::Url::parse("http://127.0.0.1:9000/b/test.txt?X-Amz-Signature=x").unwrap();
+        assert!(same_resource(&hit("127.0.0.1:9000", "/b/test.txt"), &url));
+        assert!(!same_resource(&hit("127.0.0.1:9000", "/b/other.txt"), &url));
+        assert!(!same_resource(
+            &hit("b.s3.localhost:9000", "/b/test.txt"),
+            &url
+        ));
+    }
+}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The reference compatibility report: installs what is missing, runs the whole suite against
-# each of the six local stores in turn (each started and stopped by its run), and writes the
-# matrix to reports/compatibility.md and reports/compatibility/index.html.
+# each of the six local stores in turn (raw probes, then Chromium and Firefox; each store
+# started and stopped by its run), and writes the matrix to reports/compatibility.md and
+# reports/compatibility/index.html.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 scripts/install.sh
@@ -12,11 +13,11 @@ mkdir -p reports/runs
 start=$(date +%s)
 for target in ceph garage s3rver moto s3s-fs; do
   # A store's FAILs are findings, not a reason to stop: the gate's word is in each record.
-  "$bin" run --target "$target" --report-json "reports/runs/$target.json" > "reports/runs/$target.txt" 2>&1
+  "$bin" run --mode all --target "$target" --report-json "reports/runs/$target.json" > "reports/runs/$target.txt" 2>&1
   echo "run-matrix: $target: $(grep -E '^corsprobe: [0-9]+ passed' "reports/runs/$target.txt" | tail -n1 || tail -n1 "reports/runs/$target.txt")"
 done
 # LocalStack phones home: it and the suite run in a loopback-only network namespace.
-unshare -n bash -c "ip link set lo up && $bin run --target localstack --report-json reports/runs/localstack.json" \
+unshare -n bash -c "ip link set lo up && $bin run --mode all --target localstack --report-json reports/runs/localstack.json" \
   > reports/runs/localstack.txt 2>&1
 echo "run-matrix: localstack: $(grep -E '^corsprobe: [0-9]+ passed' reports/runs/localstack.txt | tail -n1 || tail -n1 reports/runs/localstack.txt)"
 runs=()

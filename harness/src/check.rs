@@ -365,6 +365,18 @@ impl Check {
                 return self.evaluate_page(step, &PageView::unavailable(page));
             }
         };
+        self.judged(step, check, expected, actual, ok)
+    }
+
+    /// The result of this check: what it looked at, expected and actual, and whether it held.
+    fn judged(
+        &self,
+        step: &str,
+        check: String,
+        expected: String,
+        actual: String,
+        ok: bool,
+    ) -> CheckResult {
         CheckResult {
             step: step.to_string(),
             check,
@@ -455,14 +467,7 @@ impl Check {
                 false,
             ),
         };
-        CheckResult {
-            step: step.to_string(),
-            check,
-            level: self.level,
-            expected,
-            actual,
-            ok,
-        }
+        self.judged(step, check, expected, actual, ok)
     }
 }
 

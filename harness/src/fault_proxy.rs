@@ -243,6 +243,18 @@ fn set(headers: &mut HeaderMap, name: &'static str, value: &str) {
     }
 }
 
+/// Allows exactly the method and headers a preflight asks for.
+fn grant_requested(seen: &Seen, headers: &mut HeaderMap) {
+    set(
+        headers,
+        ACAM,
+        seen.request_method.as_deref().unwrap_or("GET"),
+    );
+    if !seen.request_headers.is_empty() {
+        set(headers, ACAH, &seen.request_headers.join(", "));
+    }
+}
+
 fn strip_cors(headers: &mut HeaderMap) {
     let names: Vec<HeaderName> = headers
         .keys()
@@ -319,14 +331,7 @@ fn apply(
                 set(headers, "access-control-allow-credentials", "true");
                 if seen.is_preflight() {
                     *status = StatusCode::OK;
-                    set(
-                        headers,
-                        ACAM,
-                        seen.request_method.as_deref().unwrap_or("GET"),
-                    );
-                    if !seen.request_headers.is_empty() {
-                        set(headers, ACAH, &seen.request_headers.join(", "));
-                    }
+                    grant_requested(seen, headers);
                 }
             }
         }
@@ -425,14 +430,7 @@ fn apply(
                 *status = StatusCode::OK;
                 *body = Bytes::new();
                 set(headers, ACAO, seen.origin.as_deref().unwrap_or("*"));
-                set(
-                    headers,
-                    ACAM,
-                    seen.request_method.as_deref().unwrap_or("GET"),
-                );
-                if !seen.request_headers.is_empty() {
-                    set(headers, ACAH, &seen.request_headers.join(", "));
-                }
+                grant_requested(seen, headers);
             }
         }
         Fault::PreflightDeniesAllowed => {

@@ -610,12 +610,20 @@ fn run_suite(
 async fn interrupt_cli(root: &Path, client: &Client, prefix: &str) -> Vec<(u64, i32, Vec<String>)> {
     use std::hash::{BuildHasher, Hasher};
     let mut out = Vec::new();
-    for _ in 0..3 {
+    // Three probe runs, then one browser run interrupted while a browser is up.
+    for round in 0..4 {
+        let browser = round == 3;
         let mut h = std::collections::hash_map::RandomState::new().build_hasher();
         h.write_u8(0);
-        let delay_ms = 150 + h.finish() % 1500;
+        let delay_ms = if browser {
+            1500 + h.finish() % 4000
+        } else {
+            150 + h.finish() % 1500
+        };
+        let mode = if browser { "browser" } else { "probe" };
         let child = std::process::Command::new(env!("CARGO_BIN_EXE_corsprobe"))
             .args(["--root", root.to_str().unwrap_or("."), "run", "-j", "2"])
+            .args(["--mode", mode])
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn();
@@ -641,16 +649,52 @@ async fn interrupt_cli(root: &Path, client: &Client, prefix: &str) -> Vec<(u64, 
         .await
         .unwrap_or(-1);
         let (_, names) = client.list_buckets(Phase::Teardown).await;
-        out.push((
-            delay_ms,
-            code,
-            names
+        let mut left: Vec<String> = names
+            .into_iter()
+            .filter(|n| n.starts_with(prefix))
+            .collect();
+        left.extend(
+            browser_processes()
                 .into_iter()
-                .filter(|n| n.starts_with(prefix))
-                .collect(),
-        ));
+                .map(|p| format!("process {p}")),
+        );
+        out.push((delay_ms, code, left));
     }
     out
+}
+
+/// Browsers and drivers running now (zombies aside), as `pid command`.
+fn browser_processes() -> Vec<String> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return found;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.parse::<u32>().is_err() {
+            continue;
+        }
+        let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+        if stat
+            .rsplit_once(')')
+            .is_some_and(|(_, a)| a.trim_start().starts_with('Z'))
+        {
+            continue;
+        }
+        let cmd = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+        let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
+        let program = cmd.split_whitespace().next().unwrap_or("");
+        if ["chromedriver", "geckodriver", "chromium", "firefox"]
+            .iter()
+            .any(|b| program.rsplit('/').next().unwrap_or("").starts_with(b))
+        {
+            found.push(format!(
+                "{name} {}",
+                cmd.chars().take(80).collect::<String>()
+            ));
+        }
+    }
+    found
 }
 
 fn main() {
@@ -687,20 +731,12 @@ fn main() {
             Trial::test(format!("probe::{TARGET}::{id}"), move || {
                 let r = probe_result?;
                 if r.verdict.fails_gate() {
-                    let failed: Vec<String> = r
+                    let failed = r
                         .checks
                         .iter()
                         .filter(|c| !c.ok)
-                        .map(|c| format!("  [{}] {}", c.level.name(), c.summary()))
-                        .collect();
-                    return Err(format!(
-                        "{} {}: {}\n{}",
-                        r.verdict.name(),
-                        r.id,
-                        r.reason,
-                        failed.join("\n")
-                    )
-                    .into());
+                        .map(|c| format!("  [{}] {}", c.level.name(), c.summary()));
+                    return Err(gate_failure(&r, failed).into());
                 }
                 Ok(())
             })
@@ -732,6 +768,18 @@ fn main() {
         );
     }
     libtest_mimic::run(&args, trials).exit();
+}
+
+/// A verdict that fails the gate, with its reason and one detail line each.
+fn gate_failure(r: &ScenarioResult, details: impl Iterator<Item = String>) -> String {
+    let details: Vec<String> = details.collect();
+    format!(
+        "{} {}: {}\n{}",
+        r.verdict.name(),
+        r.id,
+        r.reason,
+        details.join("\n")
+    )
 }
 
 /// Trials about the suite itself: faults caught, secrets kept, nothing left behind.
@@ -797,10 +845,10 @@ fn store_trials(evidence: &Result<Evidence, String>) -> Vec<Trial> {
     ));
     let interrupted = e().map(|e| e.interrupted.clone());
     trials.push(Trial::test(
-        format!("cleanup::{TARGET}::no-bucket-left-after-ctrl-c"),
+        format!("cleanup::{TARGET}::no-bucket-or-browser-left-after-ctrl-c"),
         move || {
             let runs = interrupted?;
-            if runs.len() != 3 {
+            if runs.len() != 4 {
                 return Err(format!("only {} interrupted runs happened", runs.len()).into());
             }
             for (delay, code, left) in runs {
@@ -1030,19 +1078,11 @@ fn browser_trials(
                 move || {
                     let r = result?;
                     if r.verdict.fails_gate() {
-                        let pages: Vec<String> = r
+                        let pages = r
                             .pages
                             .iter()
-                            .map(|p| format!("  {}: {}", p.step, p.summary()))
-                            .collect();
-                        return Err(format!(
-                            "{} {}: {}\n{}",
-                            r.verdict.name(),
-                            r.id,
-                            r.reason,
-                            pages.join("\n")
-                        )
-                        .into());
+                            .map(|p| format!("  {}: {}", p.step, p.summary()));
+                        return Err(gate_failure(&r, pages).into());
                     }
                     if r.browser != kind.name() || r.pages.is_empty() {
                         return Err(format!(

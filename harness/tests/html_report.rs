@@ -10,10 +10,13 @@ use std::path::Path;
 async fn the_html_report_renders_and_its_cells_open_their_pages_in_chromium() {
     let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/sample-run.json");
     let record: RunRecord =
-        serde_json::from_str(&std::fs::read_to_string(sample).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(&sample).unwrap()).unwrap();
     let dir = std::env::temp_dir().join(format!("corsprobe-html-browser-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    html::write_report(&dir, &Matrix::new(vec![record])).unwrap();
+    let browsers = sample.with_file_name("sample-browser-run.json");
+    let browsers: RunRecord =
+        serde_json::from_str(&std::fs::read_to_string(browsers).unwrap()).unwrap();
+    html::write_report(&dir, &Matrix::new(vec![record, browsers])).unwrap();
 
     let browser = Browser::chromium()
         .await
@@ -75,6 +78,35 @@ async fn the_html_report_renders_and_its_cells_open_their_pages_in_chromium() {
         .await
         .unwrap();
     assert_eq!(c.current_url().await.unwrap().as_str(), index);
+
+    // A browser column's cell shows what the page saw beside what reached the store.
+    c.find(Locator::Css(
+        "td.v a[href='cells/2/browser__signature-bad.html']",
+    ))
+    .await
+    .expect("the Firefox column links its cells")
+    .click()
+    .await
+    .unwrap();
+    let table = c
+        .find(Locator::Css("table"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        table.contains("network-error") && table.contains("1 request(s), 0 preflight(s)"),
+        "{table}"
+    );
+    let heading = c
+        .find(Locator::Css("h2"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(heading, "What the page saw in firefox");
     println!("checked in {} {}", browser.name, browser.version);
     browser.close().await;
 }

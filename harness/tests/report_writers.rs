@@ -11,7 +11,8 @@ fn golden_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
 }
 
-/// The committed Ceph sample, and a variant with FAIL, ERROR and XPASS so every branch renders.
+/// The committed Ceph sample, a variant with FAIL, ERROR and XPASS so every branch renders, and
+/// a browser run (three scenarios in Chromium and Firefox: one column per browser).
 fn matrix() -> Matrix {
     let text = std::fs::read_to_string(golden_dir().join("sample-run.json")).unwrap();
     let ceph: RunRecord = serde_json::from_str(&text).unwrap();
@@ -37,7 +38,9 @@ fn matrix() -> Matrix {
         }
     }
     variant.summary = corsprobe::report::record::count(&variant.results);
-    Matrix::new(vec![ceph, variant])
+    let text = std::fs::read_to_string(golden_dir().join("sample-browser-run.json")).unwrap();
+    let browsers: RunRecord = serde_json::from_str(&text).unwrap();
+    Matrix::new(vec![ceph, variant, browsers])
 }
 
 fn golden(name: &str, actual: &str) {
@@ -92,7 +95,7 @@ fn junit_matches_its_golden_file_and_is_well_formed() {
             _ => {}
         }
     }
-    assert_eq!((suites, cases), (2, 12));
+    assert_eq!((suites, cases), (4, 18));
     assert!(
         text.contains("type=\"FAIL\"")
             && text.contains("type=\"XPASS\"")
@@ -109,8 +112,8 @@ fn tap_matches_its_golden_file_and_its_plan() {
         .lines()
         .filter(|l| l.starts_with("ok ") || l.starts_with("not ok "))
         .count();
-    assert!(text.starts_with("TAP version 13\n1..12\n"));
-    assert_eq!(tests, 12);
+    assert!(text.starts_with("TAP version 13\n1..18\n"));
+    assert_eq!(tests, 18);
     assert!(text.contains("# SKIP ") && text.contains("# TODO "));
     golden("report.tap", &text);
 }
@@ -121,7 +124,7 @@ fn html_index_and_a_cell_match_their_golden_files_and_every_link_resolves() {
     let dir = std::env::temp_dir().join(format!("corsprobe-html-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let pages = html::write_report(&dir, &m).unwrap();
-    assert_eq!(pages, 13);
+    assert_eq!(pages, 19);
     let index = std::fs::read_to_string(dir.join("index.html")).unwrap();
     assert!(
         index.contains("id=\"legend\"") && !index.contains("http://") || index.contains("<code>"),
@@ -148,4 +151,42 @@ fn html_index_and_a_cell_match_their_golden_files_and_every_link_resolves() {
             && cell.contains("Snapshot")
     );
     golden("report-cell.html", &cell);
+    let firefox = m
+        .columns
+        .iter()
+        .position(|c| c.label.starts_with("ceph · firefox"))
+        .expect("a column per browser");
+    let r = m.cell(firefox, "browser/signature-bad").unwrap();
+    let cell = html::render_cell(&m, firefox, r);
+    assert!(
+        cell.contains("What the page saw in firefox")
+            && cell.contains("network-error")
+            && cell.contains("(from the page)")
+            && !cell.contains("<h2>Snapshot"),
+        "the page's view and what reached the store, no snapshot"
+    );
+    golden("report-browser-cell.html", &cell);
+}
+
+#[test]
+fn a_browser_run_splits_into_one_column_per_browser_with_its_own_counts() {
+    let m = matrix();
+    let labels: Vec<&str> = m.columns.iter().map(|c| c.label.as_str()).collect();
+    assert_eq!(
+        labels,
+        [
+            "ceph",
+            "variant",
+            "ceph · chromium 156",
+            "ceph · firefox 153"
+        ]
+    );
+    for c in &m.columns[2..] {
+        assert_eq!(c.record.results.len(), 3);
+        assert_eq!(c.record.summary.values().sum::<usize>(), 3);
+        assert!(c.browser.is_some());
+    }
+    // A group's table shows only the columns that ran it.
+    let browser_ids = &m.groups["browser"];
+    assert_eq!(m.columns_for(browser_ids), vec![2, 3]);
 }

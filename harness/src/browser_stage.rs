@@ -154,7 +154,8 @@ impl Stage {
                     url: self
                         .client
                         .url(&bucket, key.as_deref(), step.query.as_deref()),
-                    headers: vec![],
+                    // The page sends these; a presigned URL signs the user metadata among them.
+                    headers: headers.clone(),
                     body: vec![],
                 };
                 self.client
@@ -239,6 +240,11 @@ impl Stage {
             cors_errors: seen.cors_errors,
             store_requests: hits.iter().filter(|h| !h.is_preflight()).count(),
             store_preflights: hits.iter().filter(|h| h.is_preflight()).count(),
+            store_status: hits
+                .iter()
+                .rev()
+                .find(|h| !h.is_preflight())
+                .map(|h| h.status),
             page_ms: seen.ms,
             step_ms: (started.elapsed().as_secs_f64() * 1000.0).round(),
         }

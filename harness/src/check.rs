@@ -186,6 +186,8 @@ pub enum Subject {
     StoreRequests(usize),
     /// How many preflights of a page step reached the store.
     StorePreflights(usize),
+    /// The status the store answered a page step's request with (whatever the page saw).
+    StoreStatus(StatusSpec),
 }
 
 impl Subject {
@@ -199,6 +201,7 @@ impl Subject {
                 | Subject::PageReadable { .. }
                 | Subject::StoreRequests(_)
                 | Subject::StorePreflights(_)
+                | Subject::StoreStatus(_)
         )
     }
 }
@@ -459,6 +462,14 @@ impl Check {
                 count(*n),
                 count(view.store_preflights),
                 view.store_preflights == *n,
+            ),
+            Subject::StoreStatus(spec) => (
+                "status the store answered".to_string(),
+                spec.text(),
+                view.store_status
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|| "nothing reached the store".to_string()),
+                view.store_status.is_some_and(|s| spec.matches(s)),
             ),
             other => (
                 format!("{other:?}"),
@@ -746,6 +757,7 @@ mod tests {
             cors_errors: vec![],
             store_requests: 1,
             store_preflights: 1,
+            store_status: Some(200),
             page_ms: 1.0,
             step_ms: 2.0,
         }
@@ -759,6 +771,7 @@ mod tests {
     #[case::readable(Subject::PageReadable { header: "etag".into(), readable: true })]
     #[case::store_requests(Subject::StoreRequests(1))]
     #[case::store_preflights(Subject::StorePreflights(1))]
+    #[case::store_status(Subject::StoreStatus(StatusSpec::Class("2xx".into())))]
     fn page_checks_hold_and_fail(#[case] subject: Subject) {
         let c = check(subject);
         let good = view(PageOutcome::Loaded, 200, Some("just for test"), &["etag"]);
@@ -767,6 +780,7 @@ mod tests {
         let mut bad = view(PageOutcome::NetworkError, 0, None, &[]);
         bad.store_requests = 0;
         bad.store_preflights = 2;
+        bad.store_status = Some(403);
         let judged = c.evaluate_page("read", &bad);
         assert!(!judged.ok, "should fail on {bad:?}");
         assert_ne!(

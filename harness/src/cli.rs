@@ -907,21 +907,28 @@ fn expectations_update(run: &Path, output: Option<&Path>) -> i32 {
             crate::verdict::Verdict::Fail
             | crate::verdict::Verdict::NonStrict
             | crate::verdict::Verdict::Error => (r.verdict, r.reason.clone()),
-            // Already listed and still failing: keep the entry and its reason.
-            crate::verdict::Verdict::Xfail => (
-                crate::verdict::Verdict::Fail,
-                r.reason
-                    .split(" (")
-                    .next()
-                    .unwrap_or(&r.reason)
-                    .trim_start_matches("known FAIL: ")
-                    .to_string(),
-            ),
+            // Already listed and still failing: keep the entry, its verdict and its reason.
+            crate::verdict::Verdict::Xfail => {
+                let listed = r.reason.trim_start_matches("known ");
+                let (name, rest) = listed.split_once(": ").unwrap_or(("FAIL", listed));
+                (
+                    crate::verdict::Verdict::parse(name).unwrap_or(crate::verdict::Verdict::Fail),
+                    rest.split_once(crate::expectations::SEEN)
+                        .map(|(r, _)| r)
+                        .unwrap_or(rest)
+                        .to_string(),
+                )
+            }
             _ => continue,
         };
         n += 1;
+        let browser = if r.browser.is_empty() {
+            String::new()
+        } else {
+            format!("browser = {:?}\n", r.browser)
+        };
         text.push_str(&format!(
-            "\n[[known]]\nid = {:?}\nverdict = {:?}\nreason = {:?}\n",
+            "\n[[known]]\nid = {:?}\n{browser}verdict = {:?}\nreason = {:?}\n",
             r.id,
             verdict.name(),
             reason

@@ -317,7 +317,8 @@ async fn run_one(
     if let Some(stage) = stage {
         result.browser = stage.kind().name().to_string();
     }
-    let (verdict, reason) = expectations.apply(&result.id, result.verdict, &result.reason);
+    let (verdict, reason) =
+        expectations.apply(&result.id, &result.browser, result.verdict, &result.reason);
     result.verdict = verdict;
     result.reason = reason;
     result

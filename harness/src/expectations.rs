@@ -21,11 +21,16 @@ struct RawEntry {
     reason: String,
     #[serde(default)]
     link: Option<String>,
+    #[serde(default)]
+    browser: Option<crate::browser::BrowserKind>,
 }
 
 fn default_verdict() -> String {
     "FAIL".to_string()
 }
+
+/// Separates an XFAIL's listed reason from what the run saw: `known FAIL: <listed> — seen: <why>`.
+pub const SEEN: &str = " — seen: ";
 
 /// One known failure.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,7 +48,7 @@ pub struct Known {
 pub struct Expectations {
     /// The file it came from.
     pub file: Option<PathBuf>,
-    /// Known failures by scenario id.
+    /// Known failures by scenario id, or `id@browser` for one browser only.
     pub known: BTreeMap<String, Known>,
 }
 
@@ -77,11 +82,15 @@ impl Expectations {
                     e.id
                 ));
             }
-            if known.contains_key(&e.id) {
-                return Err(format!("{at}: `{}` is listed twice", e.id));
+            let key = match e.browser {
+                Some(b) => format!("{}@{}", e.id, b.name()),
+                None => e.id.clone(),
+            };
+            if known.contains_key(&key) {
+                return Err(format!("{at}: `{key}` is listed twice"));
             }
             known.insert(
-                e.id,
+                key,
                 Known {
                     verdict,
                     reason: e.reason,
@@ -96,8 +105,20 @@ impl Expectations {
     }
 
     /// Applies the list to a judged verdict: XFAIL when it failed as listed, XPASS when it did better.
-    pub fn apply(&self, id: &str, verdict: Verdict, reason: &str) -> (Verdict, String) {
-        let Some(k) = self.known.get(id) else {
+    ///
+    /// `browser` is empty for raw probes; an entry for one browser wins over one for all.
+    pub fn apply(
+        &self,
+        id: &str,
+        browser: &str,
+        verdict: Verdict,
+        reason: &str,
+    ) -> (Verdict, String) {
+        let Some(k) = self
+            .known
+            .get(&format!("{id}@{browser}"))
+            .or_else(|| self.known.get(id))
+        else {
             return (verdict, reason.to_string());
         };
         // A scenario that did not run says nothing about whether the failure is fixed.
@@ -112,7 +133,7 @@ impl Expectations {
         if verdict == k.verdict {
             (
                 Verdict::Xfail,
-                format!("known {}: {} ({reason})", k.verdict.name(), k.reason),
+                format!("known {}: {}{SEEN}{reason}", k.verdict.name(), k.reason),
             )
         } else if verdict.severity() < k.verdict.severity() {
             (
@@ -155,16 +176,37 @@ mod tests {
     fn listed_failure_becomes_xfail_and_a_fixed_one_xpass() {
         let p = file("ok", "[[known]]\nid = \"a/b\"\nreason = \"bug 1\"\n");
         let e = Expectations::load(&p, &ids()).unwrap();
-        assert_eq!(e.apply("a/b", Verdict::Fail, "r").0, Verdict::Xfail);
-        assert_eq!(e.apply("a/b", Verdict::Pass, "r").0, Verdict::Xpass);
-        assert_eq!(e.apply("a/b", Verdict::NonStrict, "r").0, Verdict::Xpass);
-        assert_eq!(e.apply("a/b", Verdict::Error, "r").0, Verdict::Error);
+        assert_eq!(e.apply("a/b", "", Verdict::Fail, "r").0, Verdict::Xfail);
+        assert_eq!(e.apply("a/b", "", Verdict::Pass, "r").0, Verdict::Xpass);
         assert_eq!(
-            e.apply("a/b", Verdict::Skip, "r").0,
+            e.apply("a/b", "", Verdict::NonStrict, "r").0,
+            Verdict::Xpass
+        );
+        assert_eq!(e.apply("a/b", "", Verdict::Error, "r").0, Verdict::Error);
+        assert_eq!(
+            e.apply("a/b", "", Verdict::Skip, "r").0,
             Verdict::Skip,
             "not run is not fixed"
         );
-        assert_eq!(e.apply("a/c", Verdict::Fail, "r").0, Verdict::Fail);
+        assert_eq!(e.apply("a/c", "", Verdict::Fail, "r").0, Verdict::Fail);
+    }
+
+    #[test]
+    fn an_entry_for_one_browser_leaves_the_other_browser_judged_as_is() {
+        let p = file(
+            "browser",
+            "[[known]]\nid = \"a/b\"\nverdict = \"NON-STRICT\"\nbrowser = \"chromium\"\nreason = \"reuses the image's cache entry\"\n",
+        );
+        let e = Expectations::load(&p, &ids()).unwrap();
+        assert_eq!(
+            e.apply("a/b", "chromium", Verdict::NonStrict, "r").0,
+            Verdict::Xfail
+        );
+        assert_eq!(
+            e.apply("a/b", "firefox", Verdict::Pass, "r").0,
+            Verdict::Pass
+        );
+        assert_eq!(e.apply("a/b", "", Verdict::Pass, "r").0, Verdict::Pass);
     }
 
     #[test]

@@ -70,6 +70,9 @@ pub struct PageView {
     pub store_requests: usize,
     /// Preflights for this URL that reached the store.
     pub store_preflights: usize,
+    /// The status the store answered the last request (preflights aside) that reached it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store_status: Option<u16>,
     /// Time inside the page, in milliseconds.
     pub page_ms: f64,
     /// Wall time of the step (navigation included), in milliseconds.
@@ -93,6 +96,7 @@ impl PageView {
             cors_errors: vec![],
             store_requests: 0,
             store_preflights: 0,
+            store_status: None,
             page_ms: 0.0,
             step_ms: 0.0,
         }
@@ -115,6 +119,9 @@ impl PageView {
             "; store saw {} request(s), {} preflight(s)",
             self.store_requests, self.store_preflights
         ));
+        if let Some(status) = self.store_status {
+            s.push_str(&format!(", answered {status}"));
+        }
         if !self.cors_errors.is_empty() {
             s.push_str(&format!("; browser says {}", self.cors_errors.join(", ")));
         }

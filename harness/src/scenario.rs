@@ -111,6 +111,7 @@ struct RawExpect {
     page: Option<PageOutcome>,
     store_requests: Option<usize>,
     store_preflights: Option<usize>,
+    store_status: Option<StatusSpec>,
     browser: Option<BrowserKind>,
 }
 
@@ -499,10 +500,11 @@ fn build_check(
     if raw.page.is_some()
         || raw.store_requests.is_some()
         || raw.store_preflights.is_some()
+        || raw.store_status.is_some()
         || raw.browser.is_some()
     {
         return Err(
-            "`page`, `store_requests`, `store_preflights` and `browser` judge `page` steps only"
+            "`page`, `store_requests`, `store_preflights`, `store_status` and `browser` judge `page` steps only"
                 .into(),
         );
     }
@@ -697,7 +699,7 @@ fn build_page_check(
     ];
     if let Some((name, _)) = raw_only.iter().find(|(_, set)| *set) {
         return Err(format!(
-            "`{name}` judges a raw request; a `page` step is judged by what the page saw: `page`, `status`, `body`, `readable`, `unreadable`, `store_requests`, `store_preflights`"
+            "`{name}` judges a raw request; a `page` step is judged by what the page saw: `page`, `status`, `body`, `readable`, `unreadable`, `store_requests`, `store_preflights`, `store_status`"
         ));
     }
     let mut subjects = Vec::new();
@@ -725,8 +727,12 @@ fn build_page_check(
     if let Some(n) = raw.store_preflights {
         subjects.push(Subject::StorePreflights(n));
     }
+    if let Some(s) = &raw.store_status {
+        s.validate()?;
+        subjects.push(Subject::StoreStatus(s.clone()));
+    }
     match subjects.len() {
-        0 => Err("says nothing to check: give one of `page`, `status`, `body`, `readable`, `unreadable`, `store_requests`, `store_preflights`".into()),
+        0 => Err("says nothing to check: give one of `page`, `status`, `body`, `readable`, `unreadable`, `store_requests`, `store_preflights`, `store_status`".into()),
         1 => Ok(Check {
             level: raw.level.unwrap_or(default_level),
             dialect: raw.dialect,

@@ -32,7 +32,7 @@ fn root() -> PathBuf {
 struct Evidence {
     results: Vec<ScenarioResult>,
     /// Per fault: the mutation outcome.
-    faults: Vec<FaultOutcome>,
+    faults: Result<Vec<FaultOutcome>, String>,
     /// Buckets with the run's prefix still listed after the run.
     leftovers: Vec<String>,
     /// Buckets with the target's prefix listed after interrupted CLI runs, per interruption delay.
@@ -501,8 +501,8 @@ fn run_suite(
             Duration::from_secs(20),
             (&[], &pages),
         )
-        .await?
-        .1;
+        .await
+        .map(|(_, outcomes)| outcomes);
         let mut browsers = Vec::new();
         for kind in BrowserKind::ALL {
             let (info, results) = engine::run_in_browser(
@@ -787,12 +787,12 @@ fn store_trials(evidence: &Result<Evidence, String>) -> Vec<Trial> {
     let mut trials = Vec::new();
     for fault in Fault::ALL {
         let outcome = match evidence {
-            Ok(e) => e
-                .faults
-                .iter()
-                .find(|o| o.fault == fault.name())
-                .cloned()
-                .ok_or("fault not run".to_string()),
+            Ok(e) => e.faults.clone().and_then(|faults| {
+                faults
+                    .into_iter()
+                    .find(|o| o.fault == fault.name())
+                    .ok_or("fault not run".to_string())
+            }),
             Err(e) => Err(e.clone()),
         };
         trials.push(Trial::test(

@@ -390,11 +390,18 @@ impl Client {
                 if mode == Signing::BadPresign {
                     creds.secret_key = format!("{}-wrong", creds.secret_key);
                 }
+                // User metadata the request carries is signed, as SDK presigners do: stores
+                // such as Garage refuse an unsigned x-amz-meta-* header.
+                let meta: Vec<(String, String)> = req
+                    .headers
+                    .iter()
+                    .filter(|(n, _)| n.to_ascii_lowercase().starts_with("x-amz-meta-"))
+                    .cloned()
+                    .collect();
                 let params = s3_sign::presigned_query(
                     &creds,
                     &scope,
-                    &req.method,
-                    req.url.as_str(),
+                    (&req.method, req.url.as_str(), &meta),
                     expires,
                     time,
                 )?;

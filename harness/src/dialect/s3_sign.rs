@@ -129,15 +129,14 @@ pub fn header_signature(
 pub fn presigned_query(
     creds: &Credentials,
     scope: &Scope<'_>,
-    method: &str,
-    url: &str,
+    (method, url, headers): (&str, &str, &[(String, String)]),
     expires: Duration,
     time: SystemTime,
 ) -> Result<Vec<(String, String)>, String> {
     let request = SignableRequest::new(
         method,
         url,
-        std::iter::empty(),
+        headers.iter().map(|(n, v)| (n.as_str(), v.as_str())),
         SignableBody::UnsignedPayload,
     );
     let settings = settings(true, SignatureLocation::QueryParams, Some(expires));
@@ -325,8 +324,11 @@ mod tests {
         let q = presigned_query(
             &c,
             &scope,
-            "GET",
-            "https://examplebucket.s3.amazonaws.com/test.txt",
+            (
+                "GET",
+                "https://examplebucket.s3.amazonaws.com/test.txt",
+                &[],
+            ),
             Duration::from_secs(86400),
             at("20130524T000000Z"),
         )

@@ -106,11 +106,14 @@ impl Stage {
         urls: &mut HashMap<String, reqwest::Url>,
         index: usize,
     ) -> Result<(PageView, Vec<Exchange>), String> {
-        let started = Instant::now();
         let page = step
             .page
             .as_ref()
             .expect("validated: page steps have a page");
+        if page.pause_ms > 0 {
+            tokio::time::sleep(Duration::from_millis(page.pause_ms)).await;
+        }
+        let started = Instant::now();
         let bucket = match step.bucket {
             BucketRef::Own => place.bucket().to_string(),
             BucketRef::Missing => place.missing_bucket(),

@@ -84,6 +84,8 @@ struct RawStep {
     #[serde(default)]
     content_type: Option<String>,
     #[serde(default)]
+    pause_ms: Option<u64>,
+    #[serde(default)]
     expect: Vec<Spanned<RawExpect>>,
 }
 
@@ -176,6 +178,8 @@ pub struct PageStep {
     pub cache: String,
     /// Content type of a form upload's file.
     pub content_type: String,
+    /// Wait this long before the step (to outlast a browser's default cache lifetime).
+    pub pause_ms: u64,
 }
 
 /// Which bucket a step addresses.
@@ -614,6 +618,7 @@ fn page_step(raw: &RawStep, earlier: &[Spanned<RawStep>]) -> Result<Option<PageS
         ("same_url_as", raw.same_url_as.is_some()),
         ("cache", raw.cache.is_some()),
         ("content_type", raw.content_type.is_some()),
+        ("pause_ms", raw.pause_ms.is_some()),
     ];
     if raw.action != Action::Page {
         if let Some((name, _)) = page_fields.iter().find(|(_, set)| *set) {
@@ -659,6 +664,10 @@ fn page_step(raw: &RawStep, earlier: &[Spanned<RawStep>]) -> Result<Option<PageS
         }
         _ => {}
     }
+    let pause_ms = raw.pause_ms.unwrap_or(0);
+    if pause_ms > 10_000 {
+        return Err(format!("`pause_ms = {pause_ms}`: at most 10000"));
+    }
     if let Some(name) = &raw.same_url_as {
         let found = earlier.iter().any(|s| {
             let s = s.get_ref();
@@ -680,6 +689,7 @@ fn page_step(raw: &RawStep, earlier: &[Spanned<RawStep>]) -> Result<Option<PageS
             .content_type
             .clone()
             .unwrap_or_else(|| "text/plain".to_string()),
+        pause_ms,
     }))
 }
 

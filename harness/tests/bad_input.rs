@@ -246,6 +246,12 @@ const BAD_SCENARIOS: &[(&str, &str, &str, &str)] = &[
         "`fetch` judges a raw request",
     ),
     (
+        "page step pausing too long",
+        "name = \"preflight\"",
+        "name = \"preflight\"\naction = \"page\"\nvia = \"fetch\"\npause_ms = 60000",
+        "`pause_ms = 60000`: at most 10000",
+    ),
+    (
         "page check on a raw step",
         "{ fetch = \"allowed\" }",
         "{ page = \"loaded\" }",

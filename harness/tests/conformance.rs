@@ -68,8 +68,9 @@ struct BrowserRun {
 }
 
 /// Faults that touch what a page sees; each browser scenario's verdict changes under one.
-const BROWSER_FAULTS: [Fault; 8] = [
+const BROWSER_FAULTS: [Fault; 9] = [
     Fault::AcaoDropped,
+    Fault::PreflightAllowsDisallowed,
     Fault::VaryDropped,
     Fault::VaryDroppedWithoutOrigin,
     Fault::AcehDropped,

@@ -6,6 +6,16 @@ use corsprobe::report::{html, matrix::Matrix, record::RunRecord};
 use fantoccini::Locator;
 use std::path::Path;
 
+/// The text of the first element matching a CSS selector.
+async fn text(c: &fantoccini::Client, css: &str) -> String {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .text()
+        .await
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_html_report_renders_and_its_cells_open_their_pages_in_chromium() {
     let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/sample-run.json");
@@ -49,24 +59,12 @@ async fn the_html_report_renders_and_its_cells_open_their_pages_in_chromium() {
             .ends_with("cells/0/preflight__method__decides-rule.html"),
         "{url}"
     );
-    let heading = c
-        .find(Locator::Css("h1"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let heading = text(c, "h1").await;
     assert!(
         heading.starts_with("Preflight for PUT when rule 1 allows GET"),
         "{heading}"
     );
-    let body = c
-        .find(Locator::Css("body"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let body = text(c, "body").await;
     assert!(
         body.contains("Requirement") && body.contains("Checks") && body.contains("Snapshot"),
         "{body}"
@@ -88,24 +86,12 @@ async fn the_html_report_renders_and_its_cells_open_their_pages_in_chromium() {
     .click()
     .await
     .unwrap();
-    let table = c
-        .find(Locator::Css("table"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let table = text(c, "table").await;
     assert!(
         table.contains("network-error") && table.contains("1 request(s), 0 preflight(s)"),
         "{table}"
     );
-    let heading = c
-        .find(Locator::Css("h2"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let heading = text(c, "h2").await;
     assert_eq!(heading, "What the page saw in firefox");
     println!("checked in {} {}", browser.name, browser.version);
     browser.close().await;

@@ -801,9 +801,19 @@ fn store_trials(evidence: &Result<Evidence, String>) -> Vec<Trial> {
             move || {
                 let o = outcome?;
                 if o.caught_by.is_empty() {
-                    return Err(
-                        format!("no scenario's verdict got worse under `{}`", o.fault).into(),
-                    );
+                    // The verdicts under the fault say whether the run itself went wrong.
+                    let counts = corsprobe::report::record::count(&o.results);
+                    let seen: Vec<String> = counts
+                        .iter()
+                        .filter(|(_, n)| **n > 0)
+                        .map(|(v, n)| format!("{v} {n}"))
+                        .collect();
+                    return Err(format!(
+                        "no scenario's verdict got worse under `{}` (its run: {})",
+                        o.fault,
+                        seen.join(", ")
+                    )
+                    .into());
                 }
                 Ok(())
             },

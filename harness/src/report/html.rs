@@ -34,27 +34,36 @@ pub fn render_index(m: &Matrix) -> String {
     let mut b = String::from("<h1>corsprobe compatibility matrix</h1>\n<ul>\n");
     for c in &m.columns {
         let t = &c.record.target;
-        let _ = writeln!(
-            b,
-            "<li><b>{}</b>: {} at <code>{}</code>, {} dialect, compared with {}; {} {} run at {}</li>",
-            escape(&c.label),
-            escape(&t.vendor),
-            escape(&t.endpoint_host),
-            t.dialect.name(),
-            escape(&t.reference_vendor),
-            escape(&c.record.tool.name),
-            escape(&c.record.tool.version),
-            escape(&c.record.started_at)
-        );
-        if let Some(br) = &c.browser {
-            let _ = writeln!(
+        if c.first_of_run {
+            if !std::ptr::eq(c, &m.columns[0]) {
+                b.push_str("</li>\n");
+            }
+            let _ = write!(
                 b,
-                "<ul><li>browser: {} {} (headless, started in {:.1} s)</li></ul>",
+                "<li><b>{}</b>: {} at <code>{}</code>, {} dialect, compared with {}; {} {} run at {}",
+                escape(c.label.split(" · ").next().unwrap_or(&c.label)),
+                escape(&t.vendor),
+                escape(&t.endpoint_host),
+                t.dialect.name(),
+                escape(&t.reference_vendor),
+                escape(&c.record.tool.name),
+                escape(&c.record.tool.version),
+                escape(&c.record.started_at)
+            );
+        }
+        if let Some(br) = &c.browser {
+            let _ = write!(
+                b,
+                "<br>column <b>{}</b>: {} {}, headless, started in {:.1} s",
+                escape(&c.label),
                 escape(&br.name),
                 escape(&br.version),
                 br.start_ms / 1000.0
             );
         }
+    }
+    if !m.columns.is_empty() {
+        b.push_str("</li>\n");
     }
     b.push_str(
         "</ul>\n<h2 id=\"legend\">Legend</h2>\n<table><tr><th>verdict</th><th>meaning</th></tr>\n",

@@ -9,22 +9,25 @@ pub fn render(m: &Matrix) -> String {
     let mut out = String::from("# corsprobe compatibility matrix\n\n");
     for c in &m.columns {
         let t = &c.record.target;
-        let _ = writeln!(
-            out,
-            "- **{}**: {} at `{}` ({} dialect, compared with {}); {} {} run at {}",
-            c.label,
-            t.vendor,
-            t.endpoint_host,
-            t.dialect.name(),
-            t.reference_vendor,
-            c.record.tool.name,
-            c.record.tool.version,
-            c.record.started_at
-        );
+        if c.first_of_run {
+            let _ = writeln!(
+                out,
+                "- **{}**: {} at `{}` ({} dialect, compared with {}); {} {} run at {}",
+                c.label.split(" · ").next().unwrap_or(&c.label),
+                t.vendor,
+                t.endpoint_host,
+                t.dialect.name(),
+                t.reference_vendor,
+                c.record.tool.name,
+                c.record.tool.version,
+                c.record.started_at
+            );
+        }
         if let Some(b) = &c.browser {
             let _ = writeln!(
                 out,
-                "  - browser: {} {} (headless, started in {:.1} s)",
+                "  - column **{}**: {} {}, headless, started in {:.1} s",
+                c.label,
                 b.name,
                 b.version,
                 b.start_ms / 1000.0

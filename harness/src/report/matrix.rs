@@ -44,6 +44,8 @@ pub struct Column {
     pub record: RunRecord,
     /// The browser of a browser column.
     pub browser: Option<crate::browser::BrowserInfo>,
+    /// True for the first column of its run (a run's probe and browser columns share a header).
+    pub first_of_run: bool,
 }
 
 /// The merged view of several runs.
@@ -87,7 +89,13 @@ impl Matrix {
         let mut columns = Vec::new();
         let mut ids = BTreeSet::new();
         let mut titles = BTreeMap::new();
-        for (record, browser) in records.into_iter().flat_map(split) {
+        let parts = records.into_iter().flat_map(|r| {
+            split(r)
+                .into_iter()
+                .enumerate()
+                .map(|(i, (record, browser))| (i == 0, record, browser))
+        });
+        for (first_of_run, record, browser) in parts {
             let base = match &browser {
                 Some(b) => format!(
                     "{} · {} {}",
@@ -110,6 +118,7 @@ impl Matrix {
                 label,
                 record,
                 browser,
+                first_of_run,
             });
         }
         let mut groups: BTreeMap<String, Vec<String>> = BTreeMap::new();

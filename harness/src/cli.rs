@@ -533,8 +533,7 @@ fn run(root: &Path, args: RunArgs) -> i32 {
         let progress = move |r: &engine::ScenarioResult| {
             let n = done.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
             if tty {
-                let browser = if r.browser.is_empty() { String::new() } else { format!(" [{}]", r.browser) };
-                eprint!("\r\x1b[2K[{n}/{total}] {} {}{browser}", r.verdict.name(), r.id);
+                eprint!("\r\x1b[2K[{n}/{total}] {} {}", r.verdict.name(), r.label());
                 if n == total {
                     eprint!("\r\x1b[2K");
                 }

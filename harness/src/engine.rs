@@ -56,6 +56,17 @@ pub struct ScenarioResult {
     pub pages: Vec<crate::page_view::PageView>,
 }
 
+impl ScenarioResult {
+    /// The id as reports name a result: `id`, or `id [browser]` for a browser scenario.
+    pub fn label(&self) -> String {
+        if self.browser.is_empty() {
+            self.id.clone()
+        } else {
+            format!("{} [{}]", self.id, self.browser)
+        }
+    }
+}
+
 /// Options of one run.
 #[derive(Debug, Clone)]
 pub struct RunOptions {

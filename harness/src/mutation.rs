@@ -56,11 +56,7 @@ pub fn compare(before: &[ScenarioResult], after: &[ScenarioResult]) -> Vec<Catch
         .zip(after)
         .filter(|(b, a)| rank(a.verdict) > rank(b.verdict))
         .map(|(b, a)| Catch {
-            id: if a.browser.is_empty() {
-                a.id.clone()
-            } else {
-                format!("{} [{}]", a.id, a.browser)
-            },
+            id: a.label(),
             before: b.verdict,
             after: a.verdict,
             reason: a.reason.clone(),

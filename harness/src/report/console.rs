@@ -4,15 +4,6 @@ use super::record::RunRecord;
 use crate::verdict::{Tally, Verdict};
 use std::fmt::Write as _;
 
-/// ` [firefox]` after a browser scenario's id.
-fn in_browser(r: &crate::engine::ScenarioResult) -> String {
-    if r.browser.is_empty() {
-        String::new()
-    } else {
-        format!(" [{}]", r.browser)
-    }
-}
-
 /// Renders the end-of-run text.
 pub fn render(record: &RunRecord, verbose: bool) -> String {
     let mut out = String::new();
@@ -24,14 +15,7 @@ pub fn render(record: &RunRecord, verbose: bool) -> String {
     ];
     for verdict in order {
         for r in record.results.iter().filter(|r| r.verdict == verdict) {
-            let _ = writeln!(
-                out,
-                "{:<10} {}{}  {}",
-                verdict.name(),
-                r.id,
-                in_browser(r),
-                r.title
-            );
+            let _ = writeln!(out, "{:<10} {}  {}", verdict.name(), r.label(), r.title);
             let _ = writeln!(out, "           {}", r.reason);
             let failed: Vec<_> = r.checks.iter().filter(|c| !c.ok).collect();
             // The reason already names the first failure; list them all only when there are more.
@@ -46,14 +30,7 @@ pub fn render(record: &RunRecord, verbose: bool) -> String {
             .iter()
             .filter(|r| !order.contains(&r.verdict))
         {
-            let _ = writeln!(
-                out,
-                "{:<10} {}{}  {}",
-                r.verdict.name(),
-                r.id,
-                in_browser(r),
-                r.reason
-            );
+            let _ = writeln!(out, "{:<10} {}  {}", r.verdict.name(), r.label(), r.reason);
         }
     }
     let s = &record.snapshots;

@@ -80,7 +80,7 @@ impl CorsConfiguration {
     pub fn origin_templates(&self) -> Vec<String> {
         let mut names = Vec::new();
         for origin in self.rules.iter().flat_map(|r| &r.allowed_origins) {
-            fill(origin, |name| {
+            crate::template::fill(origin, |name| {
                 names.push(name.to_string());
                 None
             });
@@ -96,7 +96,7 @@ impl CorsConfiguration {
             .iter_mut()
             .flat_map(|r| r.allowed_origins.iter_mut())
         {
-            *origin = fill(origin, |name| {
+            *origin = crate::template::fill(origin, |name| {
                 vars.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone())
             });
         }
@@ -150,24 +150,6 @@ impl CorsConfiguration {
             .collect();
         format!("{} rule(s): {}", rules.len(), rules.join("; "))
     }
-}
-
-/// Replaces each `{{name}}` for which `value` has one; the others stay as written.
-fn fill(text: &str, mut value: impl FnMut(&str) -> Option<String>) -> String {
-    let mut out = String::new();
-    let mut rest = text;
-    while let Some(start) = rest.find("{{") {
-        let after = &rest[start + 2..];
-        let Some(end) = after.find("}}") else { break };
-        out.push_str(&rest[..start]);
-        match value(after[..end].trim()) {
-            Some(v) => out.push_str(&v),
-            None => out.push_str(&rest[start..start + 2 + end + 2]),
-        }
-        rest = &after[end + 2..];
-    }
-    out.push_str(rest);
-    out
 }
 
 #[cfg(test)]

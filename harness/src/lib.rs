@@ -23,5 +23,6 @@ pub mod report;
 pub mod scenario;
 pub mod snapshot;
 pub mod target;
+pub mod template;
 pub mod verdict;
 pub mod xml;

@@ -775,25 +775,9 @@ fn check_template(value: &str) -> Result<(), String> {
 
 /// Replaces `{{name}}` with its value; names were checked at load time.
 pub fn expand(value: &str, vars: &BTreeMap<&str, String>) -> String {
-    let mut out = String::new();
-    let mut rest = value;
-    while let Some(start) = rest.find("{{") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        match after.find("}}") {
-            Some(end) => {
-                let name = after[..end].trim();
-                out.push_str(vars.get(name).map(String::as_str).unwrap_or(""));
-                rest = &after[end + 2..];
-            }
-            None => {
-                out.push_str(&rest[start..]);
-                rest = "";
-            }
-        }
-    }
-    out.push_str(rest);
-    out
+    crate::template::fill(value, |name| {
+        Some(vars.get(name).cloned().unwrap_or_default())
+    })
 }
 
 /// Every `*.toml` below `suites`, sorted, skipping `_group.toml` and `snapshots/`.

@@ -190,22 +190,6 @@ pub enum Subject {
     StoreStatus(StatusSpec),
 }
 
-impl Subject {
-    /// True for what a page in a browser sees, false for what a raw exchange shows.
-    pub fn is_page(&self) -> bool {
-        matches!(
-            self,
-            Subject::Page(_)
-                | Subject::PageStatus(_)
-                | Subject::PageBody(_)
-                | Subject::PageReadable { .. }
-                | Subject::StoreRequests(_)
-                | Subject::StorePreflights(_)
-                | Subject::StoreStatus(_)
-        )
-    }
-}
-
 /// One expectation of a step.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Check {
@@ -364,11 +348,21 @@ impl Check {
                     parsed.as_ref().is_ok_and(|c| c.same_rules(expected)),
                 )
             }
-            page => {
-                return self.evaluate_page(step, &PageView::unavailable(page));
-            }
+            _ => return self.misplaced(step, "what a page saw", "a raw request"),
         };
         self.judged(step, check, expected, actual, ok)
+    }
+
+    /// True when the check is judged on this dialect and, for a page step, in this browser.
+    pub fn applies(&self, dialect: Dialect, browser: Option<BrowserKind>) -> bool {
+        self.dialect.is_none_or(|d| d == dialect) && self.browser.is_none_or(|b| Some(b) == browser)
+    }
+
+    /// A check that met the other kind of step (validation keeps this from happening) fails,
+    /// saying what it needed and what it got.
+    fn misplaced(&self, step: &str, needs: &str, got: &str) -> CheckResult {
+        let check = format!("{:?}", self.subject);
+        self.judged(step, check, needs.to_string(), got.to_string(), false)
     }
 
     /// The result of this check: what it looked at, expected and actual, and whether it held.
@@ -471,12 +465,7 @@ impl Check {
                     .unwrap_or_else(|| "nothing reached the store".to_string()),
                 view.store_status.is_some_and(|s| spec.matches(s)),
             ),
-            other => (
-                format!("{other:?}"),
-                "a raw exchange".to_string(),
-                "a page step has none".to_string(),
-                false,
-            ),
+            _ => return self.misplaced(step, "a raw exchange", "a page step has none"),
         };
         self.judged(step, check, expected, actual, ok)
     }
@@ -805,6 +794,17 @@ mod tests {
         let read = c.evaluate_page("s", &view(PageOutcome::Loaded, 200, None, &["ETag"]));
         assert!(!read.ok);
         assert_eq!(read.actual, "readable");
+    }
+
+    #[test]
+    fn a_check_applies_only_to_its_dialect_and_browser() {
+        let mut c = check(Subject::StorePreflights(0));
+        assert!(c.applies(Dialect::S3, Some(BrowserKind::Firefox)));
+        c.browser = Some(BrowserKind::Chromium);
+        assert!(c.applies(Dialect::S3, Some(BrowserKind::Chromium)));
+        assert!(!c.applies(Dialect::S3, Some(BrowserKind::Firefox)));
+        c.dialect = Some(Dialect::Oss);
+        assert!(!c.applies(Dialect::S3, Some(BrowserKind::Chromium)));
     }
 
     #[test]

@@ -625,9 +625,7 @@ pub async fn run_scenario(
                             ));
                         }
                         for check in &step.checks {
-                            if check.dialect.is_none_or(|d| d == target.dialect)
-                                && check.browser.is_none_or(|b| b == stage.kind())
-                            {
+                            if check.applies(target.dialect, Some(stage.kind())) {
                                 checks.push(check.evaluate_page(&step.name, &view));
                             }
                         }
@@ -654,7 +652,7 @@ pub async fn run_scenario(
             match &ex.response {
                 Some(resp) => {
                     for check in &step.checks {
-                        if check.dialect.is_none_or(|d| d == target.dialect) {
+                        if check.applies(target.dialect, None) {
                             checks.push(check.evaluate(&step.name, &ex.request, resp));
                         }
                     }

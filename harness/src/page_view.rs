@@ -80,28 +80,6 @@ pub struct PageView {
 }
 
 impl PageView {
-    /// Stands in where a page check meets a raw exchange (validation keeps this from happening).
-    pub fn unavailable(subject: &crate::check::Subject) -> PageView {
-        PageView {
-            step: String::new(),
-            origin: String::new(),
-            via: String::new(),
-            method: String::new(),
-            url: String::new(),
-            outcome: PageOutcome::PageError,
-            status: 0,
-            body: None,
-            headers: vec![],
-            error: Some(format!("{subject:?} judges a page step, not a raw request")),
-            cors_errors: vec![],
-            store_requests: 0,
-            store_preflights: 0,
-            store_status: None,
-            page_ms: 0.0,
-            step_ms: 0.0,
-        }
-    }
-
     /// True when the page could read a response header.
     pub fn can_read(&self, header: &str) -> bool {
         self.headers

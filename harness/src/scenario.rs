@@ -576,12 +576,28 @@ fn build_check(
             expected,
         });
     }
+    one_check(subjects, raw, default_level, RAW_SUBJECTS)
+}
+
+/// What a raw request step's checks can look at.
+const RAW_SUBJECTS: &str = "`status`, `header`, `error_code`, `error_message`, `body`, `fetch`, `readable`, `unreadable`, `cors_config`";
+
+/// What a page step's checks can look at.
+const PAGE_SUBJECTS: &str = "`page`, `status`, `body`, `readable`, `unreadable`, `store_requests`, `store_preflights`, `store_status`";
+
+/// The check an `expect` entry makes: exactly one subject, among `names`.
+fn one_check(
+    mut subjects: Vec<Subject>,
+    raw: &RawExpect,
+    default_level: Level,
+    names: &str,
+) -> Result<Check, String> {
     match subjects.len() {
-        0 => Err("says nothing to check: give one of `status`, `header`, `error_code`, `error_message`, `body`, `fetch`, `readable`, `unreadable`, `cors_config`".into()),
+        0 => Err(format!("says nothing to check: give one of {names}")),
         1 => Ok(Check {
             level: raw.level.unwrap_or(default_level),
             dialect: raw.dialect,
-            browser: None,
+            browser: raw.browser,
             subject: subjects.remove(0),
         }),
         _ => Err("checks one thing only: split it into several `expect` entries".into()),
@@ -709,7 +725,7 @@ fn build_page_check(
     ];
     if let Some((name, _)) = raw_only.iter().find(|(_, set)| *set) {
         return Err(format!(
-            "`{name}` judges a raw request; a `page` step is judged by what the page saw: `page`, `status`, `body`, `readable`, `unreadable`, `store_requests`, `store_preflights`, `store_status`"
+            "`{name}` judges a raw request; a `page` step is judged by what the page saw: {PAGE_SUBJECTS}"
         ));
     }
     let mut subjects = Vec::new();
@@ -741,16 +757,7 @@ fn build_page_check(
         s.validate()?;
         subjects.push(Subject::StoreStatus(s.clone()));
     }
-    match subjects.len() {
-        0 => Err("says nothing to check: give one of `page`, `status`, `body`, `readable`, `unreadable`, `store_requests`, `store_preflights`, `store_status`".into()),
-        1 => Ok(Check {
-            level: raw.level.unwrap_or(default_level),
-            dialect: raw.dialect,
-            browser: raw.browser,
-            subject: subjects.remove(0),
-        }),
-        _ => Err("checks one thing only: split it into several `expect` entries".into()),
-    }
+    one_check(subjects, raw, default_level, PAGE_SUBJECTS)
 }
 
 /// Rejects `{{name}}` templates with unknown names or unbalanced braces.

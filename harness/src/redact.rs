@@ -93,6 +93,26 @@ impl Redactor {
         self.text(value)
     }
 
+    /// Redacts header lines, names lower-cased as every record keeps them.
+    pub fn headers<N: AsRef<str>, V: AsRef<str>>(
+        &self,
+        lines: impl IntoIterator<Item = (N, V)>,
+    ) -> Vec<(String, String)> {
+        lines
+            .into_iter()
+            .map(|(n, v)| {
+                let (n, v) = (n.as_ref(), v.as_ref());
+                (n.to_ascii_lowercase(), self.header(n, v))
+            })
+            .collect()
+    }
+
+    /// A body as a record keeps it: cut at [`BODY_LIMIT`](crate::exchange::BODY_LIMIT), as text, redacted.
+    pub fn body(&self, bytes: &[u8]) -> String {
+        let cut = &bytes[..bytes.len().min(crate::exchange::BODY_LIMIT)];
+        self.text(&String::from_utf8_lossy(cut))
+    }
+
     /// Redacts known secret XML elements and every literal secret from free text.
     pub fn text(&self, text: &str) -> String {
         let mut out = text.to_string();
@@ -131,6 +151,31 @@ fn redact_element(text: &str, element: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn recorded_headers_and_bodies_go_through_the_same_redaction() {
+        let r = Redactor::new(["a-secret-key-of-length".to_string()]);
+        let lines = r.headers([
+            ("Authorization", "AWS4-HMAC-SHA256 Credential=x"),
+            ("X-Note", "a-secret-key-of-length"),
+        ]);
+        assert_eq!(
+            lines,
+            vec![
+                (
+                    "authorization".to_string(),
+                    format!("AWS4-HMAC-SHA256 {REDACTED}")
+                ),
+                ("x-note".to_string(), REDACTED.to_string()),
+            ]
+        );
+        let long = vec![b'x'; crate::exchange::BODY_LIMIT + 10];
+        assert_eq!(r.body(&long).len(), crate::exchange::BODY_LIMIT);
+        assert_eq!(
+            r.body(b"key a-secret-key-of-length"),
+            format!("key {REDACTED}")
+        );
+    }
 
     #[test]
     fn presigned_query_loses_credential_and_signature_but_keeps_shape() {

@@ -5,7 +5,7 @@ pub mod post_policy;
 pub mod s3_sign;
 
 use crate::cors_config::CorsConfiguration;
-use crate::exchange::{BODY_LIMIT, Exchange, Phase, RecordedRequest, RecordedResponse};
+use crate::exchange::{Exchange, Phase, RecordedRequest, RecordedResponse};
 use crate::redact::Redactor;
 use crate::target::{Addressing, Dialect, Target};
 use base64::Engine as _;
@@ -426,11 +426,9 @@ impl Client {
         let recorded = RecordedRequest {
             method: req.method.clone(),
             url: self.redactor.url(req.url.as_str()),
-            headers: req
-                .headers
-                .iter()
-                .map(|(n, v)| (n.to_ascii_lowercase(), self.redactor.header(n, v)))
-                .collect(),
+            headers: self
+                .redactor
+                .headers(req.headers.iter().map(|(n, v)| (n, v))),
             body_bytes: req.body.len(),
         };
         if let Some(log) = &self.dry_run {
@@ -491,23 +489,17 @@ impl Client {
             .await
             .map_err(|e| describe(&e))?;
         let status = response.status().as_u16();
-        let headers = response
-            .headers()
-            .iter()
-            .map(|(n, v)| {
-                (
-                    n.as_str().to_string(),
-                    self.redactor
-                        .header(n.as_str(), &String::from_utf8_lossy(v.as_bytes())),
-                )
-            })
-            .collect();
+        let headers = self.redactor.headers(
+            response
+                .headers()
+                .iter()
+                .map(|(n, v)| (n.as_str(), String::from_utf8_lossy(v.as_bytes()))),
+        );
         let bytes = response.bytes().await.map_err(|e| describe(&e))?;
-        let cut = &bytes[..bytes.len().min(BODY_LIMIT)];
         Ok(RecordedResponse {
             status,
             headers,
-            body: self.redactor.text(&String::from_utf8_lossy(cut)),
+            body: self.redactor.body(&bytes),
         })
     }
 

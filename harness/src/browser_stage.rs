@@ -5,12 +5,12 @@
 use crate::browser::{Browser, BrowserInfo, BrowserKind, PageResult};
 use crate::dialect::post_policy::{Condition, signed_form};
 use crate::dialect::{Client, Request};
-use crate::engine::Place;
-use crate::exchange::{BODY_LIMIT, Exchange, Phase, RecordedRequest, RecordedResponse};
+use crate::engine::{Place, Resolved};
+use crate::exchange::{Exchange, Phase, RecordedRequest, RecordedResponse};
 use crate::page_server::PageServer;
 use crate::page_view::{PageOutcome, PageView};
 use crate::passthrough::{Hit, Passthrough};
-use crate::scenario::{BucketRef, Step, Via, expand};
+use crate::scenario::{Step, Via};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -114,17 +114,12 @@ impl Stage {
             tokio::time::sleep(Duration::from_millis(page.pause_ms)).await;
         }
         let started = Instant::now();
-        let bucket = match step.bucket {
-            BucketRef::Own => place.bucket().to_string(),
-            BucketRef::Missing => place.missing_bucket(),
-        };
-        let key = step.key.as_ref().map(|k| place.key(&expand(k, vars)));
-        let body = step.body.as_ref().map(|b| expand(b, vars));
-        let headers: Vec<(String, String)> = step
-            .headers
-            .iter()
-            .map(|(n, v)| (n.to_ascii_lowercase(), expand(v, vars)))
-            .collect();
+        let Resolved {
+            bucket,
+            key,
+            headers,
+            body,
+        } = Resolved::of(step, place, vars);
         let mut form = serde_json::Value::Null;
         let url = match &page.same_url_as {
             Some(earlier) => urls
@@ -234,11 +229,7 @@ impl Stage {
             outcome,
             status: seen.status,
             body: seen.body.as_deref().map(|b| redactor.text(b)),
-            headers: seen
-                .headers
-                .iter()
-                .map(|(n, v)| (n.clone(), redactor.header(n, v)))
-                .collect(),
+            headers: redactor.headers(seen.headers.iter().map(|(n, v)| (n, v))),
             error,
             cors_errors: seen.cors_errors,
             store_requests: hits.iter().filter(|h| !h.is_preflight()).count(),
@@ -256,12 +247,7 @@ impl Stage {
     /// A request that reached the store, recorded like the engine's own exchanges (redacted).
     fn exchange(&self, step: &str, hit: &Hit) -> Exchange {
         let redactor = self.client.redactor();
-        let redact = |list: &[(String, String)]| -> Vec<(String, String)> {
-            list.iter()
-                .map(|(n, v)| (n.clone(), redactor.header(n, v)))
-                .collect()
-        };
-        let body = &hit.body[..hit.body.len().min(BODY_LIMIT)];
+        let redact = |list: &[(String, String)]| redactor.headers(list.iter().map(|(n, v)| (n, v)));
         Exchange {
             phase: Phase::Step,
             label: format!("{step} (from the page)"),
@@ -274,7 +260,7 @@ impl Stage {
             response: Some(RecordedResponse {
                 status: hit.status,
                 headers: redact(&hit.response_headers),
-                body: redactor.text(&String::from_utf8_lossy(body)),
+                body: redactor.body(&hit.body),
             }),
             error: None,
             duration_ms: (hit.duration_ms * 1000.0).round() / 1000.0,

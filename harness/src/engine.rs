@@ -700,6 +700,38 @@ pub async fn run_scenario(
     result
 }
 
+/// What a step addresses and sends, templates filled in, before signing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resolved {
+    /// The bucket: the scenario's own or the never-created one.
+    pub bucket: String,
+    /// The key as the store sees it (prefixed inside an existing bucket).
+    pub key: Option<String>,
+    /// Header lines, lower-case names.
+    pub headers: Vec<(String, String)>,
+    /// The body, if the step has one.
+    pub body: Option<String>,
+}
+
+impl Resolved {
+    /// Resolves a step in its place with the scenario's template variables.
+    pub fn of(step: &Step, place: &Place, vars: &BTreeMap<&str, String>) -> Resolved {
+        Resolved {
+            bucket: match step.bucket {
+                BucketRef::Own => place.bucket().to_string(),
+                BucketRef::Missing => place.missing_bucket(),
+            },
+            key: step.key.as_ref().map(|k| place.key(&expand(k, vars))),
+            headers: step
+                .headers
+                .iter()
+                .map(|(n, v)| (n.to_ascii_lowercase(), expand(v, vars)))
+                .collect(),
+            body: step.body.as_ref().map(|b| expand(b, vars)),
+        }
+    }
+}
+
 async fn run_step(
     client: &Client,
     step: &Step,
@@ -707,10 +739,8 @@ async fn run_step(
     vars: &BTreeMap<&str, String>,
     origins: &[(String, String)],
 ) -> Exchange {
-    let target_bucket = match step.bucket {
-        BucketRef::Own => place.bucket().to_string(),
-        BucketRef::Missing => place.missing_bucket(),
-    };
+    let resolved = Resolved::of(step, place, vars);
+    let target_bucket = resolved.bucket;
     match step.action {
         Action::PutCors => {
             let cfg = step.cors.as_ref().expect("validated: put-cors has rules");
@@ -727,21 +757,19 @@ async fn run_step(
             .delete_cors(Phase::Step, &target_bucket)
             .await
             .relabel(&step.name),
-        Action::Request | Action::Page => {
-            let key = step.key.as_ref().map(|k| place.key(&expand(k, vars)));
+        Action::Page => {
+            unreachable!("page steps run on a browser stage; without one the scenario is skipped")
+        }
+        Action::Request => {
             let mut req = Request {
                 method: step.method.clone(),
-                url: client.url(&target_bucket, key.as_deref(), step.query.as_deref()),
-                headers: step
-                    .headers
-                    .iter()
-                    .map(|(n, v)| (n.to_ascii_lowercase(), expand(v, vars)))
-                    .collect(),
-                body: step
-                    .body
-                    .as_ref()
-                    .map(|b| expand(b, vars).into_bytes())
-                    .unwrap_or_default(),
+                url: client.url(
+                    &target_bucket,
+                    resolved.key.as_deref(),
+                    step.query.as_deref(),
+                ),
+                headers: resolved.headers,
+                body: resolved.body.map(String::into_bytes).unwrap_or_default(),
             };
             if let Err(e) = client.sign(&mut req, step.sign) {
                 return Exchange {

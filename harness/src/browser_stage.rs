@@ -28,8 +28,7 @@ pub struct Stage {
 
 /// True for hosts a browser kept off the network can reach.
 fn loopback(host: &str) -> bool {
-    host == "localhost"
-        || host.ends_with(".localhost")
+    crate::dialect::is_localhost_name(host)
         || host.starts_with("127.")
         || host == "[::1]"
         || host == "::1"

@@ -149,13 +149,15 @@ impl Mode {
         }
     }
 
-    /// True when the mode runs this scenario.
-    fn includes(self, s: &Scenario) -> bool {
-        match self {
+    /// The scenarios matching the filters that this mode runs.
+    fn select(self, all: Vec<Scenario>, filters: &[String]) -> Vec<Scenario> {
+        let mut chosen = scenario::select(all, filters);
+        chosen.retain(|s| match self {
             Mode::Probe => !s.is_browser(),
             Mode::Browser => s.is_browser(),
             Mode::All => true,
-        }
+        });
+        chosen
     }
 }
 
@@ -421,10 +423,7 @@ fn run(root: &Path, args: RunArgs) -> i32 {
         Err(code) => return code,
     };
     let ids: BTreeSet<String> = all.iter().map(|s| s.id.clone()).collect();
-    let scenarios: Vec<Scenario> = scenario::select(all, &args.filters)
-        .into_iter()
-        .filter(|s| args.mode.includes(s))
-        .collect();
+    let scenarios = args.mode.select(all, &args.filters);
     if scenarios.is_empty() {
         eprintln!(
             "corsprobe: no {} scenario id starts with {}",
@@ -715,10 +714,7 @@ fn faults_cmd(
     report_json: Option<&Path>,
 ) -> i32 {
     let scenarios: Vec<Scenario> = match load_scenarios(root) {
-        Ok(s) => scenario::select(s, filters)
-            .into_iter()
-            .filter(|s| mode.includes(s))
-            .collect(),
+        Ok(s) => mode.select(s, filters),
         Err(code) => return code,
     };
     let mut faults = Vec::new();

@@ -722,6 +722,11 @@ impl Client {
     }
 }
 
+/// True for `localhost` and every `*.localhost` name: loopback, as browsers resolve them.
+pub fn is_localhost_name(host: &str) -> bool {
+    host == "localhost" || host.ends_with(".localhost")
+}
+
 /// Resolves `localhost` and every `*.localhost` name to loopback, as browsers do, so that
 /// virtual-host buckets of a local store (`bucket.s3.localhost`) are reachable; other names go
 /// to the system resolver.
@@ -731,7 +736,7 @@ impl reqwest::dns::Resolve for LoopbackLocalhost {
     fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
         let host = name.as_str().trim_end_matches('.').to_ascii_lowercase();
         Box::pin(async move {
-            if host == "localhost" || host.ends_with(".localhost") {
+            if is_localhost_name(&host) {
                 let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
                 return Ok(Box::new(std::iter::once(addr)) as reqwest::dns::Addrs);
             }

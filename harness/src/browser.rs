@@ -44,12 +44,25 @@ pub struct BrowserInfo {
     pub start_ms: f64,
 }
 
-/// Process groups of the drivers started by this process: each driver and the browser it
-/// launches share one group, so ending the group ends both. `seen` keeps every group ever made.
-static DRIVER_GROUPS: std::sync::Mutex<(Vec<u32>, Vec<u32>)> =
-    std::sync::Mutex::new((Vec::new(), Vec::new()));
+/// Process groups of the drivers this process started: each driver and the browser it
+/// launches share one group, so ending the group ends both.
+struct DriverGroups {
+    /// Groups not ended yet.
+    live: Vec<u32>,
+    /// Every group ever started, for the check that none outlives its run.
+    seen: Vec<u32>,
+}
+
+static DRIVER_GROUPS: std::sync::Mutex<DriverGroups> = std::sync::Mutex::new(DriverGroups {
+    live: Vec::new(),
+    seen: Vec::new(),
+});
 
 fn kill_group(pgid: u32) {
+    // Group 0 would mean this process's own group: never signal it.
+    if pgid == 0 {
+        return;
+    }
     // SAFETY: kill(2) with a negative pid signals a process group; it touches no memory.
     unsafe {
         libc::kill(-(pgid as libc::pid_t), libc::SIGKILL);
@@ -60,7 +73,7 @@ fn kill_group(pgid: u32) {
 pub fn kill_all_drivers() {
     let live: Vec<u32> = DRIVER_GROUPS
         .lock()
-        .map(|mut g| g.0.drain(..).collect())
+        .map(|mut g| g.live.drain(..).collect())
         .unwrap_or_default();
     for pgid in live {
         kill_group(pgid);
@@ -71,7 +84,7 @@ pub fn kill_all_drivers() {
 pub fn driver_groups_seen() -> Vec<u32> {
     DRIVER_GROUPS
         .lock()
-        .map(|g| g.1.clone())
+        .map(|g| g.seen.clone())
         .unwrap_or_default()
 }
 
@@ -86,7 +99,7 @@ impl Drop for Driver {
         kill_group(self.pgid);
         let _ = self.child.start_kill();
         if let Ok(mut g) = DRIVER_GROUPS.lock() {
-            g.0.retain(|p| *p != self.pgid);
+            g.live.retain(|p| *p != self.pgid);
         }
     }
 }
@@ -131,8 +144,8 @@ async fn spawn_driver(program: &str, args: &[String], port: u16) -> Result<Drive
         .map_err(|e| format!("cannot start {program}: {e} (scripts/install.sh installs it)"))?;
     let pgid = child.id().unwrap_or(0);
     if let Ok(mut g) = DRIVER_GROUPS.lock() {
-        g.0.push(pgid);
-        g.1.push(pgid);
+        g.live.push(pgid);
+        g.seen.push(pgid);
     }
     let mut driver = Driver { child, pgid };
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -153,15 +166,6 @@ async fn spawn_driver(program: &str, args: &[String], port: u16) -> Result<Drive
     ))
 }
 
-/// The first of several candidate paths that exists, else the bare name (looked up in PATH).
-fn first_existing(candidates: &[PathBuf], fallback: &str) -> String {
-    candidates
-        .iter()
-        .find(|p| p.is_file())
-        .map(|p| p.display().to_string())
-        .unwrap_or_else(|| fallback.to_string())
-}
-
 /// The driver program: `$CORSPROBE_CHROMEDRIVER` / `$CORSPROBE_GECKODRIVER` when set, else
 /// chromedriver from PATH, geckodriver from the install cache or PATH.
 fn driver_path(kind: BrowserKind) -> String {
@@ -177,10 +181,12 @@ fn driver_path(kind: BrowserKind) -> String {
         BrowserKind::Firefox => {
             let cache = std::env::var("CORSPROBE_CACHE")
                 .unwrap_or_else(|_| "/var/cache/corsprobe".to_string());
-            first_existing(
-                &[PathBuf::from(cache).join("geckodriver/bin/geckodriver")],
-                "geckodriver",
-            )
+            let built = PathBuf::from(cache).join("geckodriver/bin/geckodriver");
+            if built.is_file() {
+                built.display().to_string()
+            } else {
+                "geckodriver".to_string()
+            }
         }
     }
 }

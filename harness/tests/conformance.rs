@@ -117,12 +117,12 @@ fn run_with_dead_driver(root: &Path) -> Result<(i32, Vec<(String, String)>), Str
     ))
 }
 
-/// Processes whose process group is one of `groups` (read from /proc).
-fn processes_in_groups(groups: &[u32]) -> Vec<u32> {
-    let mut alive = Vec::new();
+/// Every live process (zombies aside): pid, process group and command line, from /proc.
+fn live_processes() -> Vec<(u32, u32, String)> {
     let Ok(entries) = std::fs::read_dir("/proc") else {
-        return alive;
+        return Vec::new();
     };
+    let mut out = Vec::new();
     for entry in entries.flatten() {
         let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
             continue;
@@ -136,13 +136,22 @@ fn processes_in_groups(groups: &[u32]) -> Vec<u32> {
         if fields.first() == Some(&"Z") {
             continue;
         }
-        if let Some(pgrp) = fields.get(2).and_then(|f| f.parse::<u32>().ok())
-            && groups.contains(&pgrp)
-        {
-            alive.push(pid);
-        }
+        let Some(pgrp) = fields.get(2).and_then(|f| f.parse::<u32>().ok()) else {
+            continue;
+        };
+        let cmd = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+        out.push((pid, pgrp, String::from_utf8_lossy(&cmd).replace('\0', " ")));
     }
-    alive
+    out
+}
+
+/// Processes whose process group is one of `groups`.
+fn processes_in_groups(groups: &[u32]) -> Vec<u32> {
+    live_processes()
+        .into_iter()
+        .filter(|(_, pgrp, _)| groups.contains(pgrp))
+        .map(|(pid, _, _)| pid)
+        .collect()
 }
 
 /// What a probe-only run saw and left.
@@ -666,36 +675,17 @@ async fn interrupt_cli(root: &Path, client: &Client, prefix: &str) -> Vec<(u64, 
 
 /// Browsers and drivers running now (zombies aside), as `pid command`.
 fn browser_processes() -> Vec<String> {
-    let mut found = Vec::new();
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return found;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if name.parse::<u32>().is_err() {
-            continue;
-        }
-        let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
-        if stat
-            .rsplit_once(')')
-            .is_some_and(|(_, a)| a.trim_start().starts_with('Z'))
-        {
-            continue;
-        }
-        let cmd = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
-        let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
-        let program = cmd.split_whitespace().next().unwrap_or("");
-        if ["chromedriver", "geckodriver", "chromium", "firefox"]
-            .iter()
-            .any(|b| program.rsplit('/').next().unwrap_or("").starts_with(b))
-        {
-            found.push(format!(
-                "{name} {}",
-                cmd.chars().take(80).collect::<String>()
-            ));
-        }
-    }
-    found
+    live_processes()
+        .into_iter()
+        .filter(|(_, _, cmd)| {
+            let program = cmd.split_whitespace().next().unwrap_or("");
+            let name = program.rsplit('/').next().unwrap_or("");
+            ["chromedriver", "geckodriver", "chromium", "firefox"]
+                .iter()
+                .any(|b| name.starts_with(b))
+        })
+        .map(|(pid, _, cmd)| format!("{pid} {}", cmd.chars().take(80).collect::<String>()))
+        .collect()
 }
 
 fn main() {

@@ -260,6 +260,8 @@ impl Stage {
                 status: hit.status,
                 headers: redact(&hit.response_headers),
                 body: redactor.body(&hit.body),
+                body_cut_from: (hit.body_len > crate::exchange::BODY_LIMIT)
+                    .then_some(hit.body_len as u64),
             }),
             error: None,
             duration_ms: (hit.duration_ms * 1000.0).round() / 1000.0,
@@ -301,6 +303,7 @@ mod tests {
             status: 200,
             response_headers: vec![],
             body: bytes::Bytes::new(),
+            body_len: 0,
             duration_ms: 0.0,
         };
         let url =

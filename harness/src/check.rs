@@ -573,6 +573,7 @@ mod tests {
                 .map(|(n, v)| (n.to_string(), v.to_string()))
                 .collect(),
             body: body.to_string(),
+            body_cut_from: None,
         }
     }
 

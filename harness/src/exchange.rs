@@ -36,9 +36,13 @@ pub struct RecordedResponse {
     pub headers: Vec<(String, String)>,
     /// The body as text (lossy UTF-8), cut at [`BODY_LIMIT`] bytes.
     pub body: String,
+    /// The size of the whole body when it was longer than [`BODY_LIMIT`] and so was cut; the
+    /// rest was read and counted, never kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_cut_from: Option<u64>,
 }
 
-/// How much of a response body is kept.
+/// How much of a response body is kept: enough for any error document and every check.
 pub const BODY_LIMIT: usize = 16 * 1024;
 
 impl RecordedResponse {
@@ -58,6 +62,17 @@ impl RecordedResponse {
             None
         } else {
             Some(values.join(", "))
+        }
+    }
+
+    /// The body as a report shows it, with a note when it was cut.
+    pub fn body_shown(&self) -> String {
+        match self.body_cut_from {
+            Some(total) => format!(
+                "{}\n[body cut: {total} bytes received, the first {BODY_LIMIT} kept]",
+                self.body
+            ),
+            None => self.body.clone(),
         }
     }
 

@@ -168,6 +168,7 @@ mod tests {
                 .map(|(n, v)| (n.to_string(), v.to_string()))
                 .collect(),
             body: String::new(),
+            body_cut_from: None,
         }
     }
 

@@ -57,8 +57,10 @@ pub struct Hit {
     pub status: u16,
     /// Response headers the client got.
     pub response_headers: Vec<(String, String)>,
-    /// Body bytes the client got.
+    /// The first [`BODY_LIMIT`](crate::exchange::BODY_LIMIT) body bytes the client got.
     pub body: Bytes,
+    /// The size of the whole body the client got.
+    pub body_len: usize,
     /// Time the store took.
     pub duration_ms: f64,
 }
@@ -244,7 +246,9 @@ async fn handle(
         request_headers: headers_list(&seen.headers),
         status: status.as_u16(),
         response_headers: headers_list(&headers),
-        body: body.clone(),
+        // The log keeps what a record keeps; the client still gets every byte.
+        body: body.slice(..body.len().min(crate::exchange::BODY_LIMIT)),
+        body_len: body.len(),
         duration_ms,
     });
     let mut response = Response::new(Full::new(body));
@@ -271,6 +275,7 @@ mod tests {
             status: 200,
             response_headers: vec![],
             body: Bytes::new(),
+            body_len: 0,
             duration_ms: 0.0,
         };
         assert!(hit("OPTIONS", &["origin", "access-control-request-method"]).is_preflight());

@@ -235,6 +235,7 @@ mod tests {
                         ("access-control-allow-origin".into(), "http://a".into()),
                     ],
                     body: String::new(),
+                    body_cut_from: None,
                 }),
                 error: None,
                 duration_ms: 1.0,

@@ -5,7 +5,7 @@ pub mod post_policy;
 pub mod s3_sign;
 
 use crate::cors_config::CorsConfiguration;
-use crate::exchange::{Exchange, Phase, RecordedRequest, RecordedResponse};
+use crate::exchange::{BODY_LIMIT, Exchange, Phase, RecordedRequest, RecordedResponse};
 use crate::redact::Redactor;
 use crate::target::{Addressing, Dialect, Target};
 use base64::Engine as _;
@@ -448,8 +448,7 @@ impl Client {
                 request: recorded,
                 response: Some(RecordedResponse {
                     status: 200,
-                    headers: vec![],
-                    body: String::new(),
+                    ..RecordedResponse::default()
                 }),
                 error: None,
                 duration_ms: 0.0,
@@ -483,11 +482,7 @@ impl Client {
                 .map_err(|_| format!("the value of `{name}` is not a valid header value"))?;
             builder = builder.header(name, value);
         }
-        let response = builder
-            .body(req.body)
-            .send()
-            .await
-            .map_err(|e| describe(&e))?;
+        let mut response = builder.body(req.body).send().await.map_err(describe)?;
         let status = response.status().as_u16();
         let headers = self.redactor.headers(
             response
@@ -495,11 +490,19 @@ impl Client {
                 .iter()
                 .map(|(n, v)| (n.as_str(), String::from_utf8_lossy(v.as_bytes()))),
         );
-        let bytes = response.bytes().await.map_err(|e| describe(&e))?;
+        // A store may answer with gigabytes: keep a prefix, count the rest.
+        let mut kept = Vec::new();
+        let mut total: u64 = 0;
+        while let Some(chunk) = response.chunk().await.map_err(describe)? {
+            total += chunk.len() as u64;
+            let room = BODY_LIMIT.saturating_sub(kept.len());
+            kept.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        }
         Ok(RecordedResponse {
             status,
             headers,
-            body: self.redactor.body(&bytes),
+            body: self.redactor.body(&kept),
+            body_cut_from: (total > BODY_LIMIT as u64).then_some(total),
         })
     }
 
@@ -748,13 +751,17 @@ impl reqwest::dns::Resolve for LoopbackLocalhost {
 }
 
 /// A transport error with its causes, e.g. "error sending request: connection refused".
-fn describe(e: &reqwest::Error) -> String {
+///
+/// The URL is left out: a presigned one is a working credential, and the caller names the
+/// request with its redacted URL.
+fn describe(e: reqwest::Error) -> String {
+    let e = e.without_url();
     let mut text = if e.is_timeout() {
         "timed out".to_string()
     } else {
         e.to_string()
     };
-    let mut source = std::error::Error::source(e);
+    let mut source = std::error::Error::source(&e);
     while let Some(s) = source {
         let part = s.to_string();
         if !text.contains(&part) {

@@ -206,7 +206,7 @@ pub fn render_cell(m: &Matrix, column: usize, r: &ScenarioResult) -> String {
                     let _ = writeln!(t, "{n}: {v}");
                 }
                 if !resp.body.is_empty() {
-                    let _ = writeln!(t, "\n{}", resp.body);
+                    let _ = writeln!(t, "\n{}", resp.body_shown());
                 }
             }
             None => {

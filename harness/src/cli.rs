@@ -1,10 +1,12 @@
 //! The command line: `run`, `list`, `validate`, `clean`. Exit codes are part of the contract.
 
 use crate::browser::BrowserKind;
-use crate::engine::{self, Cancel, RunOptions};
+use crate::engine::{self, Cancel, RunOptions, ScenarioResult};
 use crate::expectations::Expectations;
 use crate::report::{console, json, record::RunRecord};
 use crate::scenario::{self, Scenario};
+use crate::snapshot::{SnapshotDir, SnapshotStatus};
+use crate::verdict::Verdict;
 use crate::{dialect::Client, local_store, snapshot, target};
 use clap::{Parser, Subcommand};
 use std::collections::BTreeSet;
@@ -37,7 +39,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run scenarios against a target and judge them.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// List scenario ids, levels and titles.
     List {
         /// Only ids starting with one of these.
@@ -51,31 +53,7 @@ enum Command {
     },
     /// Mutation test: run the suite through a fault-injecting proxy, once per fault, and show
     /// which scenarios catch each fault.
-    Faults {
-        /// Only scenarios whose id starts with one of these.
-        filters: Vec<String>,
-        /// Target name in the targets file.
-        #[arg(long, default_value = "ceph")]
-        target: String,
-        /// Targets file (default: fixtures/targets.toml).
-        #[arg(long)]
-        targets: Option<PathBuf>,
-        /// Only these faults (default: all); see `fault_proxy.rs` for the names.
-        #[arg(long = "fault")]
-        faults: Vec<String>,
-        /// probe: raw HTTP probes; browser: the browser scenarios in real browsers; all: both.
-        #[arg(long, value_enum, default_value = "probe")]
-        mode: Mode,
-        /// A browser for the browser scenarios (repeat for several; default: chromium and firefox).
-        #[arg(long = "browser", value_parser = parse_browser)]
-        browsers: Vec<BrowserKind>,
-        /// Scenarios in flight at once.
-        #[arg(long, short = 'j', default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
-        jobs: u16,
-        /// Write the table as JSON here.
-        #[arg(long)]
-        report_json: Option<PathBuf>,
-    },
+    Faults(FaultsArgs),
     /// Merge JSON run records into a compatibility matrix and write it in any format.
     Matrix {
         /// JSON run records (`run --report-json`).
@@ -98,6 +76,36 @@ enum Command {
         #[arg(long)]
         targets: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, clap::Args)]
+struct FaultsArgs {
+    /// Only scenarios whose id starts with one of these.
+    filters: Vec<String>,
+    /// Print every fault's name and what it does, and run nothing.
+    #[arg(long)]
+    list: bool,
+    /// Target name in the targets file.
+    #[arg(long, default_value = "ceph")]
+    target: String,
+    /// Targets file (default: fixtures/targets.toml).
+    #[arg(long)]
+    targets: Option<PathBuf>,
+    /// Only this fault (repeat for several; default: all; `--list` names them).
+    #[arg(long = "fault", value_name = "NAME")]
+    faults: Vec<String>,
+    /// probe: raw HTTP probes; browser: the browser scenarios in real browsers; all: both.
+    #[arg(long, value_enum, default_value = "probe")]
+    mode: Mode,
+    /// A browser for the browser scenarios (repeat for several; default: chromium and firefox).
+    #[arg(long = "browser", value_parser = parse_browser)]
+    browsers: Vec<BrowserKind>,
+    /// Scenarios in flight at once (1-64).
+    #[arg(long, short = 'j', default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    jobs: u16,
+    /// Write the table as JSON here.
+    #[arg(long)]
+    report_json: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -226,6 +234,10 @@ struct RunArgs {
     /// Store every observation as the accepted snapshot (for users without cargo-insta).
     #[arg(long, help_heading = "Reports")]
     accept_snapshots: bool,
+    /// Keep this target's snapshots in this directory (a server project's own) instead of
+    /// suites/ (default: the target's `snapshots`).
+    #[arg(long, help_heading = "Reports", value_name = "DIR")]
+    snapshots: Option<PathBuf>,
     /// Write the results as a Markdown table here.
     #[arg(long, help_heading = "Reports")]
     report_md: Option<PathBuf>,
@@ -281,30 +293,13 @@ pub fn main() -> i32 {
     match cli.command {
         Command::List { filters } => list(&root, &filters),
         Command::Validate { targets } => validate(&root, targets.as_deref()),
-        Command::Run(args) => run(&root, args),
+        Command::Run(args) => run(&root, *args),
         Command::Clean { target, targets } => clean(&root, &target, targets.as_deref()),
         Command::Matrix { runs, reports } => matrix_cmd(&runs, &reports),
         Command::Expectations {
             command: ExpectationsCommand::Update { run, output },
         } => expectations_update(&run, output.as_deref()),
-        Command::Faults {
-            filters,
-            target,
-            targets,
-            faults,
-            mode,
-            browsers,
-            jobs,
-            report_json,
-        } => faults_cmd(
-            &root,
-            (&filters, mode, &browsers_or_all(&browsers)),
-            &target,
-            targets.as_deref(),
-            &faults,
-            jobs as usize,
-            report_json.as_deref(),
-        ),
+        Command::Faults(args) => faults_cmd(&root, &args),
     }
 }
 
@@ -368,31 +363,36 @@ fn validate(root: &Path, targets: Option<&Path>) -> i32 {
     let ids: BTreeSet<String> = scenarios.iter().map(|s| s.id.clone()).collect();
     let mut errors = Vec::new();
     let exp_dir = root.join("fixtures/expectations");
-    let mut files = 0;
+    let mut expectation_files: BTreeSet<PathBuf> = BTreeSet::new();
     if let Ok(entries) = std::fs::read_dir(&exp_dir) {
-        let mut paths: Vec<PathBuf> = entries
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-            .collect();
-        paths.sort();
-        for p in paths {
-            files += 1;
-            if let Err(e) = Expectations::load(&p, &ids) {
-                errors.push(e);
-            }
-        }
+        expectation_files.extend(
+            entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "toml")),
+        );
     }
     let targets_file = targets
         .map(Path::to_path_buf)
         .unwrap_or_else(|| root.join("fixtures/targets.toml"));
-    let target_names = match target::names(&targets_file) {
-        Ok(n) => n,
+    // Everything `run` checks about a target, credentials aside: nothing is sent.
+    let loaded = match target::load_all(&targets_file) {
+        Ok(t) => t,
         Err(e) => {
-            errors.push(e);
+            errors.extend(e);
             vec![]
         }
     };
+    for t in &loaded {
+        if let Some(p) = &t.expectations {
+            expectation_files.insert(p.clone());
+        }
+    }
+    for p in &expectation_files {
+        if let Err(e) = Expectations::load(p, &ids) {
+            errors.push(e);
+        }
+    }
     for e in &errors {
         eprintln!("{e}");
     }
@@ -402,8 +402,8 @@ fn validate(root: &Path, targets: Option<&Path>) -> i32 {
     println!(
         "ok: {} scenarios, {} expectations file(s), {} target(s) in {}",
         scenarios.len(),
-        files,
-        target_names.len(),
+        expectation_files.len(),
+        loaded.len(),
         targets_file.display()
     );
     0
@@ -454,73 +454,107 @@ fn run(root: &Path, args: RunArgs) -> i32 {
         },
         None => Expectations::default(),
     };
+    // Everything the end of the run needs is checked before the first request.
+    let baseline = match &args.baseline {
+        Some(p) => match json::read(p) {
+            Ok(b) => Some(b),
+            Err(e) => {
+                eprintln!("corsprobe: --baseline {e}");
+                return EXIT_USAGE;
+            }
+        },
+        None => None,
+    };
+    let reports = ReportArgs {
+        report_md: args.report_md.clone(),
+        report_junit: args.report_junit.clone(),
+        report_tap: args.report_tap.clone(),
+        report_html: args.report_html.clone(),
+    };
     if let Some(at) = args.at {
         client.pin_time(std::time::UNIX_EPOCH + Duration::from_secs(at));
     }
     let run_id = args.run_id.clone().unwrap_or_else(engine::new_run_id);
+    let existing_bucket = args
+        .existing_bucket
+        .clone()
+        .or(target.existing_bucket.clone());
     if args.dry_run {
-        return dry_run(
-            client,
-            &probes,
-            &expectations,
-            run_id,
-            args.existing_bucket
-                .clone()
-                .or(target.existing_bucket.clone()),
-        );
+        if !in_browser.is_empty() {
+            let ids: Vec<&str> = in_browser.iter().map(|s| s.id.as_str()).collect();
+            println!(
+                "dry run: {} browser scenario(s) left out (a page's requests are the browser's to make): {}",
+                ids.len(),
+                ids.join(", ")
+            );
+        }
+        return dry_run(client, &probes, &expectations, run_id, existing_bucket);
     }
+    if let Err(e) = writable(args.report_json.as_deref(), &reports) {
+        eprintln!("corsprobe: {e}");
+        return EXIT_USAGE;
+    }
+    let snapshots = match args.snapshots.clone().or(target.snapshots.clone()) {
+        Some(dir) => SnapshotDir::Own(dir),
+        None => SnapshotDir::Suites(root.join("suites")),
+    };
     let rt = runtime();
     rt.block_on(async {
-        // The handler goes in first: a Ctrl-C while the store starts must still clean up.
+        // The handlers go in first: a signal while the store starts must still clean up.
         let cancel = Cancel::default();
-        let watcher = cancel.clone();
-        // A second Ctrl-C quits at once, but still stops a store this run started.
-        let stop_on_quit: std::sync::Arc<std::sync::Mutex<Option<PathBuf>>> = Default::default();
-        let stop_script = stop_on_quit.clone();
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!("\ncorsprobe: interrupted; finishing running scenarios and removing their buckets (Ctrl-C again to quit now)");
-                watcher.cancel();
-                if tokio::signal::ctrl_c().await.is_ok() {
-                    eprintln!("corsprobe: quitting; `corsprobe clean --target <name>` removes leftover buckets");
-                    crate::browser::kill_all_drivers();
-                    let stop = stop_script.lock().ok().and_then(|s| s.clone());
-                    if let Some(stop) = stop {
-                        let _ = std::process::Command::new("bash").arg(stop).status();
-                    }
-                    std::process::exit(EXIT_INTERRUPTED);
-                }
-            }
-        });
-        let guard = if args.no_start {
-            if !client.answers().await {
-                eprintln!("corsprobe: target `{}` at {} does not answer (--no-start)", target.name, target.endpoint_host());
-                return EXIT_ERROR;
-            }
-            None
-        } else {
-            match local_store::ensure_running(&client).await {
-                Ok(g) => Some(g),
-                Err(e) => {
-                    eprintln!("corsprobe: {e}");
-                    return EXIT_ERROR;
-                }
+        let interruption = match crate::signals::watch(cancel.clone()) {
+            Ok(i) => i,
+            Err(e) => {
+                eprintln!("corsprobe: {e}");
+                return EXIT_USAGE;
             }
         };
-        if guard.as_ref().is_some_and(|g| g.started()) {
-            *stop_on_quit.lock().expect("stop script lock") = target.stop.clone();
-        }
         let opts = RunOptions {
             jobs: args.jobs as usize,
             run_id: run_id.clone(),
-            existing_bucket: args.existing_bucket.clone().or(target.existing_bucket.clone()),
+            existing_bucket,
             probe_only: target.probe_only.clone(),
         };
+        let started_at = crate::clock::rfc3339(SystemTime::now());
+        let start = Instant::now();
+        let reached = if args.no_start {
+            client
+                .reach()
+                .await
+                .map(|()| None)
+                .map_err(|cause| format!("target `{}` at {} does not answer (--no-start): {cause}", target.name, target.endpoint))
+        } else {
+            local_store::ensure_running(&client).await.map(Some)
+        };
+        let guard = match reached {
+            Ok(g) => g,
+            Err(e) => {
+                // Every requested report still gets written, so a CI job's publish step has a file.
+                eprintln!("corsprobe: {}", console::safe(&e));
+                let why = format!("the target could not be reached: {e}");
+                let mut results: Vec<ScenarioResult> =
+                    probes.iter().map(|s| ScenarioResult::unjudged(s, Verdict::Error, &why)).collect();
+                for kind in &browsers {
+                    results.extend(in_browser.iter().map(|s| {
+                        let mut r = ScenarioResult::unjudged(s, Verdict::Error, &why);
+                        r.browser = kind.name().to_string();
+                        r
+                    }));
+                }
+                let mut record = RunRecord::new(&target, started_at, 0.0, opts.jobs, run_id.clone(), results);
+                record.mode = args.mode.name().to_string();
+                let _ = publish(&record, &client, &args, &reports);
+                return EXIT_ERROR;
+            }
+        };
+        if guard.as_ref().is_some_and(|g| g.started()) {
+            interruption.stop_store_on_quit(target.stop.clone());
+        }
         let saved = match &opts.existing_bucket {
             Some(b) => match engine::save_cors(&client, b).await {
                 Ok(s) => Some(s),
                 Err(e) => {
-                    eprintln!("corsprobe: {e}");
+                    eprintln!("corsprobe: {}", console::safe(&e));
                     return EXIT_ERROR;
                 }
             },
@@ -529,7 +563,7 @@ fn run(root: &Path, args: RunArgs) -> i32 {
         let total = probes.len() + in_browser.len() * browsers.len();
         let tty = std::io::stderr().is_terminal();
         let done = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let progress = move |r: &engine::ScenarioResult| {
+        let progress = move |r: &ScenarioResult| {
             let n = done.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
             if tty {
                 eprint!("\r\x1b[2K[{n}/{total}] {} {}", r.verdict.name(), r.label());
@@ -538,8 +572,6 @@ fn run(root: &Path, args: RunArgs) -> i32 {
                 }
             }
         };
-        let started_at = crate::clock::rfc3339(SystemTime::now());
-        let start = Instant::now();
         let shown = progress.clone();
         let mut results = if probes.is_empty() {
             Vec::new()
@@ -559,76 +591,56 @@ fn run(root: &Path, args: RunArgs) -> i32 {
             }
         }
         let duration_ms = (start.elapsed().as_secs_f64() * 1000.0).round();
-        // Restored whatever happened to the scenarios, Ctrl-C included.
+        // Restored whatever happened to the scenarios, interruptions included.
         let restored = match &saved {
             Some(s) => Some(engine::restore_cors(&client, s).await),
             None => None,
         };
-        let suites = root.join("suites");
         for r in results.iter_mut() {
             // Snapshots hold what the store sends; a page's view differs by browser and cache.
-            if matches!(r.verdict, crate::verdict::Verdict::Skip | crate::verdict::Verdict::Error) || !r.browser.is_empty() {
+            if matches!(r.verdict, Verdict::Skip | Verdict::Error) || !r.browser.is_empty() {
                 continue;
             }
             let text = snapshot::render(r);
-            if args.accept_snapshots
-                && let Err(e) = snapshot::accept(&suites, &r.id, &target.name, &text)
-            {
+            let outcome = snapshot::compare(root, &snapshots, &r.id, &target.name, &text);
+            let written = if args.accept_snapshots {
+                snapshot::accept(&snapshots, &r.id, &target.name, &text)
+            } else if outcome.status != SnapshotStatus::Match {
+                snapshot::write_pending(&snapshots, &r.id, &target.name, &text)
+            } else {
+                Ok(PathBuf::new())
+            };
+            if let Err(e) = written {
                 eprintln!("corsprobe: {e}");
             }
-            r.snapshot = Some(snapshot::compare(root, &suites, &r.id, &target.name, &text));
+            r.snapshot = Some(outcome);
         }
         let mut record = RunRecord::new(&target, started_at, duration_ms, opts.jobs, opts.run_id.clone(), results);
         record.mode = args.mode.name().to_string();
         record.browsers = browser_infos;
-        if let Some(path) = &args.report_json
-            && let Err(e) = json::write_report(path, &record, client.redactor())
-        {
-            eprintln!("corsprobe: {e}");
-            return EXIT_USAGE;
+        let published = publish(&record, &client, &args, &reports);
+        if record.snapshots.changed + record.snapshots.new > 0 && !args.accept_snapshots {
+            println!("{}", snapshot_hint(&snapshots, root));
         }
-        print!("{}", client.redactor().text(&console::render(&record, args.verbose)));
-        if let Some(path) = &args.report_json {
-            println!("report: {}", path.display());
-        }
+        let mut code = 0;
         if let (Some(s), Some(r)) = (&saved, &restored) {
             match r {
                 Ok(()) => println!("restored the CORS configuration of {} (GetBucketCors returns the same bytes as before)", s.bucket),
                 Err(e) => {
-                    eprintln!("corsprobe: {e}");
-                    return EXIT_ERROR;
+                    eprintln!("corsprobe: {}", console::safe(e));
+                    code = EXIT_ERROR;
                 }
             }
         }
         if let Some(g) = guard
             && let Err(e) = g.stop()
         {
-            eprintln!("corsprobe: {e}");
+            eprintln!("corsprobe: {}", console::safe(&e));
         }
-        let reports = ReportArgs {
-            report_md: args.report_md.clone(),
-            report_junit: args.report_junit.clone(),
-            report_tap: args.report_tap.clone(),
-            report_html: args.report_html.clone(),
-        };
-        if let Err(e) = write_reports(&reports, vec![record.clone()]) {
-            eprintln!("corsprobe: {e}");
-            return EXIT_USAGE;
-        }
-        if cancel.is_cancelled() {
+        if let Some(exit) = interruption.exit_code() {
             eprintln!("corsprobe: interrupted: {} scenario(s) not run", record.summary.get("SKIP").copied().unwrap_or(0));
-            return EXIT_INTERRUPTED;
+            return exit;
         }
-        let baseline = match &args.baseline {
-            Some(p) => match json::read(p) {
-                Ok(b) => Some(b),
-                Err(e) => {
-                    eprintln!("corsprobe: {e}");
-                    return EXIT_USAGE;
-                }
-            },
-            None => None,
-        };
         let gate = crate::gate::Gate { strict: args.strict, baseline, snapshots_accepted: args.accept_snapshots };
         let decision = gate.decide(&record);
         for b in &decision.better {
@@ -637,12 +649,113 @@ fn run(root: &Path, args: RunArgs) -> i32 {
         for r in &decision.reasons {
             eprintln!("gate: {r}");
         }
-        decision.code
+        // A report that could not be written is said above; it never hides the gate's verdict.
+        match (code, decision.code, published) {
+            (0, 0, Err(())) => EXIT_USAGE,
+            (0, gate, _) => gate,
+            (restore, _, _) => restore,
+        }
     })
 }
 
+/// Prints the console report and writes every requested report file; a file that cannot be
+/// written is named on stderr and the others are still written.
+fn publish(
+    record: &RunRecord,
+    client: &Client,
+    args: &RunArgs,
+    reports: &ReportArgs,
+) -> Result<(), ()> {
+    print!(
+        "{}",
+        console::safe(
+            &client
+                .redactor()
+                .text(&console::render(record, args.verbose))
+        )
+    );
+    let mut ok = true;
+    if let Some(path) = &args.report_json {
+        match json::write_report(path, record, client.redactor()) {
+            Ok(()) => println!("report: {}", path.display()),
+            Err(e) => {
+                eprintln!("corsprobe: cannot write the report: {e}");
+                ok = false;
+            }
+        }
+    }
+    for e in write_reports(reports, vec![record.clone()]) {
+        eprintln!("corsprobe: cannot write the report: {e}");
+        ok = false;
+    }
+    if ok { Ok(()) } else { Err(()) }
+}
+
+/// How to act on pending snapshots, as commands that work when pasted.
+fn snapshot_hint(dir: &SnapshotDir, root: &Path) -> String {
+    let mut again: Vec<String> = std::env::args()
+        .map(|a| {
+            if a.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_./=:@".contains(c))
+            {
+                a
+            } else {
+                format!("'{}'", a.replace('\'', "'\\''"))
+            }
+        })
+        .collect();
+    again.push("--accept-snapshots".into());
+    let review = match dir {
+        SnapshotDir::Suites(_) => format!(
+            "or one by one: cd {} && cargo insta review (cargo-insta: scripts/install-insta.sh)",
+            root.display()
+        ),
+        SnapshotDir::Own(d) => format!(
+            "the pending files are the `.snap.new` files in {}; `diff` each against its `.snap`",
+            d.display()
+        ),
+    };
+    format!(
+        "snapshots: review the pending observations, then accept them all with:\n  {}\n  {review}",
+        again.join(" ")
+    )
+}
+
+/// Checks before the run that every report path can be written (its directory made).
+fn writable(json: Option<&Path>, reports: &ReportArgs) -> Result<(), String> {
+    let files = [
+        json,
+        reports.report_md.as_deref(),
+        reports.report_junit.as_deref(),
+        reports.report_tap.as_deref(),
+    ];
+    for path in files.into_iter().flatten() {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("cannot write the report {}: {e}", path.display()))?;
+        }
+        if path.is_dir() {
+            return Err(format!(
+                "cannot write the report {}: it is a directory",
+                path.display()
+            ));
+        }
+        std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(path)
+            .map_err(|e| format!("cannot write the report {}: {e}", path.display()))?;
+    }
+    if let Some(dir) = &reports.report_html {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot write the HTML report into {}: {e}", dir.display()))?;
+    }
+    Ok(())
+}
+
 /// Loads a target from the targets file (default `fixtures/targets.toml`) and makes its client;
-/// errors are printed and become the usage exit code.
+/// errors are printed: a targets file that does not parse or validate exits 2 (as in
+/// `validate`), an unknown target or a missing credential 1.
 fn target_and_client(
     root: &Path,
     targets: Option<&Path>,
@@ -652,9 +765,12 @@ fn target_and_client(
     let targets_file = targets
         .map(Path::to_path_buf)
         .unwrap_or_else(|| root.join("fixtures/targets.toml"));
-    let target = target::load(&targets_file, name, root).map_err(|e| {
+    let target = target::load(&targets_file, name).map_err(|e| {
         eprintln!("corsprobe: {e}");
-        EXIT_USAGE
+        match e {
+            target::TargetError::File(_) => EXIT_PARSE,
+            target::TargetError::Usage(_) => EXIT_USAGE,
+        }
     })?;
     let client = Client::new(&target, timeout).map_err(|e| {
         eprintln!("corsprobe: {e}");
@@ -704,52 +820,73 @@ fn clean(root: &Path, target_name: &str, targets: Option<&Path>) -> i32 {
     })
 }
 
-fn faults_cmd(
-    root: &Path,
-    (filters, mode, browsers): (&[String], Mode, &[BrowserKind]),
-    target_name: &str,
-    targets: Option<&Path>,
-    fault_names: &[String],
-    jobs: usize,
-    report_json: Option<&Path>,
-) -> i32 {
+fn faults_cmd(root: &Path, args: &FaultsArgs) -> i32 {
+    use crate::fault_proxy::Fault;
+    if args.list {
+        for f in Fault::ALL {
+            println!("{:<28} {}", f.name(), f.description());
+        }
+        println!("{} faults", Fault::ALL.len());
+        return 0;
+    }
+    let browsers = browsers_or_all(&args.browsers);
     let scenarios: Vec<Scenario> = match load_scenarios(root) {
-        Ok(s) => mode.select(s, filters),
+        Ok(s) => args.mode.select(s, &args.filters),
         Err(code) => return code,
     };
+    if scenarios.is_empty() {
+        eprintln!(
+            "corsprobe: no {} scenario id starts with {}",
+            args.mode.name(),
+            args.filters.join(" or ")
+        );
+        return EXIT_USAGE;
+    }
     let mut faults = Vec::new();
-    for name in fault_names {
-        match crate::fault_proxy::Fault::parse(name) {
+    for name in &args.faults {
+        match Fault::parse(name) {
             Some(f) => faults.push(f),
             None => {
-                let known: Vec<&str> = crate::fault_proxy::Fault::ALL
-                    .iter()
-                    .map(|f| f.name())
-                    .collect();
                 eprintln!(
-                    "corsprobe: unknown fault `{name}` (known: {})",
-                    known.join(", ")
+                    "corsprobe: unknown fault `{name}` (`corsprobe faults --list` names them)"
                 );
                 return EXIT_USAGE;
             }
         }
     }
     if faults.is_empty() {
-        faults = crate::fault_proxy::Fault::ALL.to_vec();
+        faults = Fault::ALL.to_vec();
     }
+    let (target_name, targets, jobs, report_json) = (
+        args.target.as_str(),
+        args.targets.as_deref(),
+        args.jobs as usize,
+        args.report_json.as_deref(),
+    );
     let (target, client) =
         match target_and_client(root, targets, target_name, Duration::from_secs(20)) {
             Ok(tc) => tc,
             Err(code) => return code,
         };
     runtime().block_on(async {
+        let cancel = Cancel::default();
+        let interruption = match crate::signals::watch(cancel.clone()) {
+            Ok(i) => i,
+            Err(e) => {
+                eprintln!("corsprobe: {e}");
+                return EXIT_USAGE;
+            }
+        };
         let guard = match local_store::ensure_running(&client).await {
             Ok(g) => g,
             Err(e) => {
-                eprintln!("corsprobe: {e}");
+                eprintln!("corsprobe: {}", console::safe(&e));
                 return EXIT_ERROR;
             }
         };
+        if guard.started() {
+            interruption.stop_store_on_quit(target.stop.clone());
+        }
         let start = Instant::now();
         let pages = root.join("fixtures/pages");
         let outcome = crate::mutation::run(
@@ -758,14 +895,19 @@ fn faults_cmd(
             &faults,
             jobs,
             Duration::from_secs(20),
-            (browsers, &pages),
+            (&browsers, &pages),
+            &cancel,
         )
         .await;
         let _ = guard.stop();
+        if let Some(exit) = interruption.exit_code() {
+            eprintln!("corsprobe: interrupted: the fault table is incomplete");
+            return exit;
+        }
         let outcomes = match outcome {
             Ok((_, o)) => o,
             Err(e) => {
-                eprintln!("corsprobe: {e}");
+                eprintln!("corsprobe: {}", console::safe(&e));
                 return EXIT_ERROR;
             }
         };
@@ -830,15 +972,16 @@ fn dry_run(
     0
 }
 
-/// Writes every report format that was asked for, all rendered from the run records.
-fn write_reports(args: &ReportArgs, records: Vec<RunRecord>) -> Result<(), String> {
+/// Writes every report format that was asked for, all rendered from the run records; a file
+/// that cannot be written does not keep the others from being written. Gives the failures.
+fn write_reports(args: &ReportArgs, records: Vec<RunRecord>) -> Vec<String> {
     use crate::report::{html, junit, markdown, matrix::Matrix, tap};
     if args.report_md.is_none()
         && args.report_junit.is_none()
         && args.report_tap.is_none()
         && args.report_html.is_none()
     {
-        return Ok(());
+        return Vec::new();
     }
     let m = Matrix::new(records);
     let write = |path: &Path, text: String| -> Result<(), String> {
@@ -847,19 +990,24 @@ fn write_reports(args: &ReportArgs, records: Vec<RunRecord>) -> Result<(), Strin
         }
         std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
     };
-    if let Some(p) = &args.report_md {
-        write(p, markdown::render(&m))?;
+    let mut failed = Vec::new();
+    for (path, render) in [
+        (&args.report_md, markdown::render as fn(&Matrix) -> String),
+        (&args.report_junit, junit::render),
+        (&args.report_tap, tap::render),
+    ] {
+        if let Some(p) = path
+            && let Err(e) = write(p, render(&m))
+        {
+            failed.push(e);
+        }
     }
-    if let Some(p) = &args.report_junit {
-        write(p, junit::render(&m))?;
+    if let Some(dir) = &args.report_html
+        && let Err(e) = html::write_report(dir, &m)
+    {
+        failed.push(e);
     }
-    if let Some(p) = &args.report_tap {
-        write(p, tap::render(&m))?;
-    }
-    if let Some(dir) = &args.report_html {
-        html::write_report(dir, &m)?;
-    }
-    Ok(())
+    failed
 }
 
 fn matrix_cmd(runs: &[PathBuf], reports: &ReportArgs) -> i32 {
@@ -874,8 +1022,11 @@ fn matrix_cmd(runs: &[PathBuf], reports: &ReportArgs) -> i32 {
         }
     }
     let n = records.len();
-    if let Err(e) = write_reports(reports, records) {
+    let failed = write_reports(reports, records);
+    for e in &failed {
         eprintln!("corsprobe: {e}");
+    }
+    if !failed.is_empty() {
         return EXIT_USAGE;
     }
     println!("matrix of {n} run(s) written");

@@ -57,6 +57,15 @@ pub struct ScenarioResult {
 }
 
 impl ScenarioResult {
+    /// A result for a scenario that was not judged (not run, or the store not reached).
+    pub fn unjudged(s: &Scenario, verdict: Verdict, reason: &str) -> Self {
+        ScenarioResult {
+            verdict,
+            reason: reason.to_string(),
+            ..base_result(s)
+        }
+    }
+
     /// The id as reports name a result: `id`, or `id [browser]` for a browser scenario.
     pub fn label(&self) -> String {
         if self.browser.is_empty() {
@@ -423,10 +432,9 @@ pub async fn run_in_browser(
                 .iter()
                 .enumerate()
                 .map(|(i, s)| {
-                    let mut r = base_result(s);
+                    let why = format!("{} did not start: {e}", kind.name());
+                    let mut r = ScenarioResult::unjudged(s, Verdict::Error, &why);
                     r.browser = kind.name().to_string();
-                    r.verdict = Verdict::Error;
-                    r.reason = format!("{} did not start: {e}", kind.name());
                     progress(i, &r);
                     r
                 })
@@ -482,11 +490,7 @@ fn base_result(s: &Scenario) -> ScenarioResult {
 }
 
 fn skipped(s: &Scenario, reason: &str) -> ScenarioResult {
-    ScenarioResult {
-        verdict: Verdict::Skip,
-        reason: reason.to_string(),
-        ..base_result(s)
-    }
+    ScenarioResult::unjudged(s, Verdict::Skip, reason)
 }
 
 /// Runs one scenario in its own bucket and always removes the bucket afterwards.

@@ -109,6 +109,55 @@ impl Fault {
         }
     }
 
+    /// What the fault does to the store's answers, for `corsprobe faults --list`.
+    pub fn description(self) -> &'static str {
+        match self {
+            Fault::None => "pass everything through unchanged",
+            Fault::AcaoDropped => "remove Access-Control-Allow-Origin",
+            Fault::AcaoAlwaysStar => {
+                "answer Access-Control-Allow-Origin: * to every request with Origin"
+            }
+            Fault::ReflectAnyOrigin => "echo any Origin in Access-Control-Allow-Origin",
+            Fault::AcaoTwoOrigins => {
+                "put two origins, comma-joined, in Access-Control-Allow-Origin"
+            }
+            Fault::StarWithCredentials => {
+                "send * together with Access-Control-Allow-Credentials: true"
+            }
+            Fault::VaryDropped => "remove Vary",
+            Fault::VaryDroppedWithoutOrigin => {
+                "remove Vary from responses to requests without Origin"
+            }
+            Fault::AcamEmptied => "send an empty Access-Control-Allow-Methods",
+            Fault::AcamMissingMethod => {
+                "leave the requested method out of Access-Control-Allow-Methods"
+            }
+            Fault::AcahMissingHeader => {
+                "leave the first requested header out of Access-Control-Allow-Headers"
+            }
+            Fault::AcahCaseSensitive => {
+                "match requested headers against AllowedHeader case-sensitively"
+            }
+            Fault::AcehDropped => "remove Access-Control-Expose-Headers",
+            Fault::MaxAgeDropped => "remove Access-Control-Max-Age",
+            Fault::PreflightAllowsDisallowed => {
+                "answer a refused preflight with 200 and permissive headers"
+            }
+            Fault::PreflightDeniesAllowed => {
+                "answer an allowed preflight with 403 and no CORS headers"
+            }
+            Fault::ErrorsWithoutCors => "strip CORS headers from every 4xx/5xx response",
+            Fault::DuplicatedCorsHeaders => "send every CORS header line twice",
+            Fault::PreflightRedirect => {
+                "turn a successful preflight into a 307 redirect to the same URL"
+            }
+            Fault::ReflectWithCredentials => {
+                "allow every Origin with credentials on every response, errors and preflights too"
+            }
+            Fault::ExposeAllHeaders => "expose every response header, listed or not",
+        }
+    }
+
     /// Finds a fault by name.
     pub fn parse(name: &str) -> Option<Fault> {
         Fault::ALL

@@ -85,11 +85,11 @@ impl Gate {
                 }
             }
         }
-        let drift = record.snapshots.changed + record.snapshots.new;
-        if drift > 0 && !self.snapshots_accepted {
+        // A first run has nothing to drift from: its snapshots are pending, not failures.
+        if record.snapshots.changed > 0 && !self.snapshots_accepted {
             reasons.push(format!(
-                "{} snapshot(s) changed and {} new: review them (`cargo insta review`) or accept with --accept-snapshots",
-                record.snapshots.changed, record.snapshots.new
+                "{} snapshot(s) differ from the accepted ones (pending files beside them): review, or accept with --accept-snapshots",
+                record.snapshots.changed
             ));
         }
         let code = if count(Verdict::Error) > 0 {
@@ -213,5 +213,14 @@ mod tests {
             .code,
             0
         );
+    }
+
+    #[test]
+    fn new_snapshots_are_pending_and_do_not_fail_the_gate() {
+        let mut r = record(&[Verdict::Pass]);
+        r.snapshots.new = 90;
+        assert_eq!(Gate::default().decide(&r).code, 0);
+        r.snapshots.changed = 1;
+        assert_eq!(Gate::default().decide(&r).code, 4);
     }
 }

@@ -21,6 +21,7 @@ pub mod passthrough;
 pub mod redact;
 pub mod report;
 pub mod scenario;
+pub mod signals;
 pub mod snapshot;
 pub mod target;
 pub mod template;

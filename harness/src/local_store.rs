@@ -45,17 +45,19 @@ impl Drop for StoreGuard {
 /// Makes sure the target answers, starting its store with the target's `start` command if needed.
 pub async fn ensure_running(client: &Client) -> Result<StoreGuard, String> {
     let target = client.target();
-    if client.answers().await {
-        return Ok(StoreGuard {
-            stop: None,
-            started: false,
-        });
-    }
+    let cause = match client.reach().await {
+        Ok(()) => {
+            return Ok(StoreGuard {
+                stop: None,
+                started: false,
+            });
+        }
+        Err(cause) => cause,
+    };
     let Some(start) = &target.start else {
         return Err(format!(
-            "target `{}`: {} does not answer and the target has no `start` command",
-            target.name,
-            target.endpoint_host()
+            "target `{}` at {} does not answer: {cause}",
+            target.name, target.endpoint
         ));
     };
     // From here on, a failure still stops whatever the script managed to start.
@@ -69,17 +71,19 @@ pub async fn ensure_running(client: &Client) -> Result<StoreGuard, String> {
         .await
         .map_err(|e| format!("start script panicked: {e}"))??;
     let deadline = Instant::now() + timeout;
+    let mut cause = cause;
     while Instant::now() < deadline {
-        if client.answers().await {
-            return Ok(guard);
+        match client.reach().await {
+            Ok(()) => return Ok(guard),
+            Err(c) => cause = c,
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
     Err(format!(
-        "target `{}`: started with {} but {} did not answer within {} s",
+        "target `{}`: started with {} but {} did not answer within {} s: {cause}",
         target.name,
         start.display(),
-        target.endpoint_host(),
+        target.endpoint,
         target.ready_timeout_secs
     ))
 }

@@ -75,13 +75,13 @@ pub async fn run(
     jobs: usize,
     timeout: Duration,
     (browsers, pages): (&[BrowserKind], &Path),
+    cancel: &Cancel,
 ) -> Result<(Vec<ScenarioResult>, Vec<FaultOutcome>), String> {
     let proxy = FaultProxy::start(target.endpoint.clone()).await?;
     let mut proxied = target.clone();
     proxied.endpoint = proxy.url();
     let client = Client::new(&proxied, timeout)?;
     let none = Expectations::default();
-    let cancel = Cancel::default();
     let (in_browser, probes): (Vec<Scenario>, Vec<Scenario>) =
         scenarios.iter().cloned().partition(Scenario::is_browser);
     // One session per browser serves every fault: each run has its own buckets, so its URLs
@@ -100,25 +100,20 @@ pub async fn run(
             existing_bucket: None,
             probe_only: None,
         };
-        let mut results = engine::run_all(&client, &probes, &none, &opts, &cancel, |_, _| {}).await;
+        let mut results = engine::run_all(&client, &probes, &none, &opts, cancel, |_, _| {}).await;
         for stage in &stages {
             results.extend(
-                engine::run_in_stage(
-                    &client,
-                    &in_browser,
-                    &none,
-                    &opts,
-                    &cancel,
-                    stage,
-                    |_, _| {},
-                )
-                .await,
+                engine::run_in_stage(&client, &in_browser, &none, &opts, cancel, stage, |_, _| {})
+                    .await,
             );
         }
         results
     };
     let baseline = run_with(Fault::None).await;
     if let Some(e) = baseline.iter().find(|r| r.verdict == Verdict::Error) {
+        for stage in stages {
+            stage.close().await;
+        }
         return Err(format!(
             "the clean run through the proxy has an ERROR ({}: {}); faults cannot be judged",
             e.id, e.reason
@@ -126,6 +121,9 @@ pub async fn run(
     }
     let mut outcomes = Vec::new();
     for &fault in faults {
+        if cancel.is_cancelled() {
+            break;
+        }
         let results = run_with(fault).await;
         outcomes.push(FaultOutcome {
             fault: fault.name().to_string(),

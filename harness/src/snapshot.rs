@@ -42,13 +42,39 @@ fn is_cors_request_header(name: &str) -> bool {
     name == "origin" || name.starts_with("access-control-request-")
 }
 
+/// Where a run's snapshots live.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SnapshotDir {
+    /// Beside the scenarios: `suites/<group>/snapshots/<id>@<target>.snap` (corsprobe's own).
+    Suites(PathBuf),
+    /// A directory of the user's (a server project's own): `<dir>/<id>@<target>.snap`.
+    Own(PathBuf),
+}
+
+impl SnapshotDir {
+    /// The snapshot file of a scenario on a target.
+    pub fn file(&self, id: &str, target: &str) -> PathBuf {
+        let name = format!("{}@{target}.snap", id.replace('/', "__"));
+        match self {
+            SnapshotDir::Suites(suites) => {
+                let group = id.split('/').next().unwrap_or(id);
+                suites.join(group).join("snapshots").join(name)
+            }
+            SnapshotDir::Own(dir) => dir.join(name),
+        }
+    }
+}
+
 /// The snapshot file of a scenario on a target: `suites/<group>/snapshots/<id>@<target>.snap`.
 pub fn path(suites: &Path, id: &str, target: &str) -> PathBuf {
-    let group = id.split('/').next().unwrap_or(id);
-    suites
-        .join(group)
-        .join("snapshots")
-        .join(format!("{}@{target}.snap", id.replace('/', "__")))
+    SnapshotDir::Suites(suites.to_path_buf()).file(id, target)
+}
+
+/// The pending file beside a snapshot, as `cargo insta review` finds them: `<file>.new`.
+pub fn pending_file(file: &Path) -> PathBuf {
+    let mut name = file.as_os_str().to_os_string();
+    name.push(".new");
+    PathBuf::from(name)
 }
 
 /// Run-specific names and what replaces them, longest first, so every run renders alike.
@@ -160,12 +186,12 @@ pub fn read_stored(file: &Path) -> Option<String> {
 /// Compares an observation with its stored snapshot.
 pub fn compare(
     root: &Path,
-    suites: &Path,
+    dir: &SnapshotDir,
     id: &str,
     target: &str,
     rendered: &str,
 ) -> SnapshotOutcome {
-    let file = path(suites, id, target);
+    let file = dir.file(id, target);
     let status = match read_stored(&file) {
         None => SnapshotStatus::New,
         Some(stored) if stored.trim_end() == rendered.trim_end() => SnapshotStatus::Match,
@@ -182,9 +208,34 @@ pub fn compare(
     }
 }
 
-/// Writes an observation as an accepted snapshot, in the format `cargo insta` reads.
-pub fn accept(suites: &Path, id: &str, target: &str, rendered: &str) -> Result<PathBuf, String> {
-    let file = path(suites, id, target);
+/// Writes an observation as an accepted snapshot, in the format `cargo insta` reads, and
+/// removes a pending one it replaces.
+pub fn accept(
+    dir: &SnapshotDir,
+    id: &str,
+    target: &str,
+    rendered: &str,
+) -> Result<PathBuf, String> {
+    let file = dir.file(id, target);
+    write_snapshot(&file, rendered)?;
+    let _ = std::fs::remove_file(pending_file(&file));
+    Ok(file)
+}
+
+/// Writes an observation that differs from the accepted one (or has none) as pending, beside
+/// it, for review: the accepted snapshot stays as it is.
+pub fn write_pending(
+    dir: &SnapshotDir,
+    id: &str,
+    target: &str,
+    rendered: &str,
+) -> Result<PathBuf, String> {
+    let file = pending_file(&dir.file(id, target));
+    write_snapshot(&file, rendered)?;
+    Ok(file)
+}
+
+fn write_snapshot(file: &Path, rendered: &str) -> Result<(), String> {
     if let Some(dir) = file.parent() {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     }
@@ -192,8 +243,7 @@ pub fn accept(suites: &Path, id: &str, target: &str, rendered: &str) -> Result<P
         "---\nsource: harness/tests/conformance.rs\nexpression: observation\n---\n{}\n",
         rendered.trim_end()
     );
-    std::fs::write(&file, text).map_err(|e| format!("{}: {e}", file.display()))?;
-    Ok(file)
+    std::fs::write(file, text).map_err(|e| format!("{}: {e}", file.display()))
 }
 
 #[cfg(test)]
@@ -274,7 +324,7 @@ mod tests {
     #[test]
     fn compare_detects_new_match_and_drift() {
         let root = std::env::temp_dir().join(format!("corsprobe-snap-{}", std::process::id()));
-        let suites = root.join("suites");
+        let suites = SnapshotDir::Suites(root.join("suites"));
         let text = render(&result());
         assert_eq!(
             compare(&root, &suites, "g/case", "t", &text).status,
@@ -293,6 +343,28 @@ mod tests {
         assert_eq!(
             compare(&root, &suites, "g/case", "t", &drifted).status,
             SnapshotStatus::Changed
+        );
+        let pending = write_pending(&suites, "g/case", "t", &drifted).unwrap();
+        assert!(
+            pending.ends_with("g__case@t.snap.new"),
+            "{}",
+            pending.display()
+        );
+        assert_eq!(
+            read_stored(&file).unwrap().trim_end(),
+            text.trim_end(),
+            "the accepted one stays"
+        );
+        accept(&suites, "g/case", "t", &drifted).unwrap();
+        assert!(!pending.exists(), "accepting removes the pending file");
+    }
+
+    #[test]
+    fn an_own_directory_holds_snapshots_flat() {
+        let dir = SnapshotDir::Own(PathBuf::from("/x/ci/snapshots"));
+        assert_eq!(
+            dir.file("preflight/origin/exact", "srv"),
+            PathBuf::from("/x/ci/snapshots/preflight__origin__exact@srv.snap")
         );
     }
 }

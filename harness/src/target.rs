@@ -92,6 +92,8 @@ struct RawTarget {
     oss_signature: Option<OssSignature>,
     #[serde(default)]
     probe_only: Option<RawProbeOnly>,
+    #[serde(default)]
+    snapshots: Option<PathBuf>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -182,6 +184,40 @@ pub struct Target {
     pub oss_signature: OssSignature,
     /// Read-only target: the suite never writes and runs only what the declared rules allow.
     pub probe_only: Option<ProbeOnly>,
+    /// The target's own snapshot directory (a server project's), instead of `suites/`.
+    pub snapshots: Option<PathBuf>,
+}
+
+/// Why a target could not be loaded: the file is wrong (exit 2), or the request is (exit 1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TargetError {
+    /// The targets file cannot be read, does not parse, or a field is invalid: file and field named.
+    File(String),
+    /// No target of that name, or a credential variable is not set.
+    Usage(String),
+}
+
+impl std::fmt::Display for TargetError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TargetError::File(e) | TargetError::Usage(e) => f.write_str(e),
+        }
+    }
+}
+
+impl From<TargetError> for String {
+    fn from(e: TargetError) -> String {
+        e.to_string()
+    }
+}
+
+/// Whether loading needs the credentials (a run) or only checks the file (`validate`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credentialed {
+    /// Every credential variable must be set.
+    Required,
+    /// Missing variables leave empty keys: nothing is sent.
+    Optional,
 }
 
 impl Target {
@@ -209,6 +245,7 @@ impl Target {
             existing_bucket: None,
             oss_signature: OssSignature::default(),
             probe_only: None,
+            snapshots: None,
         }
     }
 
@@ -222,49 +259,81 @@ impl Target {
     }
 }
 
-/// Reads a targets file and resolves one target by name.
+fn parse_file(file: &Path) -> Result<TargetsFile, TargetError> {
+    let text = std::fs::read_to_string(file).map_err(|e| {
+        TargetError::File(format!("{}: cannot read targets file: {e}", file.display()))
+    })?;
+    toml::from_str(&text)
+        .map_err(|e| TargetError::File(crate::scenario::toml_error(file, &text, &e)))
+}
+
+/// Reads a targets file and resolves one target by name, credentials included.
 ///
-/// Relative paths in the file are resolved from `root` (the repository root).
-pub fn load(file: &Path, name: &str, root: &Path) -> Result<Target, String> {
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| format!("{}: cannot read targets file: {e}", file.display()))?;
-    let parsed: TargetsFile =
-        toml::from_str(&text).map_err(|e| crate::scenario::toml_error(file, &text, &e))?;
-    let names: Vec<&String> = parsed.targets.keys().collect();
+/// Relative paths in the file are resolved from the file's own directory.
+pub fn load(file: &Path, name: &str) -> Result<Target, TargetError> {
+    let parsed = parse_file(file)?;
     let Some(raw) = parsed.targets.get(name) else {
-        return Err(format!(
+        let names: Vec<&str> = parsed.targets.keys().map(String::as_str).collect();
+        return Err(TargetError::Usage(format!(
             "{}: no target named `{name}` (defined: {})",
             file.display(),
-            names
-                .iter()
-                .map(|s| s.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
+            names.join(", ")
+        )));
     };
-    resolve(file, name, raw, root)
+    resolve(file, name, raw, Credentialed::Required)
 }
 
-/// The names of all targets in a file.
-pub fn names(file: &Path) -> Result<Vec<String>, String> {
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| format!("{}: cannot read targets file: {e}", file.display()))?;
-    let parsed: TargetsFile =
-        toml::from_str(&text).map_err(|e| crate::scenario::toml_error(file, &text, &e))?;
-    Ok(parsed.targets.into_keys().collect())
+/// Resolves every target of a file as a run would, without needing its credentials: every
+/// field, path and rules document is checked. Errors name file and field.
+pub fn load_all(file: &Path) -> Result<Vec<Target>, Vec<String>> {
+    let parsed = parse_file(file).map_err(|e| vec![e.to_string()])?;
+    let mut targets = Vec::new();
+    let mut errors = Vec::new();
+    for (name, raw) in &parsed.targets {
+        match resolve(file, name, raw, Credentialed::Optional) {
+            Ok(t) => targets.push(t),
+            Err(e) => errors.push(e.to_string()),
+        }
+    }
+    if errors.is_empty() {
+        Ok(targets)
+    } else {
+        Err(errors)
+    }
 }
 
-fn resolve(file: &Path, name: &str, raw: &RawTarget, root: &Path) -> Result<Target, String> {
+fn resolve(
+    file: &Path,
+    name: &str,
+    raw: &RawTarget,
+    credentialed: Credentialed,
+) -> Result<Target, TargetError> {
     let at = |field: &str| format!("{}: targets.{name}.{field}", file.display());
+    let base = file.parent().unwrap_or(Path::new("."));
+    let bad = |field: &str, why: String| TargetError::File(format!("{}: {why}", at(field)));
     let endpoint = reqwest::Url::parse(&raw.endpoint)
-        .map_err(|e| format!("{}: `{}` is not a URL: {e}", at("endpoint"), raw.endpoint))?;
+        .map_err(|e| bad("endpoint", format!("`{}` is not a URL: {e}", raw.endpoint)))?;
     if !matches!(endpoint.scheme(), "http" | "https") {
-        return Err(format!("{}: scheme must be http or https", at("endpoint")));
+        return Err(bad("endpoint", "scheme must be http or https".into()));
+    }
+    if raw.addressing == Addressing::Virtual
+        && matches!(
+            endpoint.host(),
+            Some(url::Host::Ipv4(_) | url::Host::Ipv6(_))
+        )
+    {
+        return Err(bad(
+            "addressing",
+            format!(
+                "virtual-host addressing puts the bucket in the host name, and `{}` is an IP address; use a DNS name (for a local store, `s3.localhost` reaches loopback) or addressing = \"path\"",
+                endpoint.host_str().unwrap_or_default()
+            ),
+        ));
     }
     if raw.oss_signature.is_some() && raw.dialect != Dialect::Oss {
-        return Err(format!(
-            "{}: only `oss` targets choose an OSS signature",
-            at("oss_signature")
+        return Err(bad(
+            "oss_signature",
+            "only `oss` targets choose an OSS signature".into(),
         ));
     }
     let bucket_prefix = raw.bucket_prefix.clone();
@@ -274,24 +343,47 @@ fn resolve(file: &Path, name: &str, raw: &RawTarget, root: &Path) -> Result<Targ
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
     {
-        return Err(format!(
-            "{}: `{bucket_prefix}` must be 1-30 characters of a-z, 0-9 and '-'",
-            at("bucket_prefix")
+        return Err(bad(
+            "bucket_prefix",
+            format!("`{bucket_prefix}` must be 1-30 characters of a-z, 0-9 and '-'"),
         ));
     }
-    let env_file = match &raw.env_file {
-        Some(p) => read_env_file(&root.join(p))?,
+    // Every relative path names a file beside the targets file; a missing one is shown resolved.
+    let path = |field: &str, p: &Option<PathBuf>| -> Result<Option<PathBuf>, TargetError> {
+        match p {
+            None => Ok(None),
+            Some(p) => {
+                let resolved = base.join(p);
+                if resolved.exists() {
+                    Ok(Some(resolved))
+                } else {
+                    Err(bad(
+                        field,
+                        format!(
+                            "`{}` does not exist (resolved against the targets file's directory: {})",
+                            p.display(),
+                            resolved.display()
+                        ),
+                    ))
+                }
+            }
+        }
+    };
+    let env_file = match path("env_file", &raw.env_file)? {
+        Some(p) => read_env_file(&p).map_err(TargetError::File)?,
         None => BTreeMap::new(),
     };
-    let var = |field: &str, var: &str| -> Result<String, String> {
+    let var = |field: &str, var: &str| -> Result<String, TargetError> {
         match std::env::var(var) {
             Ok(v) if !v.is_empty() => Ok(v),
-            _ => env_file.get(var).cloned().ok_or_else(|| {
-                format!(
+            _ => match (env_file.get(var), credentialed) {
+                (Some(v), _) => Ok(v.clone()),
+                (None, Credentialed::Optional) => Ok(String::new()),
+                (None, Credentialed::Required) => Err(TargetError::Usage(format!(
                     "{}: environment variable `{var}` is not set (it holds the credential; export it)",
                     at(field)
-                )
-            }),
+                ))),
+            },
         }
     };
     let credentials = Credentials {
@@ -302,18 +394,7 @@ fn resolve(file: &Path, name: &str, raw: &RawTarget, root: &Path) -> Result<Targ
             None => None,
         },
     };
-    let rel = |p: &Option<PathBuf>| p.as_ref().map(|p| root.join(p));
-    for (field, path) in [
-        ("expectations", &raw.expectations),
-        ("start", &raw.start),
-        ("stop", &raw.stop),
-    ] {
-        if let Some(p) = path
-            && !root.join(p).exists()
-        {
-            return Err(format!("{}: `{}` does not exist", at(field), p.display()));
-        }
-    }
+    let snapshots = raw.snapshots.as_ref().map(|p| base.join(p));
     Ok(Target {
         name: name.to_string(),
         vendor: raw.vendor.clone(),
@@ -323,21 +404,22 @@ fn resolve(file: &Path, name: &str, raw: &RawTarget, root: &Path) -> Result<Targ
         addressing: raw.addressing,
         credentials,
         bucket_prefix,
-        expectations: rel(&raw.expectations),
-        start: rel(&raw.start),
-        stop: rel(&raw.stop),
+        expectations: path("expectations", &raw.expectations)?,
+        start: path("start", &raw.start)?,
+        stop: path("stop", &raw.stop)?,
         ready_timeout_secs: raw.ready_timeout_secs,
         existing_bucket: raw.existing_bucket.clone(),
         oss_signature: raw.oss_signature.unwrap_or_default(),
         probe_only: match &raw.probe_only {
             Some(p) => {
-                let path = root.join(&p.rules);
-                let rules = crate::cors_config::CorsConfiguration::load(&path)
-                    .map_err(|e| format!("{}: {e}", at("probe_only.rules")))?;
+                let rules_path =
+                    path("probe_only.rules", &Some(p.rules.clone()))?.unwrap_or_default();
+                let rules = crate::cors_config::CorsConfiguration::load(&rules_path)
+                    .map_err(|e| bad("probe_only.rules", e))?;
                 if raw.existing_bucket.is_some() {
-                    return Err(format!(
-                        "{}: a probe-only target takes no existing_bucket",
-                        at("probe_only")
+                    return Err(bad(
+                        "probe_only",
+                        "a probe-only target takes no existing_bucket".into(),
                     ));
                 }
                 Some(ProbeOnly {
@@ -353,6 +435,7 @@ fn resolve(file: &Path, name: &str, raw: &RawTarget, root: &Path) -> Result<Targ
             }
             None => None,
         },
+        snapshots,
     })
 }
 
@@ -405,7 +488,7 @@ secret_key_env = "CORSPROBE_TEST_SK_UNSET_1"
     fn missing_credential_variable_is_named() {
         let d = tempdir("missing");
         let f = write(&d, "t.toml", BASE);
-        let err = load(&f, "local", &d).unwrap_err();
+        let err = load(&f, "local").unwrap_err().to_string();
         assert!(err.contains("CORSPROBE_TEST_AK_UNSET_1"), "{err}");
         assert!(err.contains("targets.local.access_key_env"), "{err}");
     }
@@ -419,7 +502,7 @@ secret_key_env = "CORSPROBE_TEST_SK_UNSET_1"
             "# local\nCORSPROBE_TEST_AK_UNSET_1=ak\nexport CORSPROBE_TEST_SK_UNSET_1=\"sk\"\n",
         );
         let f = write(&d, "t.toml", &format!("{BASE}env_file = \"keys.env\"\n"));
-        let t = load(&f, "local", &d).unwrap();
+        let t = load(&f, "local").unwrap();
         assert_eq!(t.credentials.access_key, "ak");
         assert_eq!(t.credentials.secret_key, "sk");
         assert_eq!(t.endpoint_host(), "127.0.0.1:1");
@@ -433,10 +516,10 @@ secret_key_env = "CORSPROBE_TEST_SK_UNSET_1"
     fn unknown_key_and_unknown_target_are_located() {
         let d = tempdir("unknown");
         let f = write(&d, "t.toml", &format!("{BASE}colour = \"red\"\n"));
-        let err = load(&f, "local", &d).unwrap_err();
+        let err = load(&f, "local").unwrap_err().to_string();
         assert!(err.contains("t.toml:") && err.contains("colour"), "{err}");
         let f = write(&d, "t2.toml", BASE);
-        let err = load(&f, "nope", &d).unwrap_err();
+        let err = load(&f, "nope").unwrap_err().to_string();
         assert!(
             err.contains("no target named `nope`") && err.contains("local"),
             "{err}"
@@ -448,8 +531,9 @@ secret_key_env = "CORSPROBE_TEST_SK_UNSET_1"
         let d = tempdir("bad");
         let f = write(&d, "t.toml", &BASE.replace("http://127.0.0.1:1", "ftp://x"));
         assert!(
-            load(&f, "local", &d)
+            load(&f, "local")
                 .unwrap_err()
+                .to_string()
                 .contains("targets.local.endpoint")
         );
         let f = write(
@@ -457,6 +541,61 @@ secret_key_env = "CORSPROBE_TEST_SK_UNSET_1"
             "t2.toml",
             &format!("{BASE}bucket_prefix = \"Bad_Prefix\"\n"),
         );
-        assert!(load(&f, "local", &d).unwrap_err().contains("bucket_prefix"));
+        assert!(
+            load(&f, "local")
+                .unwrap_err()
+                .to_string()
+                .contains("bucket_prefix")
+        );
+    }
+
+    #[test]
+    fn virtual_host_addressing_with_an_ip_endpoint_is_refused() {
+        let d = tempdir("vhost-ip");
+        let f = write(&d, "t.toml", &format!("{BASE}addressing = \"virtual\"\n"));
+        let err = load_all(&f).unwrap_err().join("\n");
+        assert!(
+            err.contains("targets.local.addressing") && err.contains("127.0.0.1"),
+            "{err}"
+        );
+        let named = BASE.replace("127.0.0.1:1", "s3.localhost:1");
+        let f = write(&d, "t2.toml", &format!("{named}addressing = \"virtual\"\n"));
+        assert!(load_all(&f).is_ok());
+    }
+
+    #[test]
+    fn relative_paths_resolve_beside_the_targets_file_and_a_missing_one_is_shown_resolved() {
+        let d = tempdir("relative");
+        let ci = d.join("ci");
+        std::fs::create_dir_all(&ci).unwrap();
+        write(&ci, "known.toml", "");
+        let f = write(
+            &ci,
+            "t.toml",
+            &format!("{BASE}expectations = \"known.toml\"\n"),
+        );
+        let t = &load_all(&f).unwrap()[0];
+        assert_eq!(
+            t.expectations.as_deref(),
+            Some(ci.join("known.toml").as_path())
+        );
+        let f = write(&ci, "t2.toml", &format!("{BASE}start = \"start.sh\"\n"));
+        let err = load_all(&f).unwrap_err().join("\n");
+        assert!(
+            err.contains("targets.local.start")
+                && err.contains(&ci.join("start.sh").display().to_string()),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_file_error_and_a_usage_error_are_told_apart() {
+        let d = tempdir("kinds");
+        let f = write(&d, "t.toml", &format!("{BASE}colour = 1\n"));
+        assert!(matches!(load(&f, "local"), Err(TargetError::File(_))));
+        let f = write(&d, "t2.toml", BASE);
+        assert!(matches!(load(&f, "local"), Err(TargetError::Usage(_))));
+        assert!(matches!(load(&f, "other"), Err(TargetError::Usage(_))));
+        assert!(load_all(&f).is_ok(), "validate needs no credentials");
     }
 }

@@ -356,6 +356,18 @@ const BAD_TARGETS: &[(&str, &str, &str, &str)] = &[
     ),
     ("env file missing", "keys.env", "nope.env", "nope.env"),
     (
+        "virtual-host addressing with an IP endpoint",
+        "region = \"us-east-1\"",
+        "region = \"us-east-1\"\naddressing = \"virtual\"",
+        "targets.t.addressing",
+    ),
+    (
+        "expectations file missing",
+        "region = \"us-east-1\"",
+        "region = \"us-east-1\"\nexpectations = \"known.toml\"",
+        "targets.t.expectations",
+    ),
+    (
         "credential variable unset",
         "CORSPROBE_BAD_SK",
         "CORSPROBE_BAD_UNSET",
@@ -380,11 +392,11 @@ fn every_bad_targets_file_names_file_and_field() {
     std::fs::write(d.join("broken.env"), "this line has no equals sign\n").unwrap();
     let file = d.join("targets.toml");
     std::fs::write(&file, TARGETS).unwrap();
-    target::load(&file, "t", &d).expect("the base targets file is valid");
+    target::load(&file, "t").expect("the base targets file is valid");
     for (what, from, to, needle) in BAD_TARGETS {
         assert!(TARGETS.contains(from), "{what}");
         std::fs::write(&file, TARGETS.replacen(from, to, 1)).unwrap();
-        let err = target::load(&file, "t", &d).expect_err(what);
+        let err = target::load(&file, "t").expect_err(what).to_string();
         assert!(
             err.contains("targets.toml") || err.contains(".env"),
             "{what}: no file in `{err}`"

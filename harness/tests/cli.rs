@@ -296,3 +296,297 @@ fn expectations_update_proposes_entries_without_editing_anything() {
     let ids = all.iter().map(|s| s.id.clone()).collect();
     corsprobe::expectations::Expectations::load(&file, &ids).expect("the proposal loads");
 }
+
+/// Runs the binary with the dead target's keys set.
+fn corsprobe_with_keys(var: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_corsprobe"))
+        .args(args)
+        .env(format!("{var}_AK"), "canary-access-key")
+        .env(format!("{var}_SK"), "canary-secret-key-0123456789")
+        .output()
+        .expect("the binary runs")
+}
+
+#[test]
+fn an_unreachable_target_still_gets_every_report_with_error_verdicts() {
+    let root = scratch_root("unreachable");
+    let targets = dead_target(&root, "dead", "CORSPROBE_UNR");
+    let out = root.join("out");
+    let p = |f: &str| out.join(f).to_str().unwrap().to_string();
+    let o = corsprobe_with_keys(
+        "CORSPROBE_UNR",
+        &[
+            "--root",
+            root.to_str().unwrap(),
+            "run",
+            "--targets",
+            targets.to_str().unwrap(),
+            "--target",
+            "dead",
+            "--mode",
+            "all",
+            "--report-json",
+            &p("run.json"),
+            "--report-md",
+            &p("run.md"),
+            "--report-junit",
+            &p("junit.xml"),
+            "--report-tap",
+            &p("run.tap"),
+            "--report-html",
+            &p("html"),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    assert!(
+        text(&o).contains("connection refused"),
+        "the cause is named: {}",
+        text(&o)
+    );
+    let record: corsprobe::report::record::RunRecord =
+        serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap();
+    assert!(
+        record.results.len() > 90,
+        "{} results",
+        record.results.len()
+    );
+    assert!(
+        record
+            .results
+            .iter()
+            .all(|r| r.verdict == corsprobe::verdict::Verdict::Error
+                && r.reason.contains("connection refused")),
+        "every scenario is ERROR with the cause"
+    );
+    assert!(
+        record.results.iter().any(|r| r.browser == "firefox"),
+        "browser columns too"
+    );
+    let junit = std::fs::read_to_string(out.join("junit.xml")).unwrap();
+    assert!(junit.contains("<error"), "{junit}");
+    assert!(
+        std::fs::read_to_string(out.join("run.tap"))
+            .unwrap()
+            .contains("not ok")
+    );
+    assert!(
+        std::fs::read_to_string(out.join("run.md"))
+            .unwrap()
+            .contains("ERROR")
+    );
+    assert!(out.join("html/index.html").is_file());
+    assert!(!text(&o).contains("canary-secret-key"));
+}
+
+#[test]
+fn the_gate_inputs_are_checked_before_anything_is_sent() {
+    // The target is unreachable: reaching it would exit 3, so exit 1 proves nothing was tried.
+    let root = scratch_root("gate-inputs");
+    let targets = dead_target(&root, "dead", "CORSPROBE_GATE");
+    let base = [
+        "--root",
+        root.to_str().unwrap(),
+        "run",
+        "--targets",
+        targets.to_str().unwrap(),
+        "--target",
+        "dead",
+    ];
+    let run = |extra: &[&str]| {
+        let args: Vec<&str> = base.iter().chain(extra).copied().collect();
+        corsprobe_with_keys("CORSPROBE_GATE", &args)
+    };
+    let o = run(&["--baseline", "/nonexistent/base.json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("--baseline") && text(&o).contains("/nonexistent/base.json"),
+        "{}",
+        text(&o)
+    );
+    let blocker = root.join("a-file");
+    std::fs::write(&blocker, "").unwrap();
+    let under_a_file = blocker.join("report.md");
+    let o = run(&["--report-md", under_a_file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("cannot write the report"), "{}", text(&o));
+    assert!(
+        !text(&o).contains("does not answer"),
+        "nothing was sent: {}",
+        text(&o)
+    );
+}
+
+#[test]
+fn a_dry_run_names_the_browser_scenarios_it_leaves_out() {
+    let r = repo();
+    let o = corsprobe(&[
+        "--root",
+        r.to_str().unwrap(),
+        "run",
+        "--mode",
+        "all",
+        "--dry-run",
+        "--run-id",
+        "d1",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let out = text(&o);
+    let line = out
+        .lines()
+        .find(|l| l.contains("left out"))
+        .unwrap_or_default();
+    assert!(
+        line.contains("browser/get-example") && line.contains("browser scenario(s) left out"),
+        "{out}"
+    );
+}
+
+#[test]
+fn faults_with_no_matching_scenario_exits_1_like_run() {
+    let r = repo();
+    let o = corsprobe(&["--root", r.to_str().unwrap(), "faults", "no/such/scenario"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("no probe scenario id starts with no/such/scenario"),
+        "{}",
+        text(&o)
+    );
+    let o = corsprobe(&["--root", r.to_str().unwrap(), "faults", "--fault", "nope"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("faults --list"), "{}", text(&o));
+}
+
+#[test]
+fn validate_checks_what_run_checks_with_one_exit_code() {
+    let root = scratch_root("validate-targets");
+    let ids_ok = "[[known]]\nid = \"preflight/origin/exact\"\nreason = \"r\"\n";
+    let bad_id = "[[known]]\nid = \"no/such/scenario\"\nreason = \"r\"\n";
+    std::fs::write(root.join("fixtures/ok.toml"), ids_ok).unwrap();
+    std::fs::write(root.join("fixtures/stale.toml"), bad_id).unwrap();
+    let target = |extra: &str| {
+        format!(
+            "[targets.t]\nvendor = \"v\"\ndialect = \"s3\"\nendpoint = \"http://127.0.0.1:9\"\nregion = \"us-east-1\"\naccess_key_env = \"CORSPROBE_VAL_AK\"\nsecret_key_env = \"CORSPROBE_VAL_SK\"\n{extra}"
+        )
+    };
+    let file = root.join("fixtures/t.toml");
+    let cases = [
+        ("expectations = \"stale.toml\"\n", "no/such/scenario"),
+        ("expectations = \"gone.toml\"\n", "targets.t.expectations"),
+        (
+            "[targets.t.probe_only]\nbucket = \"b\"\nrules = \"cors-rules/none.xml\"\n",
+            "targets.t.probe_only.rules",
+        ),
+        ("addressing = \"virtual\"\n", "targets.t.addressing"),
+    ];
+    std::fs::write(&file, target("expectations = \"ok.toml\"\n")).unwrap();
+    let o = corsprobe(&[
+        "--root",
+        root.to_str().unwrap(),
+        "validate",
+        "--targets",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "validate needs no credentials: {}",
+        text(&o)
+    );
+    for (extra, needle) in cases {
+        std::fs::write(&file, target(extra)).unwrap();
+        for cmd in ["validate", "run"] {
+            let mut args = vec![
+                "--root",
+                root.to_str().unwrap(),
+                cmd,
+                "--targets",
+                file.to_str().unwrap(),
+            ];
+            if cmd == "run" {
+                args.extend(["--target", "t"]);
+            }
+            let o = corsprobe_with_keys("CORSPROBE_VAL", &args);
+            assert_eq!(
+                o.status.code(),
+                Some(2),
+                "{cmd} with {extra:?}: {}",
+                text(&o)
+            );
+            assert!(
+                text(&o).contains(needle),
+                "{cmd} with {extra:?}: `{needle}` not in {}",
+                text(&o)
+            );
+        }
+    }
+}
+
+/// The synopsis block of the README's "Commands" section.
+fn readme_commands() -> String {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let from = readme.find("## Commands").expect("a Commands section");
+    let block = &readme[from..];
+    let start = block.find("```\n").unwrap() + 4;
+    let end = block[start..].find("```").unwrap() + start;
+    block[start..end].to_string()
+}
+
+/// Every long flag a piece of text names.
+fn flags(text: &str) -> std::collections::BTreeSet<String> {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+        .filter(|w| w.starts_with("--") && w.len() > 2)
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn the_readme_synopsis_and_help_name_the_same_flags() {
+    let synopsis = readme_commands();
+    for sub in ["run", "list", "validate", "clean", "matrix", "faults"] {
+        let o = corsprobe(&[sub, "--help"]);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        // The options a --help lists: lines that start with a flag (`-j, --jobs`, `--mode`).
+        let options: String = String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .filter(|l| l.trim_start().starts_with('-'))
+            .filter_map(|l| l.split_whitespace().find(|w| w.starts_with("--")))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let mut help = flags(&options);
+        help.remove("--help");
+        help.remove("--root");
+        let line: String = synopsis
+            .split("\ncorsprobe ")
+            .find(|l| {
+                l.trim_start_matches("corsprobe ")
+                    .starts_with(&format!("{sub} "))
+            })
+            .unwrap_or_else(|| panic!("no `corsprobe {sub}` in the README synopsis"))
+            .to_string();
+        let documented = flags(&line);
+        assert_eq!(
+            documented, help,
+            "`corsprobe {sub}`: README synopsis vs --help"
+        );
+    }
+}
+
+#[test]
+fn faults_list_names_every_fault_the_readme_lists() {
+    let o = corsprobe(&["faults", "--list"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    let names: Vec<&str> = out
+        .lines()
+        .filter(|l| !l.ends_with(" faults"))
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert_eq!(names.len(), 20, "{out}");
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    for n in &names {
+        assert!(
+            readme.contains(&format!("`{n}`")),
+            "the README does not list fault `{n}`"
+        );
+    }
+}

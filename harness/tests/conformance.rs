@@ -436,7 +436,7 @@ fn run_suite(
     scenarios: &[scenario::Scenario],
     in_browser: &[scenario::Scenario],
 ) -> Result<Evidence, String> {
-    let target = target::load(&root.join("fixtures/targets.toml"), TARGET, root)?;
+    let target = target::load(&root.join("fixtures/targets.toml"), TARGET)?;
     let ids: BTreeSet<String> = scenarios
         .iter()
         .chain(in_browser)
@@ -510,6 +510,7 @@ fn run_suite(
             4,
             Duration::from_secs(20),
             (&[], &pages),
+            &Cancel::default(),
         )
         .await
         .map(|(_, outcomes)| outcomes);
@@ -540,6 +541,7 @@ fn run_suite(
                 1,
                 Duration::from_secs(20),
                 (&[kind], &pages),
+                &Cancel::default(),
             )
             .await;
             browsers.push(BrowserRun {
@@ -574,7 +576,7 @@ fn run_suite(
         .await;
         let post_upload = post_upload(&client, &target, &opts.run_id).await;
         let virtual_host = async {
-            let vhost = target::load(&root.join("fixtures/targets.toml"), "ceph-vhost", root)?;
+            let vhost = target::load(&root.join("fixtures/targets.toml"), "ceph-vhost")?;
             let c = Client::new(&vhost, Duration::from_secs(20))?;
             let o = RunOptions {
                 jobs: 4,

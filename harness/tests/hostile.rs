@@ -217,3 +217,191 @@ fn the_typed_model_survives_a_hostile_get_cors_body() {
     );
     assert!(CorsConfiguration::from_xml(&"<".repeat(100_000)).is_err());
 }
+
+/// A client of a target at `scheme://127.0.0.1:port` with this request time limit.
+fn client_for(scheme: &str, port: u16, timeout: Duration) -> Client {
+    let mut t = target(port);
+    t.endpoint = reqwest::Url::parse(&format!("{scheme}://127.0.0.1:{port}")).unwrap();
+    Client::new(&t, timeout).unwrap()
+}
+
+/// Answers every request with 200 after `delay`.
+async fn serve_slowly(delay: Duration) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = stream.read(&mut buf).await;
+                tokio::time::sleep(delay).await;
+                let _ = stream
+                    .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                    .await;
+            });
+        }
+    });
+    port
+}
+
+/// Serves TLS with a self-signed certificate for `localhost`, made now; answers 200.
+async fn serve_tls() -> u16 {
+    use openssl::{asn1::Asn1Time, hash::MessageDigest, pkey::PKey, rsa::Rsa, x509};
+    let key = PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap();
+    let mut name = x509::X509NameBuilder::new().unwrap();
+    name.append_entry_by_text("CN", "localhost").unwrap();
+    let name = name.build();
+    let mut cert = x509::X509Builder::new().unwrap();
+    cert.set_version(2).unwrap();
+    cert.set_subject_name(&name).unwrap();
+    cert.set_issuer_name(&name).unwrap();
+    cert.set_pubkey(&key).unwrap();
+    cert.set_not_before(&Asn1Time::days_from_now(0).unwrap())
+        .unwrap();
+    cert.set_not_after(&Asn1Time::days_from_now(1).unwrap())
+        .unwrap();
+    cert.sign(&key, MessageDigest::sha256()).unwrap();
+    let cert = cert.build();
+    let identity = native_tls::Identity::from_pkcs8(
+        &cert.to_pem().unwrap(),
+        &key.private_key_to_pem_pkcs8().unwrap(),
+    )
+    .unwrap();
+    let acceptor = tokio_native_tls::TlsAcceptor::from(
+        native_tls::TlsAcceptor::builder(identity).build().unwrap(),
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                if let Ok(mut tls) = acceptor.accept(stream).await {
+                    let mut buf = [0u8; 4096];
+                    let _ = tls.read(&mut buf).await;
+                    let _ = tls
+                        .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+                        .await;
+                }
+            });
+        }
+    });
+    port
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reachability_honours_the_time_limit() {
+    let port = serve_slowly(Duration::from_millis(1500)).await;
+    let patient = client_for("http", port, Duration::from_secs(5));
+    assert_eq!(
+        patient.reach().await,
+        Ok(()),
+        "a slow but healthy store answers"
+    );
+    let hasty = client_for("http", port, Duration::from_secs(1));
+    let cause = hasty.reach().await.unwrap_err();
+    assert!(cause.contains("no answer within 1 s"), "{cause}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reachability_names_the_cause() {
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let plain = serve_slowly(Duration::ZERO).await;
+    let tls = serve_tls().await;
+    let limit = Duration::from_secs(3);
+    for (scheme, port, cause) in [
+        ("http", closed, "connection refused"),
+        (
+            "https",
+            plain,
+            "speaks http there, not https: its url should start with http://",
+        ),
+        (
+            "http",
+            tls,
+            "speaks https there, not http: its url should start with https://",
+        ),
+        ("https", tls, "tls certificate was not accepted"),
+    ] {
+        let got = client_for(scheme, port, limit).reach().await.unwrap_err();
+        assert!(
+            got.to_lowercase().contains(cause),
+            "{scheme} to port {port}: `{got}` does not say `{cause}`"
+        );
+    }
+}
+
+/// Answers 200 with a body of `len` bytes, sent in 64 KiB pieces.
+async fn serve_big_body(len: usize) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = [0u8; 8192];
+                let _ = stream.read(&mut buf).await;
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n"
+                );
+                if stream.write_all(head.as_bytes()).await.is_err() {
+                    return;
+                }
+                let piece = vec![b'z'; 64 * 1024];
+                let mut left = len;
+                while left > 0 {
+                    let n = left.min(piece.len());
+                    if stream.write_all(&piece[..n]).await.is_err() {
+                        return;
+                    }
+                    left -= n;
+                }
+            });
+        }
+    });
+    port
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_huge_body_is_kept_as_a_prefix_and_counted() {
+    let len = 64 * 1024 * 1024;
+    let port = serve_big_body(len).await;
+    let client = client_for("http", port, Duration::from_secs(20));
+    let req = corsprobe::dialect::Request {
+        method: "GET".into(),
+        url: client.url("b", Some("big.bin"), None),
+        headers: vec![],
+        body: vec![],
+    };
+    let ex = client
+        .send(corsprobe::exchange::Phase::Step, "get", req)
+        .await;
+    let resp = ex.response.expect("answered");
+    assert_eq!(resp.body.len(), corsprobe::exchange::BODY_LIMIT);
+    assert_eq!(resp.body_cut_from, Some(len as u64));
+    assert!(
+        resp.body_shown()
+            .contains("[body cut: 67108864 bytes received"),
+        "{}",
+        &resp.body_shown()[resp.body.len()..]
+    );
+    let small = serve_big_body(10).await;
+    let client = client_for("http", small, Duration::from_secs(5));
+    let req = corsprobe::dialect::Request {
+        method: "GET".into(),
+        url: client.url("b", Some("k"), None),
+        headers: vec![],
+        body: vec![],
+    };
+    let resp = client
+        .send(corsprobe::exchange::Phase::Step, "get", req)
+        .await
+        .response
+        .unwrap();
+    assert_eq!(
+        (resp.body.as_str(), resp.body_cut_from),
+        ("zzzzzzzzzz", None)
+    );
+}

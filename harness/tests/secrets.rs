@@ -82,7 +82,7 @@ async fn serve(kind: Server) -> u16 {
                 let presigned = target.to_ascii_lowercase().contains("signature");
                 let reply = match kind {
                     Server::BreakSigned if presigned => {
-                        if turn % 2 == 0 {
+                        if turn.is_multiple_of(2) {
                             #[allow(deprecated)]
                             let _ = stream.set_linger(Some(Duration::ZERO));
                             return;

@@ -53,6 +53,7 @@ pub struct Client {
     signatures: Option<std::sync::Arc<std::sync::Mutex<Vec<String>>>>,
     fixed_time: Option<SystemTime>,
     dry_run: Option<std::sync::Arc<std::sync::Mutex<Vec<String>>>>,
+    timeout: Duration,
 }
 
 impl Client {
@@ -84,6 +85,7 @@ impl Client {
             signatures: None,
             fixed_time: None,
             dry_run: None,
+            timeout,
         })
     }
 
@@ -714,14 +716,73 @@ impl Client {
         (ex, names)
     }
 
-    /// True when anything answers HTTP at the endpoint (any status).
+    /// True when anything answers HTTP at the endpoint (any status), within the request
+    /// time limit.
     pub async fn answers(&self) -> bool {
-        self.http
-            .get(self.target.endpoint.clone())
-            .timeout(Duration::from_secs(2))
-            .send()
-            .await
-            .is_ok()
+        self.reach().await.is_ok()
+    }
+
+    /// Whether anything answers HTTP at the endpoint (any status) within the request time
+    /// limit; if not, why: refused, timed out, a TLS certificate or an http/https mix-up.
+    pub async fn reach(&self) -> Result<(), String> {
+        let e = match self.http.get(self.target.endpoint.clone()).send().await {
+            Ok(_) => return Ok(()),
+            Err(e) => e,
+        };
+        let timed_out = e.is_timeout();
+        let detail = describe(e);
+        let lower = detail.to_ascii_lowercase();
+        let cause = if timed_out {
+            format!(
+                "no answer within {} s (the request time limit, --timeout)",
+                self.timeout.as_secs()
+            )
+        } else if lower.contains("certificate") {
+            format!(
+                "the TLS certificate was not accepted ({detail}); a private CA must be in the system's trust store (SSL_CERT_FILE)"
+            )
+        } else if lower.contains("refused") {
+            format!("connection refused: nothing listens there ({detail})")
+        } else if lower.contains("dns error") || lower.contains("failed to lookup") {
+            format!("the host name does not resolve ({detail})")
+        } else {
+            // An http/https mix-up looks like a reset or a broken handshake: ask the same
+            // host and port the other way before saying so.
+            let other = if self.target.endpoint.scheme() == "https" {
+                "http"
+            } else {
+                "https"
+            };
+            if self.answers_as(other).await {
+                format!(
+                    "the endpoint speaks {} there, not {}: its URL should start with {other}:// ({detail})",
+                    other.to_uppercase(),
+                    self.target.endpoint.scheme().to_uppercase()
+                )
+            } else {
+                format!("no HTTP answer ({detail})")
+            }
+        };
+        Err(self.redactor.text(&cause))
+    }
+
+    /// True when the endpoint's host and port answer HTTP under the other scheme (any
+    /// certificate accepted: this only tells a mix-up from a dead store).
+    async fn answers_as(&self, scheme: &str) -> bool {
+        let mut url = self.target.endpoint.clone();
+        if url.set_scheme(scheme).is_err() {
+            return false;
+        }
+        let Ok(probe) = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .danger_accept_invalid_certs(true)
+            .timeout(self.timeout)
+            .dns_resolver(std::sync::Arc::new(LoopbackLocalhost))
+            .build()
+        else {
+            return false;
+        };
+        probe.get(url).send().await.is_ok()
     }
 }
 

@@ -37,7 +37,7 @@ pub fn render(record: &RunRecord, verbose: bool) -> String {
     if s.changed + s.new > 0 {
         let _ = writeln!(
             out,
-            "snapshots: {} changed, {} new, {} matched (review with `cargo insta review`, or `corsprobe run --accept-snapshots`)",
+            "snapshots: {} changed, {} new, {} matched (each written as a pending `.snap.new` file; new ones do not fail the gate, changed ones do)",
             s.changed, s.new, s.matched
         );
         for r in record.results.iter().filter(|_| s.changed + s.new <= 20) {
@@ -100,4 +100,37 @@ pub fn render(record: &RunRecord, verbose: bool) -> String {
         tally(Tally::Skipped)
     );
     out
+}
+
+/// Text from a store made safe for a terminal: control characters other than newline and tab
+/// are shown escaped (`\x1b`), so a body or header cannot move the cursor, recolour the
+/// screen or retitle the window.
+pub fn safe(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() && c != '\n' && c != '\t' {
+            let _ = write!(out, "\\x{:02x}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn control_characters_from_a_store_are_shown_escaped() {
+        let hostile = "Access\x1b[2J\x1b]0;owned\x07 denied\r\u{9b}31m\nnext\tline";
+        let shown = super::safe(hostile);
+        assert_eq!(
+            shown,
+            "Access\\x1b[2J\\x1b]0;owned\\x07 denied\\x0d\\x9b31m\nnext\tline"
+        );
+        assert!(
+            !shown
+                .chars()
+                .any(|c| c.is_control() && c != '\n' && c != '\t')
+        );
+    }
 }

@@ -590,3 +590,97 @@ fn faults_list_names_every_fault_the_readme_lists() {
         );
     }
 }
+
+#[test]
+fn a_report_that_cannot_be_written_keeps_the_console_verdicts_and_the_gate_code() {
+    let root = scratch_root("unwritable");
+    let targets = dead_target(&root, "dead", "CORSPROBE_UNW");
+    let html = root.join("html");
+    // The directory can be made before the run; its index cannot be written after it.
+    std::fs::create_dir_all(html.join("index.html")).unwrap();
+    let json = root.join("run.json");
+    let o = corsprobe_with_keys(
+        "CORSPROBE_UNW",
+        &[
+            "--root",
+            root.to_str().unwrap(),
+            "run",
+            "--targets",
+            targets.to_str().unwrap(),
+            "--target",
+            "dead",
+            "preflight/origin",
+            "--report-html",
+            html.to_str().unwrap(),
+            "--report-json",
+            json.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "the ERROR verdicts' code, not the report's: {}",
+        text(&o)
+    );
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains("corsprobe: 0 passed, "),
+        "the console verdicts are printed: {stdout}"
+    );
+    assert!(text(&o).contains("cannot write the report"), "{}", text(&o));
+    assert!(json.is_file(), "the other reports are still written");
+}
+
+/// Answers every request 403 with an error body full of terminal escape sequences.
+fn serve_escapes() -> u16 {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut buf = [0u8; 16384];
+            let _ = stream.read(&mut buf);
+            let body = "<Error><Code>Access\x1b[2JDenied</Code><Message>\x1b]0;pwned\x07\x1b[31mred</Message></Error>";
+            let _ = write!(
+                stream,
+                "HTTP/1.1 403 Forbidden\r\nContent-Type: application/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    port
+}
+
+#[test]
+fn terminal_escapes_from_a_store_reach_the_console_escaped() {
+    let root = scratch_root("escapes");
+    let port = serve_escapes();
+    let targets = root.join("fixtures/t.toml");
+    std::fs::write(
+        &targets,
+        format!("[targets.esc]\nvendor = \"v\"\ndialect = \"s3\"\nendpoint = \"http://127.0.0.1:{port}\"\nregion = \"us-east-1\"\naccess_key_env = \"CORSPROBE_ESC_AK\"\nsecret_key_env = \"CORSPROBE_ESC_SK\"\n"),
+    )
+    .unwrap();
+    let o = corsprobe_with_keys(
+        "CORSPROBE_ESC",
+        &[
+            "--root",
+            root.to_str().unwrap(),
+            "run",
+            "--targets",
+            targets.to_str().unwrap(),
+            "--target",
+            "esc",
+            "-v",
+        ],
+    );
+    let all = text(&o);
+    assert!(
+        !all.contains('\x1b') && !all.contains('\x07'),
+        "a raw escape reached the terminal"
+    );
+    assert!(
+        all.contains("Access\\x1b[2JDenied"),
+        "the store's text is shown, escaped: {all}"
+    );
+}

@@ -35,8 +35,11 @@ struct Evidence {
     faults: Result<Vec<FaultOutcome>, String>,
     /// Buckets with the run's prefix still listed after the run.
     leftovers: Vec<String>,
-    /// Buckets with the target's prefix listed after interrupted CLI runs, per interruption delay.
-    interrupted: Vec<(u64, i32, Vec<String>)>,
+    /// Interrupted CLI runs: the signal, its delay, the exit code, and the buckets with the
+    /// target's prefix and the browser processes still there afterwards.
+    interrupted: Vec<Interrupted>,
+    /// The README's CI recipe followed from a directory outside the clone.
+    recipe: Result<Recipe, String>,
     /// Every output the run produced, unscrubbed: raw JSON, console text, snapshots.
     outputs: Vec<(String, String)>,
     /// Values that must appear in none of the outputs.
@@ -563,6 +566,13 @@ fn run_suite(
         let dead_driver = run_with_dead_driver(root);
         let browser_processes_left = processes_in_groups(&corsprobe::browser::driver_groups_seen());
         let interrupted = interrupt_cli(root, &client, &target.bucket_prefix).await;
+        let recipe = {
+            let root = root.to_path_buf();
+            tokio::task::spawn_blocking(move || follow_the_ci_recipe(&root))
+                .await
+                .map_err(|e| e.to_string())
+                .and_then(|r| r)
+        };
         let existing =
             run_in_existing_buckets(&client, &expectations, scenarios, &opts.run_id, root).await;
         let probe_only = run_probe_only(
@@ -604,6 +614,7 @@ fn run_suite(
             faults,
             leftovers,
             interrupted,
+            recipe,
             outputs,
             secrets,
             existing,
@@ -618,21 +629,40 @@ fn run_suite(
     })
 }
 
-/// Starts `corsprobe run` and sends SIGINT at three random moments; lists leftovers after each.
-async fn interrupt_cli(root: &Path, client: &Client, prefix: &str) -> Vec<(u64, i32, Vec<String>)> {
+/// One interrupted CLI run.
+#[derive(Clone, Debug)]
+struct Interrupted {
+    signal: &'static str,
+    mode: &'static str,
+    delay_ms: u64,
+    code: i32,
+    left: Vec<String>,
+}
+
+/// Starts `corsprobe run` and interrupts it at a random moment, six times: SIGINT three times in
+/// probe mode and once while a browser is up, SIGTERM (CI cancellation, `timeout`, container
+/// stops) while a browser is up, and SIGHUP in probe mode. Lists what is left after each.
+async fn interrupt_cli(root: &Path, client: &Client, prefix: &str) -> Vec<Interrupted> {
     use std::hash::{BuildHasher, Hasher};
     let mut out = Vec::new();
-    // Three probe runs, then one browser run interrupted while a browser is up.
-    for round in 0..4 {
-        let browser = round == 3;
+    let rounds: [(&'static str, &'static str); 6] = [
+        ("INT", "probe"),
+        ("INT", "probe"),
+        ("INT", "probe"),
+        ("INT", "browser"),
+        ("TERM", "browser"),
+        ("HUP", "probe"),
+    ];
+    for (signal, mode) in rounds {
         let mut h = std::collections::hash_map::RandomState::new().build_hasher();
         h.write_u8(0);
-        let delay_ms = if browser {
+        // Late enough for the handlers (installed before the store check), early enough that
+        // scenarios are still running.
+        let delay_ms = if mode == "browser" {
             1500 + h.finish() % 4000
         } else {
-            150 + h.finish() % 1500
+            400 + h.finish() % 1500
         };
-        let mode = if browser { "browser" } else { "probe" };
         let child = std::process::Command::new(env!("CARGO_BIN_EXE_corsprobe"))
             .args(["--root", root.to_str().unwrap_or("."), "run", "-j", "2"])
             .args(["--mode", mode])
@@ -642,10 +672,8 @@ async fn interrupt_cli(root: &Path, client: &Client, prefix: &str) -> Vec<(u64, 
         let Ok(child) = child else { continue };
         tokio::time::sleep(Duration::from_millis(delay_ms)).await;
         let _ = std::process::Command::new("kill")
-            .args(["-INT", &child.id().to_string()])
+            .args([&format!("-{signal}"), &child.id().to_string()])
             .status();
-        // A signal that lands before the CLI installed its handler ends it with SIGINT (2),
-        // reported as -2: nothing was created yet, so that too is a clean outcome.
         let code = tokio::task::spawn_blocking(move || {
             use std::os::unix::process::ExitStatusExt;
             child
@@ -670,9 +698,191 @@ async fn interrupt_cli(root: &Path, client: &Client, prefix: &str) -> Vec<(u64, 
                 .into_iter()
                 .map(|p| format!("process {p}")),
         );
-        out.push((delay_ms, code, left));
+        out.push(Interrupted {
+            signal,
+            mode,
+            delay_ms,
+            code,
+            left,
+        });
     }
     out
+}
+
+/// What following the README's CI recipe showed, step by step.
+#[derive(Clone, Debug)]
+struct Recipe {
+    /// Exit code of each run, in order: first run, accepted, clean rerun, drifted.
+    codes: Vec<(String, i32)>,
+    /// The first run's gate lines (stderr lines starting `gate:`).
+    first_gate: Vec<String>,
+    /// Pending and accepted snapshot files in the project's directory after the first run.
+    first_files: (usize, usize),
+    /// The same after accepting.
+    accepted_files: (usize, usize),
+    /// The drifted run's gate lines.
+    drift_gate: Vec<String>,
+    /// Files under the clone's suites/ that the recipe added or changed.
+    clone_touched: Vec<String>,
+}
+
+/// Every file below `dir` with its size and modification time.
+fn tree(dir: &Path) -> BTreeSet<(String, u64, std::time::SystemTime)> {
+    let mut out = BTreeSet::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(tree(&p));
+        } else if let Ok(m) = p.metadata() {
+            out.insert((
+                p.display().to_string(),
+                m.len(),
+                m.modified().unwrap_or(std::time::UNIX_EPOCH),
+            ));
+        }
+    }
+    out
+}
+
+/// (pending `.snap.new`, accepted `.snap`) files in a directory.
+fn snapshot_files(dir: &Path) -> (usize, usize) {
+    let names: Vec<String> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    (
+        names.iter().filter(|n| n.ends_with(".snap.new")).count(),
+        names.iter().filter(|n| n.ends_with(".snap")).count(),
+    )
+}
+
+/// A server project follows the README's CI example from its own directory: its targets file,
+/// an empty known-failure list, its own snapshots. The first run must not fail on snapshots, the
+/// accept command the run prints must work as printed, and the clone must stay untouched.
+fn follow_the_ci_recipe(root: &Path) -> Result<Recipe, String> {
+    let project = std::env::temp_dir().join(format!("corsprobe-recipe-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&project);
+    let ci = project.join("ci");
+    std::fs::create_dir_all(&ci).map_err(|e| e.to_string())?;
+    std::fs::write(
+        ci.join("targets.toml"),
+        "[targets.my-server]\nvendor = \"my server (here: the local Ceph)\"\ndialect = \"s3\"\nendpoint = \"http://127.0.0.1:7480\"\nregion = \"us-east-1\"\naccess_key_env = \"MY_SERVER_ACCESS_KEY\"\nsecret_key_env = \"MY_SERVER_SECRET_KEY\"\nsnapshots = \"snapshots\"\n",
+    )
+    .map_err(|e| e.to_string())?;
+    std::fs::write(ci.join("my-server-known-failures.toml"), "").map_err(|e| e.to_string())?;
+    let keys = std::fs::read_to_string(root.join("scripts/stores/ceph/credentials.env"))
+        .map_err(|e| e.to_string())?;
+    let key = |name: &str| {
+        keys.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}=")))
+            .unwrap_or_default()
+            .to_string()
+    };
+    let env = [
+        ("MY_SERVER_ACCESS_KEY", key("CORSPROBE_CEPH_ACCESS_KEY")),
+        ("MY_SERVER_SECRET_KEY", key("CORSPROBE_CEPH_SECRET_KEY")),
+    ];
+    let before = tree(&root.join("suites"));
+    let readme_command = |extra: &[&str]| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_corsprobe"));
+        c.current_dir(&project)
+            .args(["run", "--root", root.to_str().unwrap_or(".")])
+            .args(["--targets", "ci/targets.toml", "--target", "my-server"])
+            .args([
+                "--expectations",
+                "ci/my-server-known-failures.toml",
+                "--strict",
+            ])
+            .args([
+                "--report-json",
+                "cors.json",
+                "--report-junit",
+                "cors-junit.xml",
+            ])
+            .args(["--report-md", "cors.md", "preflight/origin"])
+            .args(extra)
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())));
+        c
+    };
+    let run = |mut c: std::process::Command| -> Result<(i32, String, String), String> {
+        let o = c.output().map_err(|e| e.to_string())?;
+        Ok((
+            o.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        ))
+    };
+    let gate_lines = |stderr: &str| -> Vec<String> {
+        stderr
+            .lines()
+            .filter(|l| l.starts_with("gate:"))
+            .map(String::from)
+            .collect()
+    };
+    let mut codes = Vec::new();
+    let (code, stdout, stderr) = run(readme_command(&[]))?;
+    codes.push(("first run".to_string(), code));
+    let first_gate = gate_lines(&stderr);
+    let snapshots = ci.join("snapshots");
+    let first_files = snapshot_files(&snapshots);
+    // A new project lists what its store is known to fail, from the first run, for review.
+    let (code, _, _) = run({
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_corsprobe"));
+        c.current_dir(&project).args([
+            "expectations",
+            "update",
+            "cors.json",
+            "--output",
+            "ci/my-server-known-failures.toml",
+        ]);
+        c
+    })?;
+    codes.push(("expectations update".to_string(), code));
+    let accept = stdout
+        .lines()
+        .skip_while(|l| !l.contains("accept them all with:"))
+        .nth(1)
+        .map(str::trim)
+        .ok_or_else(|| format!("the first run printed no accept command:\n{stdout}"))?
+        .to_string();
+    let (code, _, _) = run({
+        let mut c = std::process::Command::new("sh");
+        c.current_dir(&project)
+            .args(["-c", &accept])
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())));
+        c
+    })?;
+    codes.push((format!("the printed accept command `{accept}`"), code));
+    let accepted_files = snapshot_files(&snapshots);
+    let (code, _, _) = run(readme_command(&[]))?;
+    codes.push(("rerun".to_string(), code));
+    let one = std::fs::read_dir(&snapshots)
+        .map_err(|e| e.to_string())?
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "snap"))
+        .ok_or("no accepted snapshot")?;
+    let text = std::fs::read_to_string(&one).map_err(|e| e.to_string())?;
+    std::fs::write(&one, text.replace("status: ", "status: 1")).map_err(|e| e.to_string())?;
+    let (code, _, stderr) = run(readme_command(&[]))?;
+    codes.push(("drifted".to_string(), code));
+    let drift_gate = gate_lines(&stderr);
+    let after = tree(&root.join("suites"));
+    let clone_touched = after
+        .difference(&before)
+        .map(|(p, _, _)| p.clone())
+        .collect();
+    let _ = std::fs::remove_dir_all(&project);
+    Ok(Recipe {
+        codes,
+        first_gate,
+        first_files,
+        accepted_files,
+        drift_gate,
+        clone_touched,
+    })
 }
 
 /// Browsers and drivers running now (zombies aside), as `pid command`.
@@ -775,6 +985,81 @@ fn gate_failure(r: &ScenarioResult, details: impl Iterator<Item = String>) -> St
     )
 }
 
+/// An interrupted run exits 128 + its signal (the handler ran, not the default action) and
+/// leaves no bucket, browser or driver.
+fn judge_interruption(r: &Interrupted) -> Result<(), String> {
+    let expected = 128
+        + match r.signal {
+            "INT" => 2,
+            "TERM" => 15,
+            _ => 1,
+        };
+    if r.code != expected {
+        return Err(format!(
+            "SIG{} after {} ms in {} mode: exit code {}, expected {expected}",
+            r.signal, r.delay_ms, r.mode, r.code
+        ));
+    }
+    if !r.left.is_empty() {
+        return Err(format!(
+            "SIG{} after {} ms in {} mode left: {}",
+            r.signal,
+            r.delay_ms,
+            r.mode,
+            r.left.join(", ")
+        ));
+    }
+    Ok(())
+}
+
+/// The recipe's outcome: the first run does not fail on its new snapshots, the printed accept
+/// command works, a rerun passes, a drifted snapshot fails, and the clone is untouched.
+fn judge_recipe(r: &Recipe) -> Result<(), String> {
+    let code = |step: &str| {
+        r.codes
+            .iter()
+            .find(|(s, _)| s.starts_with(step))
+            .map(|(_, c)| *c)
+    };
+    if r.first_gate.iter().any(|l| l.contains("snapshot")) {
+        return Err(format!(
+            "the first run's gate failed on snapshots: {:?}",
+            r.first_gate
+        ));
+    }
+    if r.first_files.0 == 0 || r.first_files.1 != 0 {
+        return Err(format!(
+            "after the first run: {} pending, {} accepted snapshot files in the project (expected pending only)",
+            r.first_files.0, r.first_files.1
+        ));
+    }
+    for step in ["expectations update", "the printed accept command", "rerun"] {
+        if code(step) != Some(0) {
+            return Err(format!("{step}: exit {:?} ({:?})", code(step), r.codes));
+        }
+    }
+    if r.accepted_files != (0, r.first_files.0) {
+        return Err(format!(
+            "after accepting: {:?} (pending, accepted), expected (0, {})",
+            r.accepted_files, r.first_files.0
+        ));
+    }
+    if code("drifted") != Some(4) || !r.drift_gate.iter().any(|l| l.contains("snapshot")) {
+        return Err(format!(
+            "a drifted snapshot: exit {:?}, gate {:?}",
+            code("drifted"),
+            r.drift_gate
+        ));
+    }
+    if !r.clone_touched.is_empty() {
+        return Err(format!(
+            "the recipe wrote into the clone: {:?}",
+            r.clone_touched
+        ));
+    }
+    Ok(())
+}
+
 /// Trials about the suite itself: faults caught, secrets kept, nothing left behind.
 fn store_trials(evidence: &Result<Evidence, String>) -> Vec<Trial> {
     let mut trials = Vec::new();
@@ -847,27 +1132,66 @@ fn store_trials(evidence: &Result<Evidence, String>) -> Vec<Trial> {
         },
     ));
     let interrupted = e().map(|e| e.interrupted.clone());
+    for (n, (signal, mode)) in [
+        ("INT", "probe"),
+        ("INT", "probe"),
+        ("INT", "probe"),
+        ("INT", "browser"),
+        ("TERM", "browser"),
+        ("HUP", "probe"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let run = interrupted.clone().and_then(|runs| {
+            runs.get(n)
+                .cloned()
+                .ok_or_else(|| format!("only {} interrupted runs happened", runs.len()))
+        });
+        trials.push(Trial::test(
+            format!(
+                "cleanup::{TARGET}::sig{}-in-{mode}-mode-#{n}-leaves-nothing",
+                signal.to_lowercase()
+            ),
+            move || judge_interruption(&run?).map_err(Into::into),
+        ));
+    }
     trials.push(Trial::test(
-        format!("cleanup::{TARGET}::no-bucket-or-browser-left-after-ctrl-c"),
-        move || {
-            let runs = interrupted?;
-            if runs.len() != 4 {
-                return Err(format!("only {} interrupted runs happened", runs.len()).into());
-            }
-            for (delay, code, left) in runs {
-                if !left.is_empty() {
-                    return Err(format!(
-                        "SIGINT after {delay} ms (exit {code}) left: {}",
-                        left.join(", ")
-                    )
-                    .into());
-                }
-                if ![130, 0, 4, -2].contains(&code) {
-                    return Err(format!("SIGINT after {delay} ms: exit code {code}").into());
+        format!("cleanup::{TARGET}::the-interruption-judge-can-fail"),
+        || {
+            let good = Interrupted {
+                signal: "TERM",
+                mode: "browser",
+                delay_ms: 1,
+                code: 143,
+                left: vec![],
+            };
+            judge_interruption(&good)?;
+            for bad in [
+                Interrupted {
+                    code: 0,
+                    ..good.clone()
+                },
+                Interrupted {
+                    code: -15,
+                    ..good.clone()
+                },
+                Interrupted {
+                    left: vec!["process 1 chromedriver".into()],
+                    ..good.clone()
+                },
+            ] {
+                if judge_interruption(&bad).is_ok() {
+                    return Err(format!("{bad:?} passed").into());
                 }
             }
             Ok(())
         },
+    ));
+    let recipe = e().and_then(|e| e.recipe.clone());
+    trials.push(Trial::test(
+        format!("recipe::{TARGET}::the-readme-ci-example-works-from-a-project-directory"),
+        move || judge_recipe(&recipe?).map_err(Into::into),
     ));
     let probe = e().and_then(|e| e.probe_only.clone().map(|p| (e.results.clone(), p)));
     let probe_check =

@@ -11,8 +11,27 @@ port="${CORSPROBE_CEPH_PORT:-7480}"
 ak="$CORSPROBE_CEPH_ACCESS_KEY"
 sk="$CORSPROBE_CEPH_SECRET_KEY"
 
-# `ceph` commands routed to a mgr hang forever here (there is no mgr), so every call is bounded.
-ceph_cmd() { timeout 30 ceph -c "$dir/ceph.conf" "$@"; }
+# Every `ceph` call is bounded: commands routed to a mgr hang forever here (there is no mgr).
+# It is also retried, at most 5 times, when it meets the fsid race: Ceph 16's MonClient may send
+# its first command before the monitor's map reaches it (nothing makes it wait with auth none),
+# so the command carries the zero fsid and the monitor refuses it ("handle_command on fsid
+# 00000000-... != ..." in mon.a.log; `Error EPERM: wrong fsid` or "problem getting command
+# descriptions" here). That race failed about one start in six.
+ceph_cmd() {
+  local out rc try
+  for try in 1 2 3 4 5; do
+    out=$(timeout 30 ceph -c "$dir/ceph.conf" "$@" 2>&1)
+    rc=$?
+    case "$rc:$out" in
+      0:*) printf '%s\n' "$out"; return 0 ;;
+      *"wrong fsid"* | *"problem getting command descriptions"*)
+        echo "ceph $*: refused for the zero fsid (try $try of 5)" >&2
+        sleep 0.2 ;;
+      *) printf '%s\n' "$out" >&2; return "$rc" ;;
+    esac
+  done
+  return "$rc"
+}
 
 "$(dirname "$0")/stop.sh" >/dev/null 2>&1 || true
 # Daemons of an earlier cluster still shutting down hold the mon and gateway ports; a new
@@ -45,6 +64,11 @@ mon max pg per osd = 1000
 mon allow pool delete = true
 mon warn on pool no redundancy = false
 osd crush initial weight = 1
+# The OSD would place itself in the CRUSH map with its own first commands, which meet the same
+# fsid race and end its start ("mon_cmd_maybe_osd_create fail: 'wrong fsid'"); the script
+# places it with ceph_cmd instead, before starting it.
+osd crush update on start = false
+osd class update on start = false
 osd objectstore = memstore
 memstore device bytes = 2147483648
 run dir = $dir/run
@@ -61,16 +85,19 @@ CONF
 monmaptool --create --add a v1:127.0.0.1:6789 --fsid "$fsid" "$dir/monmap" >>"$log" 2>&1
 ceph-mon -c "$dir/ceph.conf" --mkfs -i a --monmap "$dir/monmap" >>"$log" 2>&1
 ceph-mon -c "$dir/ceph.conf" -i a >>"$log" 2>&1
-# ceph-mon daemonizes before it listens; an OSD created before it answers gets the zero cluster
-# fsid and is then refused ("wrong fsid"), so wait for the monitor first.
+# ceph-mon daemonizes before it listens: wait until it answers (at most 20 s).
+mon_up=""
 for _ in $(seq 1 80); do
-  ceph_cmd mon stat >>"$log" 2>&1 && break
+  ceph_cmd mon stat >>"$log" 2>&1 && { mon_up=1; break; }
   sleep 0.25
 done
+[ -n "$mon_up" ] || { echo "ceph-mon did not answer within 20 s; logs in $dir/log" >&2; exit 1; }
 
 ceph-osd -c "$dir/ceph.conf" -i 0 --mkfs >>"$log" 2>&1
 # memstore ignores --osd-uuid, so the OSD is registered under the fsid it wrote itself.
 ceph_cmd osd new "$(cat "$dir/osd/ceph-0/fsid")" >>"$log" 2>&1
+# Weight 1: a small memstore OSD would get weight 0 and no placement group would map to it.
+ceph_cmd osd crush create-or-move osd.0 1.0 host=localhost root=default >>"$log" 2>&1
 ceph-osd -c "$dir/ceph.conf" -i 0 >>"$log" 2>&1
 
 radosgw -c "$dir/ceph.conf" -n client.rgw.a >>"$log" 2>&1

@@ -231,7 +231,7 @@ struct RunArgs {
     /// Write the JSON run record here.
     #[arg(long, help_heading = "Reports")]
     report_json: Option<PathBuf>,
-    /// Store every observation as the accepted snapshot (for users without cargo-insta).
+    /// Store every observation as the accepted snapshot (and remove its pending file).
     #[arg(long, help_heading = "Reports")]
     accept_snapshots: bool,
     /// Keep this target's snapshots in this directory (a server project's own) instead of
@@ -620,7 +620,7 @@ fn run(root: &Path, args: RunArgs) -> i32 {
         record.browsers = browser_infos;
         let published = publish(&record, &client, &args, &reports);
         if record.snapshots.changed + record.snapshots.new > 0 && !args.accept_snapshots {
-            println!("{}", snapshot_hint(&snapshots, root));
+            println!("{}", snapshot_hint(&snapshots));
         }
         let mut code = 0;
         if let (Some(s), Some(r)) = (&saved, &restored) {
@@ -692,7 +692,7 @@ fn publish(
 }
 
 /// How to act on pending snapshots, as commands that work when pasted.
-fn snapshot_hint(dir: &SnapshotDir, root: &Path) -> String {
+fn snapshot_hint(dir: &SnapshotDir) -> String {
     let mut again: Vec<String> = std::env::args()
         .map(|a| {
             if a.chars()
@@ -705,18 +705,13 @@ fn snapshot_hint(dir: &SnapshotDir, root: &Path) -> String {
         })
         .collect();
     again.push("--accept-snapshots".into());
-    let review = match dir {
-        SnapshotDir::Suites(_) => format!(
-            "or one by one: cd {} && cargo insta review (cargo-insta: scripts/install-insta.sh)",
-            root.display()
-        ),
-        SnapshotDir::Own(d) => format!(
-            "the pending files are the `.snap.new` files in {}; `diff` each against its `.snap`",
-            d.display()
-        ),
+    let dir = match dir {
+        SnapshotDir::Suites(suites) => suites,
+        SnapshotDir::Own(d) => d,
     };
+    let dir = dir.display();
     format!(
-        "snapshots: review the pending observations, then accept them all with:\n  {}\n  {review}",
+        "snapshots: each pending observation is a `.snap.new` beside its `.snap`; review them with:\n  find '{dir}' -name '*.snap.new' -exec sh -c 'diff -uN \"${{1%.new}}\" \"$1\"' _ {{}} \\;\nthen accept them all with:\n  {}",
         again.join(" ")
     )
 }

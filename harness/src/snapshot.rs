@@ -1,7 +1,9 @@
 //! Snapshots: the normalized, redacted CORS observation of a scenario, stored beside its suite.
 //!
-//! The text is what `cargo insta review` shows; the CLI compares against the same files, so
-//! drift is reported the same way with or without Rust tooling.
+//! The files are insta's (`cargo test` compares through insta); the CLI compares against the
+//! same files, so drift is reported the same way with or without Rust tooling. `cargo insta
+//! review` cannot review them: it only looks inside the workspace's packages, and `suites/` is
+//! none; pending files are reviewed with `diff` and accepted with `--accept-snapshots`.
 
 use crate::cors_config::CorsConfiguration;
 use crate::engine::ScenarioResult;
@@ -70,7 +72,7 @@ pub fn path(suites: &Path, id: &str, target: &str) -> PathBuf {
     SnapshotDir::Suites(suites.to_path_buf()).file(id, target)
 }
 
-/// The pending file beside a snapshot, as `cargo insta review` finds them: `<file>.new`.
+/// The pending file beside a snapshot, named as insta names them: `<file>.new`.
 pub fn pending_file(file: &Path) -> PathBuf {
     let mut name = file.as_os_str().to_os_string();
     name.push(".new");

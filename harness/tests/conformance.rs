@@ -2,7 +2,8 @@
 //!
 //! Trials: `probe::<target>::<scenario>` passes unless the verdict fails the gate (FAIL, ERROR,
 //! XPASS); `snapshot::<target>::<scenario>` compares the CORS observation with the stored
-//! snapshot through insta, so drift is reviewed with `cargo insta review`.
+//! snapshot through insta, which prints the difference; accept with `--accept-snapshots` (or
+//! `INSTA_UPDATE=always`).
 
 use corsprobe::browser::{BrowserInfo, BrowserKind};
 use corsprobe::dialect::Client;
@@ -714,6 +715,8 @@ async fn interrupt_cli(root: &Path, client: &Client, prefix: &str) -> Vec<Interr
 struct Recipe {
     /// Exit code of each run, in order: first run, accepted, clean rerun, drifted.
     codes: Vec<(String, i32)>,
+    /// What the review command the first run printed showed.
+    review: String,
     /// The first run's gate lines (stderr lines starting `gate:`).
     first_gate: Vec<String>,
     /// Pending and accepted snapshot files in the project's directory after the first run.
@@ -840,6 +843,19 @@ fn follow_the_ci_recipe(root: &Path) -> Result<Recipe, String> {
         c
     })?;
     codes.push(("expectations update".to_string(), code));
+    let printed = |intro: &str| {
+        stdout
+            .lines()
+            .skip_while(|l| !l.contains(intro))
+            .nth(1)
+            .map(|l| l.trim().to_string())
+            .ok_or_else(|| format!("the first run printed no line after `{intro}`:\n{stdout}"))
+    };
+    let (_, review, _) = run({
+        let mut c = std::process::Command::new("sh");
+        c.current_dir(&project).args(["-c", &printed("review them with:")?]);
+        c
+    })?;
     let accept = stdout
         .lines()
         .skip_while(|l| !l.contains("accept them all with:"))
@@ -877,6 +893,7 @@ fn follow_the_ci_recipe(root: &Path) -> Result<Recipe, String> {
     let _ = std::fs::remove_dir_all(&project);
     Ok(Recipe {
         codes,
+        review,
         first_gate,
         first_files,
         accepted_files,
@@ -1026,6 +1043,9 @@ fn judge_recipe(r: &Recipe) -> Result<(), String> {
             "the first run's gate failed on snapshots: {:?}",
             r.first_gate
         ));
+    }
+    if !r.review.contains("+title: ") {
+        return Err(format!("the printed review command showed no pending observation: {}", r.review));
     }
     if r.first_files.0 == 0 || r.first_files.1 != 0 {
         return Err(format!(

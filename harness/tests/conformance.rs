@@ -500,6 +500,17 @@ fn run_suite(
             serde_json::to_string(&record).map_err(|e| e.to_string())?,
         ));
         outputs.push(("console".into(), console::render(&record, true)));
+        {
+            use corsprobe::report::{html, junit, markdown, matrix::Matrix, tap};
+            let m = Matrix::new(vec![record.clone()]);
+            outputs.push(("markdown".into(), markdown::render(&m)));
+            outputs.push(("junit".into(), junit::render(&m)));
+            outputs.push(("tap".into(), tap::render(&m)));
+            outputs.push(("html index".into(), html::render_index(&m)));
+            for r in &m.columns[0].record.results {
+                outputs.push((format!("html {}", r.id), html::render_cell(&m, 0, r)));
+            }
+        }
         let mut secrets = vec![
             target.credentials.secret_key.clone(),
             target.credentials.access_key.clone(),
@@ -853,7 +864,8 @@ fn follow_the_ci_recipe(root: &Path) -> Result<Recipe, String> {
     };
     let (_, review, _) = run({
         let mut c = std::process::Command::new("sh");
-        c.current_dir(&project).args(["-c", &printed("review them with:")?]);
+        c.current_dir(&project)
+            .args(["-c", &printed("review them with:")?]);
         c
     })?;
     let accept = stdout
@@ -1045,7 +1057,10 @@ fn judge_recipe(r: &Recipe) -> Result<(), String> {
         ));
     }
     if !r.review.contains("+title: ") {
-        return Err(format!("the printed review command showed no pending observation: {}", r.review));
+        return Err(format!(
+            "the printed review command showed no pending observation: {}",
+            r.review
+        ));
     }
     if r.first_files.0 == 0 || r.first_files.1 != 0 {
         return Err(format!(

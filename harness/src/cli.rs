@@ -157,6 +157,20 @@ impl Mode {
         }
     }
 
+    /// Like [`Mode::select`], but none selected is a usage error, said on stderr.
+    fn select_some(self, all: Vec<Scenario>, filters: &[String]) -> Result<Vec<Scenario>, i32> {
+        let chosen = self.select(all, filters);
+        if chosen.is_empty() {
+            eprintln!(
+                "corsprobe: no {} scenario id starts with {}",
+                self.name(),
+                filters.join(" or ")
+            );
+            return Err(EXIT_USAGE);
+        }
+        Ok(chosen)
+    }
+
     /// The scenarios matching the filters that this mode runs.
     fn select(self, all: Vec<Scenario>, filters: &[String]) -> Vec<Scenario> {
         let mut chosen = scenario::select(all, filters);
@@ -423,15 +437,10 @@ fn run(root: &Path, args: RunArgs) -> i32 {
         Err(code) => return code,
     };
     let ids: BTreeSet<String> = all.iter().map(|s| s.id.clone()).collect();
-    let scenarios = args.mode.select(all, &args.filters);
-    if scenarios.is_empty() {
-        eprintln!(
-            "corsprobe: no {} scenario id starts with {}",
-            args.mode.name(),
-            args.filters.join(" or ")
-        );
-        return EXIT_USAGE;
-    }
+    let scenarios = match args.mode.select_some(all, &args.filters) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
     let (in_browser, probes): (Vec<Scenario>, Vec<Scenario>) =
         scenarios.iter().cloned().partition(Scenario::is_browser);
     let browsers = browsers_or_all(&args.browsers);
@@ -825,18 +834,11 @@ fn faults_cmd(root: &Path, args: &FaultsArgs) -> i32 {
         return 0;
     }
     let browsers = browsers_or_all(&args.browsers);
-    let scenarios: Vec<Scenario> = match load_scenarios(root) {
-        Ok(s) => args.mode.select(s, &args.filters),
+    let scenarios = match load_scenarios(root).and_then(|s| args.mode.select_some(s, &args.filters))
+    {
+        Ok(s) => s,
         Err(code) => return code,
     };
-    if scenarios.is_empty() {
-        eprintln!(
-            "corsprobe: no {} scenario id starts with {}",
-            args.mode.name(),
-            args.filters.join(" or ")
-        );
-        return EXIT_USAGE;
-    }
     let mut faults = Vec::new();
     for name in &args.faults {
         match Fault::parse(name) {

@@ -307,22 +307,31 @@ fn corsprobe_with_keys(var: &str, args: &[&str]) -> Output {
         .expect("the binary runs")
 }
 
+/// `corsprobe run` against the dead target of a scratch root, with its keys and `extra`.
+fn run_dead(root: &Path, var: &str, extra: &[&str]) -> Output {
+    let targets = dead_target(root, "dead", var);
+    let mut args = vec![
+        "--root",
+        root.to_str().unwrap(),
+        "run",
+        "--targets",
+        targets.to_str().unwrap(),
+        "--target",
+        "dead",
+    ];
+    args.extend(extra);
+    corsprobe_with_keys(var, &args)
+}
+
 #[test]
 fn an_unreachable_target_still_gets_every_report_with_error_verdicts() {
     let root = scratch_root("unreachable");
-    let targets = dead_target(&root, "dead", "CORSPROBE_UNR");
     let out = root.join("out");
     let p = |f: &str| out.join(f).to_str().unwrap().to_string();
-    let o = corsprobe_with_keys(
+    let o = run_dead(
+        &root,
         "CORSPROBE_UNR",
         &[
-            "--root",
-            root.to_str().unwrap(),
-            "run",
-            "--targets",
-            targets.to_str().unwrap(),
-            "--target",
-            "dead",
             "--mode",
             "all",
             "--report-json",
@@ -382,20 +391,7 @@ fn an_unreachable_target_still_gets_every_report_with_error_verdicts() {
 fn the_gate_inputs_are_checked_before_anything_is_sent() {
     // The target is unreachable: reaching it would exit 3, so exit 1 proves nothing was tried.
     let root = scratch_root("gate-inputs");
-    let targets = dead_target(&root, "dead", "CORSPROBE_GATE");
-    let base = [
-        "--root",
-        root.to_str().unwrap(),
-        "run",
-        "--targets",
-        targets.to_str().unwrap(),
-        "--target",
-        "dead",
-    ];
-    let run = |extra: &[&str]| {
-        let args: Vec<&str> = base.iter().chain(extra).copied().collect();
-        corsprobe_with_keys("CORSPROBE_GATE", &args)
-    };
+    let run = |extra: &[&str]| run_dead(&root, "CORSPROBE_GATE", extra);
     let o = run(&["--baseline", "/nonexistent/base.json"]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(
@@ -594,21 +590,14 @@ fn faults_list_names_every_fault_the_readme_lists() {
 #[test]
 fn a_report_that_cannot_be_written_keeps_the_console_verdicts_and_the_gate_code() {
     let root = scratch_root("unwritable");
-    let targets = dead_target(&root, "dead", "CORSPROBE_UNW");
     let html = root.join("html");
     // The directory can be made before the run; its index cannot be written after it.
     std::fs::create_dir_all(html.join("index.html")).unwrap();
     let json = root.join("run.json");
-    let o = corsprobe_with_keys(
+    let o = run_dead(
+        &root,
         "CORSPROBE_UNW",
         &[
-            "--root",
-            root.to_str().unwrap(),
-            "run",
-            "--targets",
-            targets.to_str().unwrap(),
-            "--target",
-            "dead",
             "preflight/origin",
             "--report-html",
             html.to_str().unwrap(),

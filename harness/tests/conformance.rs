@@ -641,6 +641,16 @@ fn run_suite(
     })
 }
 
+/// The interrupted CLI runs, in order: the signal and the mode.
+const INTERRUPTIONS: [(&str, &str); 6] = [
+    ("INT", "probe"),
+    ("INT", "probe"),
+    ("INT", "probe"),
+    ("INT", "browser"),
+    ("TERM", "browser"),
+    ("HUP", "probe"),
+];
+
 /// One interrupted CLI run.
 #[derive(Clone, Debug)]
 struct Interrupted {
@@ -657,15 +667,7 @@ struct Interrupted {
 async fn interrupt_cli(root: &Path, client: &Client, prefix: &str) -> Vec<Interrupted> {
     use std::hash::{BuildHasher, Hasher};
     let mut out = Vec::new();
-    let rounds: [(&'static str, &'static str); 6] = [
-        ("INT", "probe"),
-        ("INT", "probe"),
-        ("INT", "probe"),
-        ("INT", "browser"),
-        ("TERM", "browser"),
-        ("HUP", "probe"),
-    ];
-    for (signal, mode) in rounds {
+    for (signal, mode) in INTERRUPTIONS {
         let mut h = std::collections::hash_map::RandomState::new().build_hasher();
         h.write_u8(0);
         // Late enough for the handlers (installed before the store check), early enough that
@@ -1167,17 +1169,7 @@ fn store_trials(evidence: &Result<Evidence, String>) -> Vec<Trial> {
         },
     ));
     let interrupted = e().map(|e| e.interrupted.clone());
-    for (n, (signal, mode)) in [
-        ("INT", "probe"),
-        ("INT", "probe"),
-        ("INT", "probe"),
-        ("INT", "browser"),
-        ("TERM", "browser"),
-        ("HUP", "probe"),
-    ]
-    .into_iter()
-    .enumerate()
-    {
+    for (n, (signal, mode)) in INTERRUPTIONS.into_iter().enumerate() {
         let run = interrupted.clone().and_then(|runs| {
             runs.get(n)
                 .cloned()

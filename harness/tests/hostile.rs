@@ -364,21 +364,25 @@ async fn serve_big_body(len: usize) -> u16 {
     port
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_huge_body_is_kept_as_a_prefix_and_counted() {
-    let len = 64 * 1024 * 1024;
-    let port = serve_big_body(len).await;
-    let client = client_for("http", port, Duration::from_secs(20));
+/// An unsigned GET of one object, answered.
+async fn get(client: &Client) -> corsprobe::exchange::RecordedResponse {
     let req = corsprobe::dialect::Request {
         method: "GET".into(),
-        url: client.url("b", Some("big.bin"), None),
+        url: client.url("b", Some("k"), None),
         headers: vec![],
         body: vec![],
     };
     let ex = client
         .send(corsprobe::exchange::Phase::Step, "get", req)
         .await;
-    let resp = ex.response.expect("answered");
+    ex.response.expect("answered")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_huge_body_is_kept_as_a_prefix_and_counted() {
+    let len = 64 * 1024 * 1024;
+    let port = serve_big_body(len).await;
+    let resp = get(&client_for("http", port, Duration::from_secs(20))).await;
     assert_eq!(resp.body.len(), corsprobe::exchange::BODY_LIMIT);
     assert_eq!(resp.body_cut_from, Some(len as u64));
     assert!(
@@ -388,18 +392,7 @@ async fn a_huge_body_is_kept_as_a_prefix_and_counted() {
         &resp.body_shown()[resp.body.len()..]
     );
     let small = serve_big_body(10).await;
-    let client = client_for("http", small, Duration::from_secs(5));
-    let req = corsprobe::dialect::Request {
-        method: "GET".into(),
-        url: client.url("b", Some("k"), None),
-        headers: vec![],
-        body: vec![],
-    };
-    let resp = client
-        .send(corsprobe::exchange::Phase::Step, "get", req)
-        .await
-        .response
-        .unwrap();
+    let resp = get(&client_for("http", small, Duration::from_secs(5))).await;
     assert_eq!(
         (resp.body.as_str(), resp.body_cut_from),
         ("zzzzzzzzzz", None)

@@ -661,7 +661,8 @@ struct Interrupted {
     left: Vec<String>,
 }
 
-/// Starts `corsprobe run` and interrupts it at a random moment, six times: SIGINT three times in
+/// Starts `corsprobe run` and interrupts it at a random moment while its scenarios run, six
+/// times: SIGINT three times in
 /// probe mode and once while a browser is up, SIGTERM (CI cancellation, `timeout`, container
 /// stops) while a browser is up, and SIGHUP in probe mode. Lists what is left after each.
 async fn interrupt_cli(root: &Path, client: &Client, prefix: &str) -> Vec<Interrupted> {
@@ -670,21 +671,32 @@ async fn interrupt_cli(root: &Path, client: &Client, prefix: &str) -> Vec<Interr
     for (signal, mode) in INTERRUPTIONS {
         let mut h = std::collections::hash_map::RandomState::new().build_hasher();
         h.write_u8(0);
-        // Late enough for the handlers (installed before the store check), early enough that
-        // scenarios are still running.
-        let delay_ms = if mode == "browser" {
-            1500 + h.finish() % 4000
-        } else {
-            400 + h.finish() % 1500
-        };
         let child = std::process::Command::new(env!("CARGO_BIN_EXE_corsprobe"))
-            .args(["--root", root.to_str().unwrap_or("."), "run", "-j", "2"])
+            .args(["--root", root.to_str().unwrap_or("."), "run", "-j", "1"])
             .args(["--mode", mode])
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn();
-        let Ok(child) = child else { continue };
-        tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+        let Ok(mut child) = child else { continue };
+        // The signal must find scenarios running (a bucket of the run exists, and in browser
+        // mode a browser is up), then comes at a random moment within their run: a run that
+        // ended first would prove nothing.
+        let started = std::time::Instant::now();
+        let mut ready = false;
+        while !ready && started.elapsed() < Duration::from_secs(60) {
+            if let Ok(Some(_)) = child.try_wait() {
+                break;
+            }
+            let (_, names) = client.list_buckets(Phase::Teardown).await;
+            ready = names.iter().any(|n| n.starts_with(prefix))
+                && (mode != "browser" || !browser_processes().is_empty());
+            if !ready {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+        let extra_ms = h.finish() % if mode == "browser" { 1000 } else { 300 };
+        tokio::time::sleep(Duration::from_millis(extra_ms)).await;
+        let delay_ms = started.elapsed().as_millis() as u64;
         let _ = std::process::Command::new("kill")
             .args([&format!("-{signal}"), &child.id().to_string()])
             .status();
@@ -711,6 +723,10 @@ async fn interrupt_cli(root: &Path, client: &Client, prefix: &str) -> Vec<Interr
             browser_processes()
                 .into_iter()
                 .map(|p| format!("process {p}")),
+        );
+        eprintln!(
+            "interrupted: SIG{signal} in {mode} mode after {delay_ms} ms: exit {code}, {} left",
+            left.len()
         );
         out.push(Interrupted {
             signal,

@@ -1,48 +1,11 @@
 //! Real browsers over WebDriver: start the driver, open a session whose browser stays off the
 //! network, run page operations, and end both, also when the caller fails.
 
-use serde::{Deserialize, Serialize};
+use crate::result::BrowserInfo;
+use crate::vocabulary::BrowserKind;
+use serde::Deserialize;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
-
-/// A browser corsprobe can drive.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum BrowserKind {
-    /// Chromium through chromedriver.
-    Chromium,
-    /// Firefox ESR through geckodriver.
-    Firefox,
-}
-
-impl BrowserKind {
-    /// Every browser, in report order.
-    pub const ALL: [BrowserKind; 2] = [BrowserKind::Chromium, BrowserKind::Firefox];
-
-    /// The browser's name in options, scenario files and reports.
-    pub fn name(self) -> &'static str {
-        match self {
-            BrowserKind::Chromium => "chromium",
-            BrowserKind::Firefox => "firefox",
-        }
-    }
-
-    /// Finds a browser by name.
-    pub fn parse(name: &str) -> Option<BrowserKind> {
-        Self::ALL.into_iter().find(|b| b.name() == name)
-    }
-}
-
-/// A browser as a run record names it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct BrowserInfo {
-    /// `chromium` or `firefox`.
-    pub name: String,
-    /// Version as the driver reports it.
-    pub version: String,
-    /// Time from spawning the driver to a ready session, in milliseconds.
-    pub start_ms: f64,
-}
 
 /// Process groups of the drivers this process started: each driver and the browser it
 /// launches share one group, so ending the group ends both.

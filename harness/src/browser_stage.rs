@@ -2,15 +2,19 @@
 //! pass-through in front of the store, so each page step is judged by what the page saw and by
 //! what reached the store.
 
-use crate::browser::{Browser, BrowserInfo, BrowserKind, PageResult};
+use crate::browser::{Browser, PageResult};
+
+use crate::result::BrowserInfo;
+
 use crate::dialect::post_policy::{Condition, signed_form};
 use crate::dialect::{Client, Request};
-use crate::engine::{Place, Resolved};
 use crate::exchange::{Exchange, Phase, RecordedRequest, RecordedResponse};
 use crate::page_server::PageServer;
 use crate::page_view::{PageOutcome, PageView};
 use crate::passthrough::{Hit, Passthrough};
+use crate::place::{Place, Resolved};
 use crate::scenario::{Step, Via};
+use crate::vocabulary::BrowserKind;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::time::{Duration, Instant};

@@ -1,35 +1,13 @@
 //! Checks: one expectation about one response, judged with its expected and actual values kept.
 
-use crate::browser::BrowserKind;
 use crate::cors_config::CorsConfiguration;
 use crate::exchange::{RecordedRequest, RecordedResponse};
 use crate::fetch;
 use crate::page_view::{PageOutcome, PageView};
-use crate::target::Dialect;
+use crate::vocabulary::BrowserKind;
+use crate::vocabulary::Dialect;
+use crate::vocabulary::Level;
 use serde::{Deserialize, Serialize};
-
-/// How bad a failed check is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Level {
-    /// A deviation from the dialect's reference vendor (AWS S3 for s3); not called broken.
-    Reference,
-    /// An interoperability, cache or security hazard.
-    Should,
-    /// Breaks browsers: the Fetch standard's requirement is not met.
-    Must,
-}
-
-impl Level {
-    /// The name used in files and reports.
-    pub fn name(self) -> &'static str {
-        match self {
-            Level::Reference => "reference",
-            Level::Should => "should",
-            Level::Must => "must",
-        }
-    }
-}
 
 /// An expected status: an exact code or a class such as `"2xx"`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

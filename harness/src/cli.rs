@@ -1,12 +1,14 @@
 //! The command line: `run`, `list`, `validate`, `clean`. Exit codes are part of the contract.
 
-use crate::browser::BrowserKind;
-use crate::engine::{self, Cancel, RunOptions, ScenarioResult};
+use crate::engine::{self, Cancel, RunOptions};
 use crate::expectations::Expectations;
 use crate::report::{console, json, record::RunRecord};
+use crate::result::ScenarioResult;
+use crate::result::SnapshotStatus;
 use crate::scenario::{self, Scenario};
-use crate::snapshot::{SnapshotDir, SnapshotStatus};
+use crate::snapshot::SnapshotDir;
 use crate::verdict::Verdict;
+use crate::vocabulary::BrowserKind;
 use crate::{dialect::Client, local_store, snapshot, target};
 use clap::{Parser, Subcommand};
 use std::collections::BTreeSet;

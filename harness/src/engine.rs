@@ -2,79 +2,19 @@
 //!
 //! The CLI and `cargo test` both call [`run_all`]; nothing else runs a scenario.
 
-use crate::check::{CheckResult, Level};
+use crate::place::{Place, Resolved};
+use crate::result::{ScenarioResult, base_result};
+
 use crate::dialect::{Client, Request};
 use crate::exchange::{Exchange, Phase};
 use crate::expectations::Expectations;
 use crate::page_view::PageOutcome;
-use crate::scenario::{Action, BucketRef, Scenario, Step, expand};
+use crate::scenario::{Action, Scenario, Step};
 use crate::verdict::{Verdict, judge};
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
-
-/// The judged outcome of one scenario on one target, with its evidence.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ScenarioResult {
-    /// Scenario id (its path below `suites/`).
-    pub id: String,
-    /// What is sent.
-    pub title: String,
-    /// What must hold.
-    pub requirement: String,
-    /// How bad a failure is.
-    pub level: Level,
-    /// The verdict.
-    pub verdict: Verdict,
-    /// One sentence saying why.
-    pub reason: String,
-    /// Every judged check, expected and actual kept.
-    pub checks: Vec<CheckResult>,
-    /// Every request the scenario sent, redacted, with durations.
-    pub exchanges: Vec<Exchange>,
-    /// Wall time of the scenario in milliseconds.
-    pub duration_ms: f64,
-    /// The bucket it ran in (empty when skipped).
-    #[serde(default)]
-    pub bucket: String,
-    /// The never-created bucket its `bucket = "missing"` steps address.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub missing_bucket: String,
-    /// In an existing bucket: the prefix of every key it created.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub key_prefix: String,
-    /// Snapshot comparison, filled in after the run.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub snapshot: Option<crate::snapshot::SnapshotOutcome>,
-    /// The browser that ran it (`chromium`, `firefox`); empty for raw probes.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub browser: String,
-    /// What the page saw at each page step, beside what reached the store.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub pages: Vec<crate::page_view::PageView>,
-}
-
-impl ScenarioResult {
-    /// A result for a scenario that was not judged (not run, or the store not reached).
-    pub fn unjudged(s: &Scenario, verdict: Verdict, reason: &str) -> Self {
-        ScenarioResult {
-            verdict,
-            reason: reason.to_string(),
-            ..base_result(s)
-        }
-    }
-
-    /// The id as reports name a result: `id`, or `id [browser]` for a browser scenario.
-    pub fn label(&self) -> String {
-        if self.browser.is_empty() {
-            self.id.clone()
-        } else {
-            format!("{} [{}]", self.id, self.browser)
-        }
-    }
-}
 
 /// Options of one run.
 #[derive(Debug, Clone)]
@@ -87,56 +27,6 @@ pub struct RunOptions {
     pub existing_bucket: Option<String>,
     /// Only read this bucket, whose rules and objects are declared.
     pub probe_only: Option<crate::target::ProbeOnly>,
-}
-
-/// Where a scenario runs: its own bucket, or a key prefix inside a bucket it must not delete.
-#[derive(Debug, Clone)]
-pub enum Place {
-    /// A bucket created for the scenario and deleted afterwards.
-    Fresh(String),
-    /// A bucket that is only read; `name` is the run's name for the scenario.
-    ReadOnly {
-        /// The bucket's name.
-        bucket: String,
-        /// The scenario's run-unique name (for a never-created bucket).
-        name: String,
-    },
-    /// An existing bucket; the scenario's objects live under `key_prefix` and only they are deleted.
-    Existing {
-        /// The bucket's name.
-        bucket: String,
-        /// Prefix of every key the scenario creates, ending in `/`.
-        key_prefix: String,
-    },
-}
-
-impl Place {
-    /// The bucket addressed.
-    pub fn bucket(&self) -> &str {
-        match self {
-            Place::Fresh(b)
-            | Place::Existing { bucket: b, .. }
-            | Place::ReadOnly { bucket: b, .. } => b,
-        }
-    }
-
-    /// A bucket name that was never created, for `bucket = "missing"` steps.
-    pub fn missing_bucket(&self) -> String {
-        match self {
-            Place::Fresh(b) | Place::ReadOnly { name: b, .. } => format!("{b}-none"),
-            Place::Existing { key_prefix, .. } => {
-                format!("{}-none", key_prefix.trim_end_matches('/'))
-            }
-        }
-    }
-
-    /// A key as the store sees it.
-    pub fn key(&self, key: &str) -> String {
-        match self {
-            Place::Fresh(_) | Place::ReadOnly { .. } => key.to_string(),
-            Place::Existing { key_prefix, .. } => format!("{key_prefix}{key}"),
-        }
-    }
 }
 
 /// A bucket's CORS configuration as it was before the run, to put back afterwards.
@@ -403,9 +293,9 @@ pub async fn run_in_browser(
     expectations: &Expectations,
     opts: &RunOptions,
     cancel: &Cancel,
-    (kind, pages_dir): (crate::browser::BrowserKind, &std::path::Path),
+    (kind, pages_dir): (crate::vocabulary::BrowserKind, &std::path::Path),
     progress: impl Fn(usize, &ScenarioResult),
-) -> (crate::browser::BrowserInfo, Vec<ScenarioResult>) {
+) -> (crate::result::BrowserInfo, Vec<ScenarioResult>) {
     match crate::browser_stage::Stage::start(kind, client, pages_dir).await {
         Ok(stage) => {
             let results = run_in_stage(
@@ -423,7 +313,7 @@ pub async fn run_in_browser(
             (info, results)
         }
         Err(e) => {
-            let info = crate::browser::BrowserInfo {
+            let info = crate::result::BrowserInfo {
                 name: kind.name().to_string(),
                 version: "not started".to_string(),
                 start_ms: 0.0,
@@ -467,26 +357,6 @@ pub async fn run_in_stage(
         results.push(result);
     }
     results
-}
-
-fn base_result(s: &Scenario) -> ScenarioResult {
-    ScenarioResult {
-        id: s.id.clone(),
-        title: s.title.clone(),
-        requirement: s.requirement.clone(),
-        level: s.level,
-        verdict: Verdict::Pass,
-        reason: String::new(),
-        checks: vec![],
-        exchanges: vec![],
-        duration_ms: 0.0,
-        bucket: String::new(),
-        missing_bucket: String::new(),
-        key_prefix: String::new(),
-        snapshot: None,
-        browser: String::new(),
-        pages: vec![],
-    }
 }
 
 fn skipped(s: &Scenario, reason: &str) -> ScenarioResult {
@@ -702,38 +572,6 @@ pub async fn run_scenario(
         }
     }
     result
-}
-
-/// What a step addresses and sends, templates filled in, before signing.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Resolved {
-    /// The bucket: the scenario's own or the never-created one.
-    pub bucket: String,
-    /// The key as the store sees it (prefixed inside an existing bucket).
-    pub key: Option<String>,
-    /// Header lines, lower-case names.
-    pub headers: Vec<(String, String)>,
-    /// The body, if the step has one.
-    pub body: Option<String>,
-}
-
-impl Resolved {
-    /// Resolves a step in its place with the scenario's template variables.
-    pub fn of(step: &Step, place: &Place, vars: &BTreeMap<&str, String>) -> Resolved {
-        Resolved {
-            bucket: match step.bucket {
-                BucketRef::Own => place.bucket().to_string(),
-                BucketRef::Missing => place.missing_bucket(),
-            },
-            key: step.key.as_ref().map(|k| place.key(&expand(k, vars))),
-            headers: step
-                .headers
-                .iter()
-                .map(|(n, v)| (n.to_ascii_lowercase(), expand(v, vars)))
-                .collect(),
-            body: step.body.as_ref().map(|b| expand(b, vars)),
-        }
-    }
 }
 
 async fn run_step(

@@ -22,7 +22,7 @@ struct RawEntry {
     #[serde(default)]
     link: Option<String>,
     #[serde(default)]
-    browser: Option<crate::browser::BrowserKind>,
+    browser: Option<crate::vocabulary::BrowserKind>,
 }
 
 fn default_verdict() -> String {
@@ -58,7 +58,7 @@ impl Expectations {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("{}: cannot read expectations: {e}", path.display()))?;
         let raw: RawFile =
-            toml::from_str(&text).map_err(|e| crate::scenario::toml_error(path, &text, &e))?;
+            toml::from_str(&text).map_err(|e| crate::located::toml_error(path, &text, &e))?;
         let mut known = BTreeMap::new();
         for entry in raw.known {
             let line = text[..entry.span().start].matches('\n').count() + 1;

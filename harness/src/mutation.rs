@@ -1,14 +1,15 @@
 //! Mutation testing of the suite: run it through the fault proxy once clean and once per fault;
 //! a fault is caught when some scenario's verdict gets worse.
 
-use crate::browser::BrowserKind;
 use crate::dialect::Client;
-use crate::engine::{self, Cancel, RunOptions, ScenarioResult};
+use crate::engine::{self, Cancel, RunOptions};
 use crate::expectations::Expectations;
 use crate::fault_proxy::{Fault, FaultProxy};
+use crate::result::ScenarioResult;
 use crate::scenario::Scenario;
 use crate::target::Target;
 use crate::verdict::Verdict;
+use crate::vocabulary::BrowserKind;
 use serde::Serialize;
 use std::path::Path;
 use std::time::Duration;

@@ -12,9 +12,6 @@ use std::convert::Infallible;
 use std::path::Path;
 use std::sync::Arc;
 
-/// Names of the page origins a browser step can use.
-pub const ORIGINS: [&str; 3] = ["a", "a2", "b"];
-
 /// The page servers of one run; dropping it stops them.
 pub struct PageServer {
     origins: BTreeMap<&'static str, String>,

@@ -1,11 +1,13 @@
 //! Scenario files: one TOML file per case under `suites/`, parsed, validated and located.
 
-use crate::browser::BrowserKind;
-use crate::check::{Check, FetchOutcome, HeaderPredicate, Level, StatusSpec, Subject};
+use crate::check::{Check, FetchOutcome, HeaderPredicate, StatusSpec, Subject};
 use crate::cors_config::CorsConfiguration;
-use crate::dialect::Signing;
+use crate::located::{line_of, toml_error};
 use crate::page_view::PageOutcome;
-use crate::target::Dialect;
+use crate::vocabulary::BrowserKind;
+use crate::vocabulary::Dialect;
+use crate::vocabulary::Level;
+use crate::vocabulary::Signing;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -274,21 +276,6 @@ impl Scenario {
     /// True when the scenario applies to a dialect.
     pub fn applies_to(&self, dialect: Dialect) -> bool {
         self.dialects.as_ref().is_none_or(|d| d.contains(&dialect))
-    }
-}
-
-/// 1-based line of a byte offset.
-fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())].matches('\n').count() + 1
-}
-
-/// Formats a TOML error as `file:line: message`.
-pub fn toml_error(file: &Path, text: &str, e: &toml::de::Error) -> String {
-    let line = e.span().map(|s| line_of(text, s.start));
-    let msg = e.message().trim().replace('\n', " ");
-    match line {
-        Some(l) => format!("{}:{l}: {msg}", file.display()),
-        None => format!("{}: {msg}", file.display()),
     }
 }
 
@@ -646,10 +633,10 @@ fn page_step(raw: &RawStep, earlier: &[Spanned<RawStep>]) -> Result<Option<PageS
         .via
         .ok_or("a `page` step needs `via` (xhr, fetch, no-cors, form, img)")?;
     let origin = raw.origin.clone().unwrap_or_else(|| "a".to_string());
-    if !crate::page_server::ORIGINS.contains(&origin.as_str()) {
+    if !crate::vocabulary::ORIGINS.contains(&origin.as_str()) {
         return Err(format!(
             "`origin = \"{origin}\"`: the page origins are {}",
-            crate::page_server::ORIGINS.join(", ")
+            crate::vocabulary::ORIGINS.join(", ")
         ));
     }
     let cache = raw.cache.clone().unwrap_or_else(|| "default".to_string());

@@ -6,33 +6,10 @@
 //! none; pending files are reviewed with `diff` and accepted with `--accept-snapshots`.
 
 use crate::cors_config::CorsConfiguration;
-use crate::engine::ScenarioResult;
 use crate::exchange::Phase;
-use serde::{Deserialize, Serialize};
+use crate::result::ScenarioResult;
+use crate::result::{SnapshotOutcome, SnapshotStatus};
 use std::path::{Path, PathBuf};
-
-/// How the observation compares with the stored snapshot.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SnapshotStatus {
-    /// Same as stored.
-    Match,
-    /// Differs from the stored snapshot.
-    Changed,
-    /// No snapshot stored yet.
-    New,
-}
-
-/// The snapshot comparison of one result.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SnapshotOutcome {
-    /// Snapshot name, `<scenario>@<target>`.
-    pub name: String,
-    /// File path relative to the repository root.
-    pub file: String,
-    /// Match, changed or new.
-    pub status: SnapshotStatus,
-}
 
 /// Response headers that make up the CORS observation.
 fn is_cors_header(name: &str) -> bool {
@@ -251,9 +228,9 @@ fn write_snapshot(file: &Path, rendered: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::Level;
     use crate::exchange::{Exchange, RecordedRequest, RecordedResponse};
     use crate::verdict::Verdict;
+    use crate::vocabulary::Level;
 
     fn result() -> ScenarioResult {
         ScenarioResult {

@@ -1,58 +1,9 @@
 //! Targets: the endpoints the suite runs against, read from a TOML targets file.
 
+use crate::vocabulary::{Addressing, Dialect, OssSignature};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-
-/// The API family a target speaks: how requests are signed and CORS is configured.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Dialect {
-    /// Amazon S3 and S3-compatible stores (SigV4).
-    S3,
-    /// Alibaba Cloud OSS (OSS V1 or V4 signatures, `ResponseVary`).
-    Oss,
-}
-
-/// Which OSS signature a target uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum OssSignature {
-    /// HMAC-SHA1 `OSS AccessKeyId:Signature`.
-    V1,
-    /// `OSS4-HMAC-SHA256`.
-    #[default]
-    V4,
-}
-
-impl Dialect {
-    /// The name used in files and reports.
-    pub fn name(self) -> &'static str {
-        match self {
-            Dialect::S3 => "s3",
-            Dialect::Oss => "oss",
-        }
-    }
-
-    /// The vendor whose behaviour `reference` checks compare against.
-    pub fn reference_vendor(self) -> &'static str {
-        match self {
-            Dialect::S3 => "AWS S3",
-            Dialect::Oss => "Alibaba Cloud OSS",
-        }
-    }
-}
-
-/// How bucket names appear in URLs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum Addressing {
-    /// `http://endpoint/bucket/key`.
-    #[default]
-    Path,
-    /// `http://bucket.endpoint/key`.
-    Virtual,
-}
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -264,7 +215,7 @@ fn parse_file(file: &Path) -> Result<TargetsFile, TargetError> {
         TargetError::File(format!("{}: cannot read targets file: {e}", file.display()))
     })?;
     toml::from_str(&text)
-        .map_err(|e| TargetError::File(crate::scenario::toml_error(file, &text, &e)))
+        .map_err(|e| TargetError::File(crate::located::toml_error(file, &text, &e)))
 }
 
 /// Reads a targets file and resolves one target by name, credentials included.

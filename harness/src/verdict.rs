@@ -1,6 +1,8 @@
 //! Verdicts: the one-word outcome of a scenario on a target, with a one-sentence reason.
 
-use crate::check::{CheckResult, Level};
+use crate::check::CheckResult;
+
+use crate::vocabulary::Level;
 use serde::{Deserialize, Serialize};
 
 /// The outcome of one scenario on one target.

@@ -5,15 +5,18 @@
 //! snapshot through insta, which prints the difference; accept with `--accept-snapshots` (or
 //! `INSTA_UPDATE=always`).
 
-use corsprobe::browser::{BrowserInfo, BrowserKind};
+use corsprobe::result::BrowserInfo;
+
 use corsprobe::dialect::Client;
-use corsprobe::engine::{self, Cancel, RunOptions, ScenarioResult};
+use corsprobe::engine::{self, Cancel, RunOptions};
 use corsprobe::exchange::Phase;
 use corsprobe::expectations::Expectations;
 use corsprobe::fault_proxy::Fault;
 use corsprobe::mutation::{self, FaultOutcome};
 use corsprobe::report::{console, record::RunRecord};
+use corsprobe::result::ScenarioResult;
 use corsprobe::verdict::Verdict;
+use corsprobe::vocabulary::BrowserKind;
 use corsprobe::{local_store, scenario, snapshot, target};
 use libtest_mimic::{Arguments, Trial};
 use std::collections::BTreeSet;
@@ -270,7 +273,7 @@ async fn post_upload(
         headers: vec![],
         body: vec![],
     };
-    client.sign(&mut get, corsprobe::dialect::Signing::Header)?;
+    client.sign(&mut get, corsprobe::vocabulary::Signing::Header)?;
     let read = client.send(Phase::Step, "GetObject", get).await;
     let (_, removed) = engine::remove_bucket(client, &bucket).await;
     removed?;
@@ -413,7 +416,7 @@ async fn run_in_existing_buckets(
         headers: vec![],
         body: vec![],
     };
-    client.sign(&mut get, corsprobe::dialect::Signing::Header)?;
+    client.sign(&mut get, corsprobe::vocabulary::Signing::Header)?;
     let foreign = client.send(Phase::Teardown, "GetObject", get).await;
     for b in [&theirs, &bare] {
         let (_, keys) = client.list_keys(Phase::Teardown, b, None).await;

@@ -4,8 +4,9 @@
 use corsprobe::dialect::Client;
 use corsprobe::engine::{self, Cancel, RunOptions};
 use corsprobe::expectations::Expectations;
-use corsprobe::target::{Credentials, Dialect, Target};
+use corsprobe::target::{Credentials, Target};
 use corsprobe::verdict::Verdict;
+use corsprobe::vocabulary::Dialect;
 use corsprobe::{cors_config::CorsConfiguration, scenario};
 use std::path::Path;
 use std::time::{Duration, Instant};

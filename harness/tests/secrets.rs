@@ -16,7 +16,8 @@ use corsprobe::expectations::Expectations;
 use corsprobe::report::{
     console, html, json, junit, markdown, matrix::Matrix, record::RunRecord, tap,
 };
-use corsprobe::target::{Credentials, Dialect, OssSignature, Target};
+use corsprobe::target::{Credentials, Target};
+use corsprobe::vocabulary::{Dialect, OssSignature};
 use corsprobe::{scenario, snapshot};
 use std::path::Path;
 use std::time::Duration;

@@ -1,5 +1,6 @@
 //! Vendor dialects: how to address, sign and configure a bucket. One client serves the engine.
 
+use crate::vocabulary::Signing;
 pub mod oss_sign;
 pub mod post_policy;
 pub mod s3_sign;
@@ -7,29 +8,11 @@ pub mod s3_sign;
 use crate::cors_config::CorsConfiguration;
 use crate::exchange::{BODY_LIMIT, Exchange, Phase, RecordedRequest, RecordedResponse};
 use crate::redact::Redactor;
-use crate::target::{Addressing, Dialect, Target};
+use crate::target::Target;
+use crate::vocabulary::{Addressing, Dialect};
 use base64::Engine as _;
 use md5::Digest as _;
 use std::time::{Duration, Instant, SystemTime};
-
-/// How a request is authenticated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize, Default)]
-#[serde(rename_all = "kebab-case")]
-pub enum Signing {
-    /// Anonymous: what a browser sends for a preflight.
-    #[default]
-    None,
-    /// Signed in the `Authorization` header.
-    Header,
-    /// Signed in the query string, valid for five minutes.
-    Presign,
-    /// Signed in the header with a wrong secret: the store must refuse it.
-    BadSignature,
-    /// Presigned an hour ago for one minute: expired.
-    ExpiredPresign,
-    /// Presigned with a wrong secret: what a page holding a broken link sends.
-    BadPresign,
-}
 
 /// A request to be sent, before signing.
 #[derive(Debug, Clone)]
@@ -226,7 +209,7 @@ impl Client {
     }
 
     fn sign_oss(&self, req: &mut Request, mode: Signing, valid: u64) -> Result<(), String> {
-        use crate::target::OssSignature;
+        use crate::vocabulary::OssSignature;
         if mode == Signing::None {
             return Ok(());
         }
@@ -837,7 +820,8 @@ fn describe(e: reqwest::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::target::{Credentials, OssSignature};
+    use crate::target::Credentials;
+    use crate::vocabulary::OssSignature;
 
     fn oss_target(addressing: Addressing, signature: OssSignature) -> Target {
         let mut t = Target::new(

@@ -1,7 +1,9 @@
 //! Browser form uploads (POST Object): the policy document and the signed form fields, for S3
 //! (SigV4) and OSS (V1 or V4).
 
-use crate::target::{Credentials, Dialect, OssSignature, Target};
+use crate::target::{Credentials, Target};
+
+use crate::vocabulary::{Dialect, OssSignature};
 use std::time::SystemTime;
 
 /// One condition of a POST policy.

@@ -44,7 +44,7 @@ pub fn render(record: &RunRecord, verbose: bool) -> String {
             if let Some(snap) = r
                 .snapshot
                 .as_ref()
-                .filter(|s| s.status != crate::snapshot::SnapshotStatus::Match)
+                .filter(|s| s.status != crate::result::SnapshotStatus::Match)
             {
                 let _ = writeln!(out, "  {:?}: {}", snap.status, snap.file);
             }

@@ -3,7 +3,7 @@
 
 use super::junit::escape;
 use super::matrix::{LEGEND, Matrix};
-use crate::engine::ScenarioResult;
+use crate::result::ScenarioResult;
 use crate::verdict::Verdict;
 use std::fmt::Write as _;
 use std::path::Path;

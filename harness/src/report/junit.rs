@@ -2,7 +2,7 @@
 //! ERROR as errors, SKIP and XFAIL as skipped.
 
 use super::matrix::Matrix;
-use crate::engine::ScenarioResult;
+use crate::result::ScenarioResult;
 use crate::verdict::Verdict;
 use std::fmt::Write as _;
 

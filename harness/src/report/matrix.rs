@@ -1,7 +1,7 @@
 //! The compatibility matrix: several run records merged, scenarios as rows, runs as columns.
 
 use super::record::RunRecord;
-use crate::engine::ScenarioResult;
+use crate::result::ScenarioResult;
 use crate::verdict::Verdict;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -43,7 +43,7 @@ pub struct Column {
     /// The run it comes from, holding only this column's results and their counts.
     pub record: RunRecord,
     /// The browser of a browser column.
-    pub browser: Option<crate::browser::BrowserInfo>,
+    pub browser: Option<crate::result::BrowserInfo>,
     /// True for the first column of its run (a run's probe and browser columns share a header).
     pub first_of_run: bool,
 }
@@ -60,7 +60,7 @@ pub struct Matrix {
 }
 
 /// Splits a run into its probe part and one part per browser, each with its own counts.
-fn split(record: RunRecord) -> Vec<(RunRecord, Option<crate::browser::BrowserInfo>)> {
+fn split(record: RunRecord) -> Vec<(RunRecord, Option<crate::result::BrowserInfo>)> {
     let mut kinds: Vec<String> = Vec::new();
     for r in &record.results {
         if !kinds.contains(&r.browser) {

@@ -1,9 +1,10 @@
 //! The run record: everything one run of the suite against one target observed and judged.
 
-use crate::engine::ScenarioResult;
-use crate::snapshot::SnapshotStatus;
-use crate::target::{Addressing, Dialect, Target};
+use crate::result::ScenarioResult;
+use crate::result::SnapshotStatus;
+use crate::target::Target;
 use crate::verdict::Verdict;
+use crate::vocabulary::{Addressing, Dialect};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -90,7 +91,7 @@ pub struct RunRecord {
     pub snapshots: SnapshotSummary,
     /// The browsers of the browser scenarios, with their versions and start times.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub browsers: Vec<crate::browser::BrowserInfo>,
+    pub browsers: Vec<crate::result::BrowserInfo>,
 }
 
 impl RunRecord {
@@ -157,8 +158,8 @@ pub fn count(results: &[ScenarioResult]) -> BTreeMap<String, usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::Level;
     use crate::target::{Credentials, Target};
+    use crate::vocabulary::Level;
 
     fn result(verdict: Verdict) -> ScenarioResult {
         ScenarioResult {

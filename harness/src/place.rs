@@ -1,0 +1,87 @@
+//! Where a scenario runs (its own bucket, a read-only one, or a prefix inside an existing one)
+//! and what a step addresses there, templates filled in.
+
+use crate::scenario::{BucketRef, Step, expand};
+use std::collections::BTreeMap;
+
+/// Where a scenario runs: its own bucket, or a key prefix inside a bucket it must not delete.
+#[derive(Debug, Clone)]
+pub enum Place {
+    /// A bucket created for the scenario and deleted afterwards.
+    Fresh(String),
+    /// A bucket that is only read; `name` is the run's name for the scenario.
+    ReadOnly {
+        /// The bucket's name.
+        bucket: String,
+        /// The scenario's run-unique name (for a never-created bucket).
+        name: String,
+    },
+    /// An existing bucket; the scenario's objects live under `key_prefix` and only they are deleted.
+    Existing {
+        /// The bucket's name.
+        bucket: String,
+        /// Prefix of every key the scenario creates, ending in `/`.
+        key_prefix: String,
+    },
+}
+
+impl Place {
+    /// The bucket addressed.
+    pub fn bucket(&self) -> &str {
+        match self {
+            Place::Fresh(b)
+            | Place::Existing { bucket: b, .. }
+            | Place::ReadOnly { bucket: b, .. } => b,
+        }
+    }
+
+    /// A bucket name that was never created, for `bucket = "missing"` steps.
+    pub fn missing_bucket(&self) -> String {
+        match self {
+            Place::Fresh(b) | Place::ReadOnly { name: b, .. } => format!("{b}-none"),
+            Place::Existing { key_prefix, .. } => {
+                format!("{}-none", key_prefix.trim_end_matches('/'))
+            }
+        }
+    }
+
+    /// A key as the store sees it.
+    pub fn key(&self, key: &str) -> String {
+        match self {
+            Place::Fresh(_) | Place::ReadOnly { .. } => key.to_string(),
+            Place::Existing { key_prefix, .. } => format!("{key_prefix}{key}"),
+        }
+    }
+}
+
+/// What a step addresses and sends, templates filled in, before signing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resolved {
+    /// The bucket: the scenario's own or the never-created one.
+    pub bucket: String,
+    /// The key as the store sees it (prefixed inside an existing bucket).
+    pub key: Option<String>,
+    /// Header lines, lower-case names.
+    pub headers: Vec<(String, String)>,
+    /// The body, if the step has one.
+    pub body: Option<String>,
+}
+
+impl Resolved {
+    /// Resolves a step in its place with the scenario's template variables.
+    pub fn of(step: &Step, place: &Place, vars: &BTreeMap<&str, String>) -> Resolved {
+        Resolved {
+            bucket: match step.bucket {
+                BucketRef::Own => place.bucket().to_string(),
+                BucketRef::Missing => place.missing_bucket(),
+            },
+            key: step.key.as_ref().map(|k| place.key(&expand(k, vars))),
+            headers: step
+                .headers
+                .iter()
+                .map(|(n, v)| (n.to_ascii_lowercase(), expand(v, vars)))
+                .collect(),
+            body: step.body.as_ref().map(|b| expand(b, vars)),
+        }
+    }
+}

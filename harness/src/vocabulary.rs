@@ -1,0 +1,127 @@
+//! The words every layer shares: dialects, addressing, signing modes, check levels, browsers
+//! and page origins. Plain data; nothing here knows how a request is sent or a browser driven.
+
+use serde::{Deserialize, Serialize};
+
+/// The API family a target speaks: how requests are signed and CORS is configured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Dialect {
+    /// Amazon S3 and S3-compatible stores (SigV4).
+    S3,
+    /// Alibaba Cloud OSS (OSS V1 or V4 signatures, `ResponseVary`).
+    Oss,
+}
+
+impl Dialect {
+    /// The name used in files and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Dialect::S3 => "s3",
+            Dialect::Oss => "oss",
+        }
+    }
+
+    /// The vendor whose behaviour `reference` checks compare against.
+    pub fn reference_vendor(self) -> &'static str {
+        match self {
+            Dialect::S3 => "AWS S3",
+            Dialect::Oss => "Alibaba Cloud OSS",
+        }
+    }
+}
+
+/// Which OSS signature a target uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum OssSignature {
+    /// HMAC-SHA1 `OSS AccessKeyId:Signature`.
+    V1,
+    /// `OSS4-HMAC-SHA256`.
+    #[default]
+    V4,
+}
+
+/// How bucket names appear in URLs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Addressing {
+    /// `http://endpoint/bucket/key`.
+    #[default]
+    Path,
+    /// `http://bucket.endpoint/key`.
+    Virtual,
+}
+
+/// How a request is authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Signing {
+    /// Anonymous: what a browser sends for a preflight.
+    #[default]
+    None,
+    /// Signed in the `Authorization` header.
+    Header,
+    /// Signed in the query string, valid for five minutes.
+    Presign,
+    /// Signed in the header with a wrong secret: the store must refuse it.
+    BadSignature,
+    /// Presigned an hour ago for one minute: expired.
+    ExpiredPresign,
+    /// Presigned with a wrong secret: what a page holding a broken link sends.
+    BadPresign,
+}
+
+/// How bad a failed check is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// A deviation from the dialect's reference vendor (AWS S3 for s3); not called broken.
+    Reference,
+    /// An interoperability, cache or security hazard.
+    Should,
+    /// Breaks browsers: the Fetch standard's requirement is not met.
+    Must,
+}
+
+impl Level {
+    /// The name used in files and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::Reference => "reference",
+            Level::Should => "should",
+            Level::Must => "must",
+        }
+    }
+}
+
+/// A browser corsprobe can drive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BrowserKind {
+    /// Chromium through chromedriver.
+    Chromium,
+    /// Firefox ESR through geckodriver.
+    Firefox,
+}
+
+impl BrowserKind {
+    /// Every browser, in report order.
+    pub const ALL: [BrowserKind; 2] = [BrowserKind::Chromium, BrowserKind::Firefox];
+
+    /// The browser's name in options, scenario files and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            BrowserKind::Chromium => "chromium",
+            BrowserKind::Firefox => "firefox",
+        }
+    }
+
+    /// Finds a browser by name.
+    pub fn parse(name: &str) -> Option<BrowserKind> {
+        Self::ALL.into_iter().find(|b| b.name() == name)
+    }
+}
+
+/// Names of the page origins a browser step can use.
+pub const ORIGINS: [&str; 3] = ["a", "a2", "b"];

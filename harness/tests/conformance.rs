@@ -1404,9 +1404,8 @@ fn store_trials(evidence: &Result<Evidence, String>) -> Vec<Trial> {
         let differ: Vec<String> = fresh
             .iter()
             .zip(&r.results)
-            .filter(|(a, b)| {
-                corsprobe::mutation::rank(a.verdict) != corsprobe::mutation::rank(b.verdict)
-            })
+            // Exact verdicts: a SKIP where the fresh bucket gave PASS is a difference too.
+            .filter(|(a, b)| a.verdict != b.verdict)
             .map(|(a, b)| {
                 format!(
                     "{}: {} in a fresh bucket, {} in an existing one ({})",

@@ -3,9 +3,9 @@
 use crate::engine::{self, Cancel, RunOptions};
 use crate::expectations::Expectations;
 use crate::report::{console, json, record::RunRecord};
-use crate::result::ScenarioResult;
-use crate::result::SnapshotStatus;
+use crate::result::{ScenarioResult, SnapshotStatus};
 use crate::scenario::{self, Scenario};
+use crate::session::{OpenError, Session};
 use crate::snapshot::SnapshotDir;
 use crate::verdict::Verdict;
 use crate::vocabulary::BrowserKind;
@@ -446,24 +446,15 @@ fn run(root: &Path, args: RunArgs) -> i32 {
     let (in_browser, probes): (Vec<Scenario>, Vec<Scenario>) =
         scenarios.iter().cloned().partition(Scenario::is_browser);
     let browsers = browsers_or_all(&args.browsers);
-    let (target, mut client) = match target_and_client(
+    let mut session = match open_session(
         root,
         args.targets.as_deref(),
         &args.target,
         Duration::from_secs(args.timeout),
+        (args.expectations.as_deref(), &ids),
     ) {
-        Ok(tc) => tc,
+        Ok(s) => s,
         Err(code) => return code,
-    };
-    let expectations = match args.expectations.as_ref().or(target.expectations.as_ref()) {
-        Some(p) => match Expectations::load(p, &ids) {
-            Ok(e) => e,
-            Err(e) => {
-                eprintln!("{e}");
-                return EXIT_PARSE;
-            }
-        },
-        None => Expectations::default(),
     };
     // Everything the end of the run needs is checked before the first request.
     let baseline = match &args.baseline {
@@ -483,8 +474,11 @@ fn run(root: &Path, args: RunArgs) -> i32 {
         report_html: args.report_html.clone(),
     };
     if let Some(at) = args.at {
-        client.pin_time(std::time::UNIX_EPOCH + Duration::from_secs(at));
+        session
+            .client
+            .pin_time(std::time::UNIX_EPOCH + Duration::from_secs(at));
     }
+    let (target, client) = (&session.target, &session.client);
     let run_id = args.run_id.clone().unwrap_or_else(engine::new_run_id);
     let existing_bucket = args
         .existing_bucket
@@ -499,7 +493,13 @@ fn run(root: &Path, args: RunArgs) -> i32 {
                 ids.join(", ")
             );
         }
-        return dry_run(client, &probes, &expectations, run_id, existing_bucket);
+        return dry_run(
+            client.clone(),
+            &probes,
+            &session.expectations,
+            run_id,
+            existing_bucket,
+        );
     }
     if let Err(e) = writable(args.report_json.as_deref(), &reports) {
         eprintln!("corsprobe: {e}");
@@ -520,12 +520,9 @@ fn run(root: &Path, args: RunArgs) -> i32 {
                 return EXIT_USAGE;
             }
         };
-        let opts = RunOptions {
-            jobs: args.jobs as usize,
-            run_id: run_id.clone(),
-            existing_bucket,
-            probe_only: target.probe_only.clone(),
-        };
+        let opts = RunOptions::for_target(target, args.jobs as usize)
+            .with_run_id(run_id.clone())
+            .in_bucket(existing_bucket);
         let started_at = crate::clock::rfc3339(SystemTime::now());
         let start = Instant::now();
         let reached = if args.no_start {
@@ -583,24 +580,10 @@ fn run(root: &Path, args: RunArgs) -> i32 {
                 }
             }
         };
-        let shown = progress.clone();
-        let mut results = if probes.is_empty() {
-            Vec::new()
-        } else {
-            engine::run_all(&client, &probes, &expectations, &opts, &cancel, move |_, r| shown(r)).await
-        };
-        let mut browser_infos = Vec::new();
-        if !in_browser.is_empty() {
-            let pages = root.join("fixtures/pages");
-            for kind in &browsers {
-                if cancel.is_cancelled() {
-                    break;
-                }
-                let (info, rs) = engine::run_in_browser(&client, &in_browser, &expectations, &opts, &cancel, (*kind, &pages), |_, r| progress(r)).await;
-                browser_infos.push(info);
-                results.extend(rs);
-            }
-        }
+        let pages = root.join("fixtures/pages");
+        let (mut results, browser_infos) = session
+            .run((&probes, &in_browser), (&browsers, &pages), &opts, &cancel, progress)
+            .await;
         let duration_ms = (start.elapsed().as_secs_f64() * 1000.0).round();
         // Restored whatever happened to the scenarios, interruptions included.
         let restored = match &saved {
@@ -759,38 +742,35 @@ fn writable(json: Option<&Path>, reports: &ReportArgs) -> Result<(), String> {
     Ok(())
 }
 
-/// Loads a target from the targets file (default `fixtures/targets.toml`) and makes its client;
-/// errors are printed: a targets file that does not parse or validate exits 2 (as in
-/// `validate`), an unknown target or a missing credential 1.
-fn target_and_client(
+/// Opens a session on a target; errors are printed: a targets or expectations file that does
+/// not parse or validate exits 2 (as in `validate`), an unknown target or a missing credential 1.
+fn open_session(
     root: &Path,
     targets: Option<&Path>,
     name: &str,
     timeout: Duration,
-) -> Result<(target::Target, Client), i32> {
-    let targets_file = targets
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| root.join("fixtures/targets.toml"));
-    let target = target::load(&targets_file, name).map_err(|e| {
+    expectations: (Option<&Path>, &BTreeSet<String>),
+) -> Result<Session, i32> {
+    Session::open(root, targets, name, timeout, expectations).map_err(|e| {
         eprintln!("corsprobe: {e}");
         match e {
-            target::TargetError::File(_) => EXIT_PARSE,
-            target::TargetError::Usage(_) => EXIT_USAGE,
+            OpenError::File(_) => EXIT_PARSE,
+            OpenError::Usage(_) => EXIT_USAGE,
         }
-    })?;
-    let client = Client::new(&target, timeout).map_err(|e| {
-        eprintln!("corsprobe: {e}");
-        EXIT_USAGE
-    })?;
-    Ok((target, client))
+    })
 }
 
 fn clean(root: &Path, target_name: &str, targets: Option<&Path>) -> i32 {
-    let (target, client) =
-        match target_and_client(root, targets, target_name, Duration::from_secs(20)) {
-            Ok(tc) => tc,
-            Err(code) => return code,
-        };
+    let Session { target, client, .. } = match open_session(
+        root,
+        targets,
+        target_name,
+        Duration::from_secs(20),
+        (None, &BTreeSet::new()),
+    ) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
     runtime().block_on(async {
         let (listing, names) = client.list_buckets(crate::exchange::Phase::Teardown).await;
         if !listing.succeeded() {
@@ -862,11 +842,16 @@ fn faults_cmd(root: &Path, args: &FaultsArgs) -> i32 {
         args.jobs as usize,
         args.report_json.as_deref(),
     );
-    let (target, client) =
-        match target_and_client(root, targets, target_name, Duration::from_secs(20)) {
-            Ok(tc) => tc,
-            Err(code) => return code,
-        };
+    let Session { target, client, .. } = match open_session(
+        root,
+        targets,
+        target_name,
+        Duration::from_secs(20),
+        (None, &BTreeSet::new()),
+    ) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
     runtime().block_on(async {
         let cancel = Cancel::default();
         let interruption = match crate::signals::watch(cancel.clone()) {
@@ -941,13 +926,9 @@ fn dry_run(
     existing_bucket: Option<String>,
 ) -> i32 {
     let log = client.dry_run();
-    let probe_only = client.target().probe_only.clone();
-    let opts = RunOptions {
-        jobs: 1,
-        run_id,
-        existing_bucket,
-        probe_only,
-    };
+    let opts = RunOptions::for_target(client.target(), 1)
+        .with_run_id(run_id)
+        .in_bucket(existing_bucket);
     runtime().block_on(engine::run_all(
         &client,
         scenarios,

@@ -29,6 +29,43 @@ pub struct RunOptions {
     pub probe_only: Option<crate::target::ProbeOnly>,
 }
 
+impl RunOptions {
+    /// `jobs` at a time, each scenario in a fresh bucket, under a fresh run id.
+    pub fn new(jobs: usize) -> Self {
+        Self {
+            jobs,
+            run_id: new_run_id(),
+            existing_bucket: None,
+            probe_only: None,
+        }
+    }
+
+    /// As the target asks: inside its existing bucket, or read-only in its probe-only one.
+    pub fn for_target(target: &crate::target::Target, jobs: usize) -> Self {
+        Self {
+            existing_bucket: target.existing_bucket.clone(),
+            probe_only: target.probe_only.clone(),
+            ..Self::new(jobs)
+        }
+    }
+
+    /// With this run id in bucket names.
+    pub fn with_run_id(self, run_id: impl Into<String>) -> Self {
+        Self {
+            run_id: run_id.into(),
+            ..self
+        }
+    }
+
+    /// Inside this existing bucket (None: a fresh bucket per scenario).
+    pub fn in_bucket(self, bucket: Option<String>) -> Self {
+        Self {
+            existing_bucket: bucket,
+            ..self
+        }
+    }
+}
+
 /// A bucket's CORS configuration as it was before the run, to put back afterwards.
 #[derive(Debug, Clone)]
 pub struct SavedCors {

@@ -24,6 +24,7 @@ pub mod redact;
 pub mod report;
 pub mod result;
 pub mod scenario;
+pub mod session;
 pub mod signals;
 pub mod snapshot;
 pub mod target;

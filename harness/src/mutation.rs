@@ -95,12 +95,7 @@ pub async fn run(
     }
     let run_with = async |fault: Fault| {
         proxy.set_fault(fault);
-        let opts = RunOptions {
-            jobs,
-            run_id: engine::new_run_id(),
-            existing_bucket: None,
-            probe_only: None,
-        };
+        let opts = RunOptions::new(jobs);
         let mut results = engine::run_all(&client, &probes, &none, &opts, cancel, |_, _| {}).await;
         for stage in &stages {
             results.extend(

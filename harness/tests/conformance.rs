@@ -15,6 +15,7 @@ use corsprobe::fault_proxy::Fault;
 use corsprobe::mutation::{self, FaultOutcome};
 use corsprobe::report::{console, record::RunRecord};
 use corsprobe::result::ScenarioResult;
+use corsprobe::session::Session;
 use corsprobe::verdict::Verdict;
 use corsprobe::vocabulary::BrowserKind;
 use corsprobe::{local_store, scenario, snapshot, target};
@@ -207,12 +208,7 @@ async fn run_probe_only(
         objects: vec![("test.txt".into(), Some("just for test".into()))],
     });
     let probe_client = Client::new(&t, Duration::from_secs(20))?;
-    let opts = RunOptions {
-        jobs: 4,
-        run_id: engine::new_run_id(),
-        existing_bucket: None,
-        probe_only: t.probe_only.clone(),
-    };
+    let opts = RunOptions::for_target(&t, 4);
     let results = engine::run_all(
         &probe_client,
         scenarios,
@@ -373,12 +369,7 @@ async fn run_in_existing_buckets(
         )
         .await;
     let before = engine::save_cors(client, &theirs).await?;
-    let run = |bucket: &str| RunOptions {
-        jobs: 4,
-        run_id: engine::new_run_id(),
-        existing_bucket: Some(bucket.to_string()),
-        probe_only: None,
-    };
+    let run = |bucket: &str| RunOptions::new(4).in_bucket(Some(bucket.to_string()));
     let results = engine::run_all(
         client,
         scenarios,
@@ -443,18 +434,19 @@ fn run_suite(
     scenarios: &[scenario::Scenario],
     in_browser: &[scenario::Scenario],
 ) -> Result<Evidence, String> {
-    let target = target::load(&root.join("fixtures/targets.toml"), TARGET)?;
     let ids: BTreeSet<String> = scenarios
         .iter()
         .chain(in_browser)
         .map(|s| s.id.clone())
         .collect();
-    let expectations = match &target.expectations {
-        Some(p) => Expectations::load(p, &ids)?,
-        None => Expectations::default(),
-    };
-    let mut client = Client::new(&target, Duration::from_secs(20))?;
-    let signatures = client.record_signatures();
+    // The same session the CLI opens: targets file, client, known failures.
+    let mut session = Session::open(root, None, TARGET, Duration::from_secs(20), (None, &ids))?;
+    let signatures = session.client.record_signatures();
+    let Session {
+        target,
+        client,
+        expectations,
+    } = session.clone();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -462,21 +454,17 @@ fn run_suite(
         .map_err(|e| e.to_string())?;
     rt.block_on(async {
         let guard = local_store::ensure_running(&client).await?;
-        let opts = RunOptions {
-            jobs: 4,
-            run_id: engine::new_run_id(),
-            existing_bucket: None,
-            probe_only: None,
-        };
-        let results = engine::run_all(
-            &client,
-            scenarios,
-            &expectations,
-            &opts,
-            &Cancel::default(),
-            |_, _| {},
-        )
-        .await;
+        let opts = RunOptions::new(4);
+        let pages = root.join("fixtures/pages");
+        let (results, _) = session
+            .run(
+                (scenarios, &[]),
+                (&[], &pages),
+                &opts,
+                &Cancel::default(),
+                |_| {},
+            )
+            .await;
         let run_prefix = format!("{}{}", target.bucket_prefix, opts.run_id);
         let (_, names) = client.list_buckets(Phase::Teardown).await;
         let leftovers = names
@@ -520,7 +508,6 @@ fn run_suite(
         ];
         secrets.extend(signatures.lock().expect("signature log").iter().cloned());
 
-        let pages = root.join("fixtures/pages");
         let faults = mutation::run(
             &target,
             scenarios,
@@ -603,12 +590,7 @@ fn run_suite(
         let virtual_host = async {
             let vhost = target::load(&root.join("fixtures/targets.toml"), "ceph-vhost")?;
             let c = Client::new(&vhost, Duration::from_secs(20))?;
-            let o = RunOptions {
-                jobs: 4,
-                run_id: engine::new_run_id(),
-                existing_bucket: None,
-                probe_only: None,
-            };
+            let o = RunOptions::new(4);
             Ok::<_, String>(
                 engine::run_all(
                     &c,

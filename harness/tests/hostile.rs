@@ -122,12 +122,7 @@ async fn judge(mode: Misbehaviour, cause: &[&str]) {
     let scenarios = scenarios();
     assert_eq!(scenarios.len(), 2);
     let start = Instant::now();
-    let opts = RunOptions {
-        jobs: 2,
-        run_id: "hostile0".into(),
-        existing_bucket: None,
-        probe_only: None,
-    };
+    let opts = RunOptions::new(2).with_run_id("hostile0");
     let results = engine::run_all(
         &client,
         &scenarios,

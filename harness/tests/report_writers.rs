@@ -128,7 +128,10 @@ fn html_index_and_a_cell_match_their_golden_files_and_every_link_resolves() {
     let index = std::fs::read_to_string(dir.join("index.html")).unwrap();
     assert!(index.contains("id=\"legend\""), "the index has its legend");
     for outside in ["src=\"http", "href=\"http", "url(http", "@import"] {
-        assert!(!index.contains(outside), "self-contained: `{outside}` in the index");
+        assert!(
+            !index.contains(outside),
+            "self-contained: `{outside}` in the index"
+        );
     }
     assert!(
         !index.contains("<link") && !index.contains("<script"),

@@ -253,12 +253,7 @@ async fn run_against(kind: Server, dialect: Dialect, signature: OssSignature) {
         .into_iter()
         .filter(|s| !s.is_browser())
         .collect();
-    let opts = RunOptions {
-        jobs: 4,
-        run_id: format!("s{}", dialect.name()),
-        existing_bucket: None,
-        probe_only: None,
-    };
+    let opts = RunOptions::new(4).with_run_id(format!("s{}", dialect.name()));
     let results = engine::run_all(
         &client,
         &scenarios,

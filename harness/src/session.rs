@@ -1,0 +1,131 @@
+//! A run session: one target with its client and known failures, and the scenarios run on it,
+//! raw probes first, then each browser in turn. `corsprobe run`, `faults` and `clean` and the
+//! conformance tests all open their target through it, so they load, check and run alike.
+
+use crate::dialect::Client;
+use crate::engine::{self, Cancel, RunOptions};
+use crate::expectations::Expectations;
+use crate::result::{BrowserInfo, ScenarioResult};
+use crate::scenario::Scenario;
+use crate::target::{self, Target, TargetError};
+use crate::vocabulary::BrowserKind;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Why a session could not open: an input file is wrong, or the request is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OpenError {
+    /// A targets or expectations file does not parse or validate (file and line or field named).
+    File(String),
+    /// An unknown target, an unset credential variable, a client that cannot be built.
+    Usage(String),
+}
+
+impl std::fmt::Display for OpenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OpenError::File(e) | OpenError::Usage(e) => f.write_str(e),
+        }
+    }
+}
+
+impl From<OpenError> for String {
+    fn from(e: OpenError) -> String {
+        e.to_string()
+    }
+}
+
+/// One target, ready to run against.
+#[derive(Clone)]
+pub struct Session {
+    /// The target, credentials included.
+    pub target: Target,
+    /// Its client: addressing, signing, sending, redaction.
+    pub client: Client,
+    /// Its known failures (the given file, or the target's own, or none).
+    pub expectations: Expectations,
+}
+
+impl Session {
+    /// The targets file a root uses when none is given.
+    pub fn default_targets(root: &Path) -> PathBuf {
+        root.join("fixtures/targets.toml")
+    }
+
+    /// Loads target `name` from `targets` (default: the root's), makes its client with this
+    /// request time limit, and loads its expectations (`expectations`, else the target's own)
+    /// against the scenario ids.
+    pub fn open(
+        root: &Path,
+        targets: Option<&Path>,
+        name: &str,
+        timeout: Duration,
+        (expectations, ids): (Option<&Path>, &BTreeSet<String>),
+    ) -> Result<Session, OpenError> {
+        let file = targets
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| Self::default_targets(root));
+        let target = target::load(&file, name).map_err(|e| match e {
+            TargetError::File(e) => OpenError::File(e),
+            TargetError::Usage(e) => OpenError::Usage(e),
+        })?;
+        let client = Client::new(&target, timeout).map_err(OpenError::Usage)?;
+        let expectations = match expectations.or(target.expectations.as_deref()) {
+            Some(p) => Expectations::load(p, ids).map_err(OpenError::File)?,
+            None => Expectations::default(),
+        };
+        Ok(Session {
+            target,
+            client,
+            expectations,
+        })
+    }
+
+    /// Runs the probes `opts.jobs` at a time, then the browser scenarios in each browser, one
+    /// session per browser; `progress` sees each result as it comes.
+    pub async fn run(
+        &self,
+        (probes, in_browser): (&[Scenario], &[Scenario]),
+        (browsers, pages): (&[BrowserKind], &Path),
+        opts: &RunOptions,
+        cancel: &Cancel,
+        progress: impl Fn(&ScenarioResult) + Clone + Send + Sync + 'static,
+    ) -> (Vec<ScenarioResult>, Vec<BrowserInfo>) {
+        let shown = progress.clone();
+        let mut results = if probes.is_empty() {
+            Vec::new()
+        } else {
+            engine::run_all(
+                &self.client,
+                probes,
+                &self.expectations,
+                opts,
+                cancel,
+                move |_, r| shown(r),
+            )
+            .await
+        };
+        let mut infos = Vec::new();
+        if !in_browser.is_empty() {
+            for kind in browsers {
+                if cancel.is_cancelled() {
+                    break;
+                }
+                let (info, rs) = engine::run_in_browser(
+                    &self.client,
+                    in_browser,
+                    &self.expectations,
+                    opts,
+                    cancel,
+                    (*kind, pages),
+                    |_, r| progress(r),
+                )
+                .await;
+                infos.push(info);
+                results.extend(rs);
+            }
+        }
+        (results, infos)
+    }
+}

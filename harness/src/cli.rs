@@ -532,7 +532,7 @@ fn run(root: &Path, args: RunArgs) -> i32 {
                 .map(|()| None)
                 .map_err(|cause| format!("target `{}` at {} does not answer (--no-start): {cause}", target.name, target.endpoint))
         } else {
-            local_store::ensure_running(&client).await.map(Some)
+            local_store::ensure_running(client).await.map(Some)
         };
         let guard = match reached {
             Ok(g) => g,
@@ -549,9 +549,9 @@ fn run(root: &Path, args: RunArgs) -> i32 {
                         r
                     }));
                 }
-                let mut record = RunRecord::new(&target, started_at, 0.0, opts.jobs, run_id.clone(), results);
+                let mut record = RunRecord::new(target, started_at, 0.0, opts.jobs, run_id.clone(), results);
                 record.mode = args.mode.name().to_string();
-                let _ = publish(&record, &client, &args, &reports);
+                let _ = publish(&record, client, &args, &reports);
                 return EXIT_ERROR;
             }
         };
@@ -559,7 +559,7 @@ fn run(root: &Path, args: RunArgs) -> i32 {
             interruption.stop_store_on_quit(target.stop.clone());
         }
         let saved = match &opts.existing_bucket {
-            Some(b) => match engine::save_cors(&client, b).await {
+            Some(b) => match engine::save_cors(client, b).await {
                 Ok(s) => Some(s),
                 Err(e) => {
                     eprintln!("corsprobe: {}", console::safe(&e));
@@ -587,7 +587,7 @@ fn run(root: &Path, args: RunArgs) -> i32 {
         let duration_ms = (start.elapsed().as_secs_f64() * 1000.0).round();
         // Restored whatever happened to the scenarios, interruptions included.
         let restored = match &saved {
-            Some(s) => Some(engine::restore_cors(&client, s).await),
+            Some(s) => Some(engine::restore_cors(client, s).await),
             None => None,
         };
         for r in results.iter_mut() {
@@ -609,10 +609,10 @@ fn run(root: &Path, args: RunArgs) -> i32 {
             }
             r.snapshot = Some(outcome);
         }
-        let mut record = RunRecord::new(&target, started_at, duration_ms, opts.jobs, opts.run_id.clone(), results);
+        let mut record = RunRecord::new(target, started_at, duration_ms, opts.jobs, opts.run_id.clone(), results);
         record.mode = args.mode.name().to_string();
         record.browsers = browser_infos;
-        let published = publish(&record, &client, &args, &reports);
+        let published = publish(&record, client, &args, &reports);
         if record.snapshots.changed + record.snapshots.new > 0 && !args.accept_snapshots {
             println!("{}", snapshot_hint(&snapshots));
         }

@@ -1,15 +1,17 @@
 //! The command line: `run`, `list`, `validate`, `clean`. Exit codes are part of the contract.
 
-use crate::engine::{self, Cancel, RunOptions};
-use crate::expectations::Expectations;
+use crate::model::expectations::Expectations;
+use crate::model::result::{ScenarioResult, SnapshotStatus};
+use crate::model::scenario::{self, Scenario};
+use crate::model::snapshot;
+use crate::model::snapshot::SnapshotDir;
+use crate::model::verdict::Verdict;
+use crate::model::vocabulary::BrowserKind;
 use crate::report::{console, json, record::RunRecord};
-use crate::result::{ScenarioResult, SnapshotStatus};
-use crate::scenario::{self, Scenario};
-use crate::session::{OpenError, Session};
-use crate::snapshot::SnapshotDir;
-use crate::verdict::Verdict;
-use crate::vocabulary::BrowserKind;
-use crate::{dialect::Client, local_store, snapshot, target};
+use crate::run::engine::{self, Cancel, RunOptions};
+use crate::run::session::{OpenError, Session};
+use crate::store::client::Client;
+use crate::store::{local, target};
 use clap::{Parser, Subcommand};
 use std::collections::BTreeSet;
 use std::io::{IsTerminal, Write};
@@ -513,7 +515,7 @@ fn run(root: &Path, args: RunArgs) -> i32 {
     rt.block_on(async {
         // The handlers go in first: a signal while the store starts must still clean up.
         let cancel = Cancel::default();
-        let interruption = match crate::signals::watch(cancel.clone()) {
+        let interruption = match crate::run::signals::watch(cancel.clone()) {
             Ok(i) => i,
             Err(e) => {
                 eprintln!("corsprobe: {e}");
@@ -523,7 +525,7 @@ fn run(root: &Path, args: RunArgs) -> i32 {
         let opts = RunOptions::for_target(target, args.jobs as usize)
             .with_run_id(run_id.clone())
             .in_bucket(existing_bucket);
-        let started_at = crate::clock::rfc3339(SystemTime::now());
+        let started_at = crate::model::clock::rfc3339(SystemTime::now());
         let start = Instant::now();
         let reached = if args.no_start {
             client
@@ -532,7 +534,7 @@ fn run(root: &Path, args: RunArgs) -> i32 {
                 .map(|()| None)
                 .map_err(|cause| format!("target `{}` at {} does not answer (--no-start): {cause}", target.name, target.endpoint))
         } else {
-            local_store::ensure_running(client).await.map(Some)
+            local::ensure_running(client).await.map(Some)
         };
         let guard = match reached {
             Ok(g) => g,
@@ -635,7 +637,7 @@ fn run(root: &Path, args: RunArgs) -> i32 {
             eprintln!("corsprobe: interrupted: {} scenario(s) not run", record.summary.get("SKIP").copied().unwrap_or(0));
             return exit;
         }
-        let gate = crate::gate::Gate { strict: args.strict, baseline, snapshots_accepted: args.accept_snapshots };
+        let gate = crate::report::gate::Gate { strict: args.strict, baseline, snapshots_accepted: args.accept_snapshots };
         let decision = gate.decide(&record);
         for b in &decision.better {
             println!("better than the baseline: {b}");
@@ -772,7 +774,9 @@ fn clean(root: &Path, target_name: &str, targets: Option<&Path>) -> i32 {
         Err(code) => return code,
     };
     runtime().block_on(async {
-        let (listing, names) = client.list_buckets(crate::exchange::Phase::Teardown).await;
+        let (listing, names) = client
+            .list_buckets(crate::model::exchange::Phase::Teardown)
+            .await;
         if !listing.succeeded() {
             eprintln!(
                 "corsprobe: ListBuckets on {}: {}",
@@ -807,7 +811,7 @@ fn clean(root: &Path, target_name: &str, targets: Option<&Path>) -> i32 {
 }
 
 fn faults_cmd(root: &Path, args: &FaultsArgs) -> i32 {
-    use crate::fault_proxy::Fault;
+    use crate::proxy::faults::Fault;
     if args.list {
         for f in Fault::ALL {
             println!("{:<28} {}", f.name(), f.description());
@@ -854,14 +858,14 @@ fn faults_cmd(root: &Path, args: &FaultsArgs) -> i32 {
     };
     runtime().block_on(async {
         let cancel = Cancel::default();
-        let interruption = match crate::signals::watch(cancel.clone()) {
+        let interruption = match crate::run::signals::watch(cancel.clone()) {
             Ok(i) => i,
             Err(e) => {
                 eprintln!("corsprobe: {e}");
                 return EXIT_USAGE;
             }
         };
-        let guard = match local_store::ensure_running(&client).await {
+        let guard = match local::ensure_running(&client).await {
             Ok(g) => g,
             Err(e) => {
                 eprintln!("corsprobe: {}", console::safe(&e));
@@ -873,7 +877,7 @@ fn faults_cmd(root: &Path, args: &FaultsArgs) -> i32 {
         }
         let start = Instant::now();
         let pages = root.join("fixtures/pages");
-        let outcome = crate::mutation::run(
+        let outcome = crate::run::mutation::run(
             &target,
             &scenarios,
             &faults,
@@ -902,7 +906,7 @@ fn faults_cmd(root: &Path, args: &FaultsArgs) -> i32 {
                 return EXIT_USAGE;
             }
         }
-        print!("{}", crate::mutation::render(&outcomes));
+        print!("{}", crate::run::mutation::render(&outcomes));
         println!(
             "{} scenarios x {} faults in {:.1} s",
             scenarios.len(),
@@ -1030,16 +1034,17 @@ fn expectations_update(run: &Path, output: Option<&Path>) -> i32 {
     let mut n = 0;
     for r in &record.results {
         let (verdict, reason) = match r.verdict {
-            crate::verdict::Verdict::Fail
-            | crate::verdict::Verdict::NonStrict
-            | crate::verdict::Verdict::Error => (r.verdict, r.reason.clone()),
+            crate::model::verdict::Verdict::Fail
+            | crate::model::verdict::Verdict::NonStrict
+            | crate::model::verdict::Verdict::Error => (r.verdict, r.reason.clone()),
             // Already listed and still failing: keep the entry, its verdict and its reason.
-            crate::verdict::Verdict::Xfail => {
+            crate::model::verdict::Verdict::Xfail => {
                 let listed = r.reason.trim_start_matches("known ");
                 let (name, rest) = listed.split_once(": ").unwrap_or(("FAIL", listed));
                 (
-                    crate::verdict::Verdict::parse(name).unwrap_or(crate::verdict::Verdict::Fail),
-                    rest.split_once(crate::expectations::SEEN)
+                    crate::model::verdict::Verdict::parse(name)
+                        .unwrap_or(crate::model::verdict::Verdict::Fail),
+                    rest.split_once(crate::model::expectations::SEEN)
                         .map(|(r, _)| r)
                         .unwrap_or(rest)
                         .to_string(),

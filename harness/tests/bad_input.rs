@@ -1,8 +1,9 @@
 //! Malformed scenarios, targets and expectations: each gets one line naming file and line or
 //! field, and nothing is sent before all input is valid.
 
-use corsprobe::expectations::Expectations;
-use corsprobe::{scenario, target};
+use corsprobe::model::expectations::Expectations;
+use corsprobe::model::scenario;
+use corsprobe::store::target;
 use std::collections::BTreeSet;
 use std::io::Read;
 use std::path::{Path, PathBuf};

@@ -292,9 +292,9 @@ fn expectations_update_proposes_entries_without_editing_anything() {
     // The proposal is a valid expectations file for these scenarios.
     let file = std::env::temp_dir().join(format!("corsprobe-proposal-{}.toml", std::process::id()));
     std::fs::write(&file, &proposal).unwrap();
-    let all = corsprobe::scenario::load_all(&r.join("suites"), &r.join("fixtures")).unwrap();
+    let all = corsprobe::model::scenario::load_all(&r.join("suites"), &r.join("fixtures")).unwrap();
     let ids = all.iter().map(|s| s.id.clone()).collect();
-    corsprobe::expectations::Expectations::load(&file, &ids).expect("the proposal loads");
+    corsprobe::model::expectations::Expectations::load(&file, &ids).expect("the proposal loads");
 }
 
 /// Runs the binary with the dead target's keys set.
@@ -363,7 +363,7 @@ fn an_unreachable_target_still_gets_every_report_with_error_verdicts() {
         record
             .results
             .iter()
-            .all(|r| r.verdict == corsprobe::verdict::Verdict::Error
+            .all(|r| r.verdict == corsprobe::model::verdict::Verdict::Error
                 && r.reason.contains("connection refused")),
         "every scenario is ERROR with the cause"
     );

@@ -5,20 +5,21 @@
 //! snapshot through insta, which prints the difference; accept with `--accept-snapshots` (or
 //! `INSTA_UPDATE=always`).
 
-use corsprobe::result::BrowserInfo;
+use corsprobe::model::result::BrowserInfo;
 
-use corsprobe::dialect::Client;
-use corsprobe::engine::{self, Cancel, RunOptions};
-use corsprobe::exchange::Phase;
-use corsprobe::expectations::Expectations;
-use corsprobe::fault_proxy::Fault;
-use corsprobe::mutation::{self, FaultOutcome};
+use corsprobe::model::exchange::Phase;
+use corsprobe::model::expectations::Expectations;
+use corsprobe::model::result::ScenarioResult;
+use corsprobe::model::verdict::Verdict;
+use corsprobe::model::vocabulary::BrowserKind;
+use corsprobe::model::{scenario, snapshot};
+use corsprobe::proxy::faults::Fault;
 use corsprobe::report::{console, record::RunRecord};
-use corsprobe::result::ScenarioResult;
-use corsprobe::session::Session;
-use corsprobe::verdict::Verdict;
-use corsprobe::vocabulary::BrowserKind;
-use corsprobe::{local_store, scenario, snapshot, target};
+use corsprobe::run::engine::{self, Cancel, RunOptions};
+use corsprobe::run::mutation::{self, FaultOutcome};
+use corsprobe::run::session::Session;
+use corsprobe::store::client::Client;
+use corsprobe::store::{local, target};
 use libtest_mimic::{Arguments, Trial};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -181,7 +182,7 @@ async fn run_probe_only(
 ) -> Result<ProbeOnlyRun, String> {
     let bucket = format!("preconfigured-{run_id}");
     let rules_file = Path::new("fixtures/cors-rules/origin-exact.xml");
-    let rules = corsprobe::cors_config::CorsConfiguration::load(&root.join(rules_file))?;
+    let rules = corsprobe::model::cors_config::CorsConfiguration::load(&root.join(rules_file))?;
     for ex in [
         client.create_bucket(Phase::Setup, &bucket).await,
         client
@@ -237,7 +238,7 @@ async fn post_upload(
     target: &target::Target,
     run_id: &str,
 ) -> Result<(u16, Option<String>), String> {
-    use corsprobe::dialect::post_policy::{Condition, multipart, signed_form};
+    use corsprobe::store::post_policy::{Condition, multipart, signed_form};
     let bucket = format!("{}{run_id}-post", target.bucket_prefix);
     let created = client.create_bucket(Phase::Setup, &bucket).await;
     if !created.succeeded() {
@@ -256,20 +257,20 @@ async fn post_upload(
     );
     let (content_type, body) =
         multipart(&form.fields, "form.txt", "text/plain", content.as_bytes());
-    let post = corsprobe::dialect::Request {
+    let post = corsprobe::store::client::Request {
         method: "POST".into(),
         url: client.url(&bucket, None, None),
         headers: vec![("content-type".into(), content_type)],
         body,
     };
     let answer = client.send(Phase::Step, "PostObject", post).await;
-    let mut get = corsprobe::dialect::Request {
+    let mut get = corsprobe::store::client::Request {
         method: "GET".into(),
         url: client.url(&bucket, Some(key), None),
         headers: vec![],
         body: vec![],
     };
-    client.sign(&mut get, corsprobe::vocabulary::Signing::Header)?;
+    client.sign(&mut get, corsprobe::model::vocabulary::Signing::Header)?;
     let read = client.send(Phase::Step, "GetObject", get).await;
     let (_, removed) = engine::remove_bucket(client, &bucket).await;
     removed?;
@@ -355,7 +356,7 @@ async fn run_in_existing_buckets(
             return Err(format!("CreateBucket {b}: {}", ex.outcome()));
         }
     }
-    let rules = corsprobe::cors_config::CorsConfiguration::load(
+    let rules = corsprobe::model::cors_config::CorsConfiguration::load(
         &root.join("fixtures/cors-rules/round-trip.xml"),
     )?;
     client.put_cors(Phase::Setup, &theirs, &rules).await;
@@ -401,13 +402,13 @@ async fn run_in_existing_buckets(
     let after = engine::save_cors(client, &theirs).await?;
     let bare_after = engine::save_cors(client, &bare).await?;
     let (_, keys_after) = client.list_keys(Phase::Teardown, &theirs, None).await;
-    let mut get = corsprobe::dialect::Request {
+    let mut get = corsprobe::store::client::Request {
         method: "GET".into(),
         url: client.url(&theirs, Some("keep-me.txt"), None),
         headers: vec![],
         body: vec![],
     };
-    client.sign(&mut get, corsprobe::vocabulary::Signing::Header)?;
+    client.sign(&mut get, corsprobe::model::vocabulary::Signing::Header)?;
     let foreign = client.send(Phase::Teardown, "GetObject", get).await;
     for b in [&theirs, &bare] {
         let (_, keys) = client.list_keys(Phase::Teardown, b, None).await;
@@ -453,7 +454,7 @@ fn run_suite(
         .build()
         .map_err(|e| e.to_string())?;
     rt.block_on(async {
-        let guard = local_store::ensure_running(&client).await?;
+        let guard = local::ensure_running(&client).await?;
         let opts = RunOptions::new(4);
         let pages = root.join("fixtures/pages");
         let (results, _) = session
@@ -566,7 +567,8 @@ fn run_suite(
         }
         secrets.extend(signatures.lock().expect("signature log").iter().cloned());
         let dead_driver = run_with_dead_driver(root);
-        let browser_processes_left = processes_in_groups(&corsprobe::browser::driver_groups_seen());
+        let browser_processes_left =
+            processes_in_groups(&corsprobe::browser::driver::driver_groups_seen());
         let interrupted = interrupt_cli(root, &client, &target.bucket_prefix).await;
         let recipe = {
             let root = root.to_path_buf();

@@ -1,13 +1,13 @@
 //! Endpoints that misbehave: every affected scenario ends in ERROR, with the cause in its reason,
 //! within a bounded time, and the run goes on.
 
-use corsprobe::dialect::Client;
-use corsprobe::engine::{self, Cancel, RunOptions};
-use corsprobe::expectations::Expectations;
-use corsprobe::target::{Credentials, Target};
-use corsprobe::verdict::Verdict;
-use corsprobe::vocabulary::Dialect;
-use corsprobe::{cors_config::CorsConfiguration, scenario};
+use corsprobe::model::expectations::Expectations;
+use corsprobe::model::verdict::Verdict;
+use corsprobe::model::vocabulary::Dialect;
+use corsprobe::model::{cors_config::CorsConfiguration, scenario};
+use corsprobe::run::engine::{self, Cancel, RunOptions};
+use corsprobe::store::client::Client;
+use corsprobe::store::target::{Credentials, Target};
 use std::path::Path;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -361,15 +361,15 @@ async fn serve_big_body(len: usize) -> u16 {
 }
 
 /// An unsigned GET of one object, answered.
-async fn get(client: &Client) -> corsprobe::exchange::RecordedResponse {
-    let req = corsprobe::dialect::Request {
+async fn get(client: &Client) -> corsprobe::model::exchange::RecordedResponse {
+    let req = corsprobe::store::client::Request {
         method: "GET".into(),
         url: client.url("b", Some("k"), None),
         headers: vec![],
         body: vec![],
     };
     let ex = client
-        .send(corsprobe::exchange::Phase::Step, "get", req)
+        .send(corsprobe::model::exchange::Phase::Step, "get", req)
         .await;
     ex.response.expect("answered")
 }
@@ -379,7 +379,7 @@ async fn a_huge_body_is_kept_as_a_prefix_and_counted() {
     let len = 64 * 1024 * 1024;
     let port = serve_big_body(len).await;
     let resp = get(&client_for("http", port, Duration::from_secs(20))).await;
-    assert_eq!(resp.body.len(), corsprobe::exchange::BODY_LIMIT);
+    assert_eq!(resp.body.len(), corsprobe::model::exchange::BODY_LIMIT);
     assert_eq!(resp.body_cut_from, Some(len as u64));
     assert!(
         resp.body_shown()

@@ -1,7 +1,7 @@
 //! The HTML report in a real browser: it renders, the legend is there, and a cell's link opens
 //! that cell's detail page.
 
-use corsprobe::browser::Browser;
+use corsprobe::browser::driver::Browser;
 use corsprobe::report::{html, matrix::Matrix, record::RunRecord};
 use fantoccini::Locator;
 use std::path::Path;

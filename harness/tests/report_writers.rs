@@ -1,10 +1,10 @@
 //! Golden files for every report writer, rendered from a committed run record, plus structural
 //! checks (well-formed XML, TAP plan, HTML links). `CORSPROBE_UPDATE_GOLDEN=1` rewrites them.
 
+use corsprobe::model::verdict::Verdict;
 use corsprobe::report::matrix::Matrix;
 use corsprobe::report::record::RunRecord;
 use corsprobe::report::{html, junit, markdown, tap};
-use corsprobe::verdict::Verdict;
 use std::path::{Path, PathBuf};
 
 fn golden_dir() -> PathBuf {

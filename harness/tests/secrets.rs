@@ -10,15 +10,15 @@
 //! token with `+ / =` raw and percent-encoded, and every signature the run made, raw and
 //! percent-encoded; and no `Signature=` may be followed by anything but the placeholder.
 
-use corsprobe::dialect::Client;
-use corsprobe::engine::{self, Cancel, RunOptions};
-use corsprobe::expectations::Expectations;
+use corsprobe::model::expectations::Expectations;
+use corsprobe::model::vocabulary::{Dialect, OssSignature};
+use corsprobe::model::{scenario, snapshot};
 use corsprobe::report::{
     console, html, json, junit, markdown, matrix::Matrix, record::RunRecord, tap,
 };
-use corsprobe::target::{Credentials, Target};
-use corsprobe::vocabulary::{Dialect, OssSignature};
-use corsprobe::{scenario, snapshot};
+use corsprobe::run::engine::{self, Cancel, RunOptions};
+use corsprobe::store::client::Client;
+use corsprobe::store::target::{Credentials, Target};
 use std::path::Path;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

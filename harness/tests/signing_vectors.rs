@@ -1,6 +1,6 @@
 //! Every OSS signing vector in `fixtures/signing/oss.toml`, rebuilt from its request parts.
 
-use corsprobe::dialect::oss_sign::{self, Resource, V4};
+use corsprobe::store::oss_sign::{self, Resource, V4};
 use serde::Deserialize;
 use std::path::Path;
 use std::time::{Duration, UNIX_EPOCH};
@@ -104,7 +104,7 @@ fn vectors() -> Vectors {
 }
 
 fn datetime(secs: u64) -> String {
-    corsprobe::clock::basic_datetime(UNIX_EPOCH + Duration::from_secs(secs))
+    corsprobe::model::clock::basic_datetime(UNIX_EPOCH + Duration::from_secs(secs))
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -1,7 +1,7 @@
 //! The console report: failures first, each with its reason, then the summary line last.
 
 use super::record::RunRecord;
-use crate::verdict::{Tally, Verdict};
+use crate::model::verdict::{Tally, Verdict};
 use std::fmt::Write as _;
 
 /// Renders the end-of-run text.
@@ -44,7 +44,7 @@ pub fn render(record: &RunRecord, verbose: bool) -> String {
             if let Some(snap) = r
                 .snapshot
                 .as_ref()
-                .filter(|s| s.status != crate::result::SnapshotStatus::Match)
+                .filter(|s| s.status != crate::model::result::SnapshotStatus::Match)
             {
                 let _ = writeln!(out, "  {:?}: {}", snap.status, snap.file);
             }

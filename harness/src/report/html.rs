@@ -3,8 +3,8 @@
 
 use super::junit::escape;
 use super::matrix::{LEGEND, Matrix};
-use crate::result::ScenarioResult;
-use crate::verdict::Verdict;
+use crate::model::result::ScenarioResult;
+use crate::model::verdict::Verdict;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -224,7 +224,7 @@ pub fn render_cell(m: &Matrix, column: usize, r: &ScenarioResult) -> String {
             ex.duration_ms
         );
         // The judged steps come first to the eye; setup and teardown stay folded.
-        if ex.phase == crate::exchange::Phase::Step {
+        if ex.phase == crate::model::exchange::Phase::Step {
             let _ = writeln!(b, "<h3>{heading}</h3>\n<pre>{}</pre>", escape(&t));
         } else {
             let _ = writeln!(
@@ -238,7 +238,7 @@ pub fn render_cell(m: &Matrix, column: usize, r: &ScenarioResult) -> String {
         let _ = writeln!(
             b,
             "<h2>Snapshot</h2>\n<pre>{}</pre>",
-            escape(&crate::snapshot::render(r))
+            escape(&crate::model::snapshot::render(r))
         );
     }
     page(&format!("{} on {}", r.id, c.label), &b)

@@ -1,7 +1,7 @@
 //! The JSON report: the canonical run record, written as pretty JSON.
 
 use super::record::RunRecord;
-use crate::redact::Redactor;
+use crate::model::redact::Redactor;
 use std::path::Path;
 
 /// Serialises a record; the redactor scrubs the whole text once more as a last line of defence.

@@ -2,8 +2,8 @@
 //! ERROR as errors, SKIP and XFAIL as skipped.
 
 use super::matrix::Matrix;
-use crate::result::ScenarioResult;
-use crate::verdict::Verdict;
+use crate::model::result::ScenarioResult;
+use crate::model::verdict::Verdict;
 use std::fmt::Write as _;
 
 /// Escapes text for XML attributes and content.

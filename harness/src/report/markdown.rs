@@ -1,7 +1,7 @@
 //! The matrix as a Markdown table, text verdicts only, for pull requests and job summaries.
 
 use super::matrix::{LEGEND, Matrix};
-use crate::verdict::Verdict;
+use crate::model::verdict::Verdict;
 use std::fmt::Write as _;
 
 /// Renders the matrix.

@@ -1,8 +1,8 @@
 //! The compatibility matrix: several run records merged, scenarios as rows, runs as columns.
 
 use super::record::RunRecord;
-use crate::result::ScenarioResult;
-use crate::verdict::Verdict;
+use crate::model::result::ScenarioResult;
+use crate::model::verdict::Verdict;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What each verdict means, in the words every report uses.
@@ -43,7 +43,7 @@ pub struct Column {
     /// The run it comes from, holding only this column's results and their counts.
     pub record: RunRecord,
     /// The browser of a browser column.
-    pub browser: Option<crate::result::BrowserInfo>,
+    pub browser: Option<crate::model::result::BrowserInfo>,
     /// True for the first column of its run (a run's probe and browser columns share a header).
     pub first_of_run: bool,
 }
@@ -60,7 +60,7 @@ pub struct Matrix {
 }
 
 /// Splits a run into its probe part and one part per browser, each with its own counts.
-fn split(record: RunRecord) -> Vec<(RunRecord, Option<crate::result::BrowserInfo>)> {
+fn split(record: RunRecord) -> Vec<(RunRecord, Option<crate::model::result::BrowserInfo>)> {
     let mut kinds: Vec<String> = Vec::new();
     for r in &record.results {
         if !kinds.contains(&r.browser) {

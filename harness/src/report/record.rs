@@ -1,10 +1,10 @@
 //! The run record: everything one run of the suite against one target observed and judged.
 
-use crate::result::ScenarioResult;
-use crate::result::SnapshotStatus;
-use crate::target::Target;
-use crate::verdict::Verdict;
-use crate::vocabulary::{Addressing, Dialect};
+use crate::model::result::ScenarioResult;
+use crate::model::result::SnapshotStatus;
+use crate::model::verdict::Verdict;
+use crate::model::vocabulary::{Addressing, Dialect};
+use crate::store::target::Target;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -91,7 +91,7 @@ pub struct RunRecord {
     pub snapshots: SnapshotSummary,
     /// The browsers of the browser scenarios, with their versions and start times.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub browsers: Vec<crate::result::BrowserInfo>,
+    pub browsers: Vec<crate::model::result::BrowserInfo>,
 }
 
 impl RunRecord {
@@ -158,8 +158,8 @@ pub fn count(results: &[ScenarioResult]) -> BTreeMap<String, usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::target::{Credentials, Target};
-    use crate::vocabulary::Level;
+    use crate::model::vocabulary::Level;
+    use crate::store::target::{Credentials, Target};
 
     fn result(verdict: Verdict) -> ScenarioResult {
         ScenarioResult {

@@ -1,7 +1,7 @@
 //! TAP version 13: `ok` / `not ok` per scenario and run, SKIP and TODO directives.
 
 use super::matrix::Matrix;
-use crate::verdict::Verdict;
+use crate::model::verdict::Verdict;
 use std::fmt::Write as _;
 
 /// Renders every column of the matrix as one TAP stream.

@@ -1,8 +1,8 @@
 //! A pass-through on loopback in front of a real store that breaks its CORS behaviour in one
 //! named way at a time, so the suite can show it catches each fault (mutation testing).
 
-use crate::cors_config::CorsConfiguration;
-use crate::passthrough::{Forwarded, Passthrough, Rewrite};
+use crate::model::cors_config::CorsConfiguration;
+use crate::proxy::passthrough::{Forwarded, Passthrough, Rewrite};
 use bytes::Bytes;
 use hyper::StatusCode;
 use hyper::header::{HeaderMap, HeaderName, HeaderValue};
@@ -243,7 +243,7 @@ fn rewrite(
             .to_string(),
         origin: req.header("origin"),
         request_method: req.header("access-control-request-method"),
-        request_headers: crate::fetch::list_items(
+        request_headers: crate::model::fetch_rules::list_items(
             &req.header("access-control-request-headers")
                 .unwrap_or_default(),
         ),
@@ -326,7 +326,7 @@ fn repair(headers: &mut HeaderMap) {
         .filter_map(|v| v.to_str().ok())
         .collect::<Vec<_>>()
         .join(", ");
-    if !crate::fetch::list_items(&vary)
+    if !crate::model::fetch_rules::list_items(&vary)
         .iter()
         .any(|v| v.eq_ignore_ascii_case("origin"))
     {
@@ -421,7 +421,7 @@ fn apply(
                     .and_then(|v| v.to_str().ok())
                     .map(String::from),
             ) {
-                let kept: Vec<String> = crate::fetch::list_items(&v)
+                let kept: Vec<String> = crate::model::fetch_rules::list_items(&v)
                     .into_iter()
                     .filter(|x| x != m)
                     .collect();
@@ -439,7 +439,7 @@ fn apply(
                 let kept: Vec<String> = if v.trim() == "*" {
                     seen.request_headers[1..].to_vec()
                 } else {
-                    crate::fetch::list_items(&v)
+                    crate::model::fetch_rules::list_items(&v)
                         .into_iter()
                         .filter(|x| !x.eq_ignore_ascii_case(first))
                         .collect()

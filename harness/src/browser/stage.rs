@@ -2,19 +2,19 @@
 //! pass-through in front of the store, so each page step is judged by what the page saw and by
 //! what reached the store.
 
-use crate::browser::{Browser, PageResult};
+use crate::browser::driver::{Browser, PageResult};
 
-use crate::result::BrowserInfo;
+use crate::model::result::BrowserInfo;
 
-use crate::dialect::post_policy::{Condition, signed_form};
-use crate::dialect::{Client, Request};
-use crate::exchange::{Exchange, Phase, RecordedRequest, RecordedResponse};
-use crate::page_server::PageServer;
-use crate::page_view::{PageOutcome, PageView};
-use crate::passthrough::{Hit, Passthrough};
-use crate::place::{Place, Resolved};
-use crate::scenario::{Step, Via};
-use crate::vocabulary::BrowserKind;
+use crate::browser::page_server::PageServer;
+use crate::model::exchange::{Exchange, Phase, RecordedRequest, RecordedResponse};
+use crate::model::page_view::{PageOutcome, PageView};
+use crate::model::place::{Place, Resolved};
+use crate::model::scenario::{Step, Via};
+use crate::model::vocabulary::BrowserKind;
+use crate::proxy::passthrough::{Hit, Passthrough};
+use crate::store::client::{Client, Request};
+use crate::store::post_policy::{Condition, signed_form};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -32,7 +32,7 @@ pub struct Stage {
 
 /// True for hosts a browser kept off the network can reach.
 fn loopback(host: &str) -> bool {
-    crate::dialect::is_localhost_name(host)
+    crate::store::client::is_localhost_name(host)
         || host.starts_with("127.")
         || host == "[::1]"
         || host == "::1"
@@ -264,7 +264,7 @@ impl Stage {
                 status: hit.status,
                 headers: redact(&hit.response_headers),
                 body: redactor.body(&hit.body),
-                body_cut_from: (hit.body_len > crate::exchange::BODY_LIMIT)
+                body_cut_from: (hit.body_len > crate::model::exchange::BODY_LIMIT)
                     .then_some(hit.body_len as u64),
             }),
             error: None,

@@ -1,12 +1,12 @@
 //! Checks: one expectation about one response, judged with its expected and actual values kept.
 
-use crate::cors_config::CorsConfiguration;
-use crate::exchange::{RecordedRequest, RecordedResponse};
-use crate::fetch;
-use crate::page_view::{PageOutcome, PageView};
-use crate::vocabulary::BrowserKind;
-use crate::vocabulary::Dialect;
-use crate::vocabulary::Level;
+use crate::model::cors_config::CorsConfiguration;
+use crate::model::exchange::{RecordedRequest, RecordedResponse};
+use crate::model::fetch_rules;
+use crate::model::page_view::{PageOutcome, PageView};
+use crate::model::vocabulary::BrowserKind;
+use crate::model::vocabulary::Dialect;
+use crate::model::vocabulary::Level;
 use serde::{Deserialize, Serialize};
 
 /// An expected status: an exact code or a class such as `"2xx"`.
@@ -296,7 +296,9 @@ impl Check {
                 credentials,
             } => {
                 let result = match request_header(req, "origin") {
-                    Some(origin) => fetch::header_readable(resp, origin, header, *credentials),
+                    Some(origin) => {
+                        fetch_rules::header_readable(resp, origin, header, *credentials)
+                    }
                     None => Err("the request sent no Origin".to_string()),
                 };
                 (
@@ -460,14 +462,14 @@ pub fn browser_decision(
     };
     match request_header(req, "access-control-request-method") {
         Some(method) if req.method == "OPTIONS" => {
-            let requested = fetch::list_items(
+            let requested = fetch_rules::list_items(
                 &request_header(req, "access-control-request-headers")
                     .unwrap_or_default()
                     .to_ascii_lowercase(),
             );
-            fetch::preflight_check(resp, origin, method, &requested, credentials)
+            fetch_rules::preflight_check(resp, origin, method, &requested, credentials)
         }
-        _ => fetch::cors_check(resp, origin, credentials),
+        _ => fetch_rules::cors_check(resp, origin, credentials),
     }
 }
 
@@ -479,7 +481,7 @@ fn header_check(
     let lines = resp.header_values(name);
     let value = resp.header(name);
     let shown = value.clone().unwrap_or_else(|| ABSENT.to_string());
-    let items = fetch::list_items(value.as_deref().unwrap_or(""));
+    let items = fetch_rules::list_items(value.as_deref().unwrap_or(""));
     let has = |t: &str| items.iter().any(|i| i.eq_ignore_ascii_case(t));
     let check = format!("header {name}");
     match predicate {

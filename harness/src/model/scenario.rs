@@ -1,13 +1,13 @@
 //! Scenario files: one TOML file per case under `suites/`, parsed, validated and located.
 
-use crate::check::{Check, FetchOutcome, HeaderPredicate, StatusSpec, Subject};
-use crate::cors_config::CorsConfiguration;
-use crate::located::{line_of, toml_error};
-use crate::page_view::PageOutcome;
-use crate::vocabulary::BrowserKind;
-use crate::vocabulary::Dialect;
-use crate::vocabulary::Level;
-use crate::vocabulary::Signing;
+use crate::model::check::{Check, FetchOutcome, HeaderPredicate, StatusSpec, Subject};
+use crate::model::cors_config::CorsConfiguration;
+use crate::model::located::{line_of, toml_error};
+use crate::model::page_view::PageOutcome;
+use crate::model::vocabulary::BrowserKind;
+use crate::model::vocabulary::Dialect;
+use crate::model::vocabulary::Level;
+use crate::model::vocabulary::Signing;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -633,10 +633,10 @@ fn page_step(raw: &RawStep, earlier: &[Spanned<RawStep>]) -> Result<Option<PageS
         .via
         .ok_or("a `page` step needs `via` (xhr, fetch, no-cors, form, img)")?;
     let origin = raw.origin.clone().unwrap_or_else(|| "a".to_string());
-    if !crate::vocabulary::ORIGINS.contains(&origin.as_str()) {
+    if !crate::model::vocabulary::ORIGINS.contains(&origin.as_str()) {
         return Err(format!(
             "`origin = \"{origin}\"`: the page origins are {}",
-            crate::vocabulary::ORIGINS.join(", ")
+            crate::model::vocabulary::ORIGINS.join(", ")
         ));
     }
     let cache = raw.cache.clone().unwrap_or_else(|| "default".to_string());
@@ -769,7 +769,7 @@ fn check_template(value: &str) -> Result<(), String> {
 
 /// Replaces `{{name}}` with its value; names were checked at load time.
 pub fn expand(value: &str, vars: &BTreeMap<&str, String>) -> String {
-    crate::template::fill(value, |name| {
+    crate::model::template::fill(value, |name| {
         Some(vars.get(name).cloned().unwrap_or_default())
     })
 }

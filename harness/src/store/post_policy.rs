@@ -1,9 +1,9 @@
 //! Browser form uploads (POST Object): the policy document and the signed form fields, for S3
 //! (SigV4) and OSS (V1 or V4).
 
-use crate::target::{Credentials, Target};
+use crate::store::target::{Credentials, Target};
 
-use crate::vocabulary::{Dialect, OssSignature};
+use crate::model::vocabulary::{Dialect, OssSignature};
 use std::time::SystemTime;
 
 /// One condition of a POST policy.
@@ -37,7 +37,7 @@ impl Condition {
 
 /// The policy document, in the compact form the vendors' examples use.
 pub fn policy_json(expiration: SystemTime, conditions: &[Condition]) -> String {
-    let exp = crate::clock::rfc3339(expiration).replace('Z', ".000Z");
+    let exp = crate::model::clock::rfc3339(expiration).replace('Z', ".000Z");
     let parts: Vec<String> = conditions.iter().map(Condition::json).collect();
     format!(
         "{{\"expiration\":{},\"conditions\":[{}]}}",
@@ -68,7 +68,7 @@ pub fn signed_form(
     conditions: &[Condition],
 ) -> SignedForm {
     let creds: &Credentials = &target.credentials;
-    let datetime = crate::clock::basic_datetime(now);
+    let datetime = crate::model::clock::basic_datetime(now);
     let date = &datetime[..8];
     let mut all = vec![Condition::Exact("bucket".into(), bucket.into())];
     let mut auth_fields: Vec<(String, String)> = Vec::new();
@@ -182,7 +182,7 @@ pub fn multipart(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::target::Credentials;
+    use crate::store::target::Credentials;
     use std::time::{Duration, UNIX_EPOCH};
 
     fn target(dialect: Dialect, sig: OssSignature, ak: &str, sk: &str, region: &str) -> Target {
@@ -217,9 +217,9 @@ mod tests {
             r#"{"expiration":"2014-12-01T12:00:00.000Z","conditions":[{"bucket":"johnsmith"},["starts-with","$key","user/eric/"]]}"#
         );
         // The V1 PostObject vector signs exactly this document.
-        let b64 = crate::dialect::oss_sign::policy_base64(&json);
+        let b64 = crate::store::oss_sign::policy_base64(&json);
         assert_eq!(
-            crate::dialect::oss_sign::post_v1_signature(
+            crate::store::oss_sign::post_v1_signature(
                 "OtxrzxIsfpFjA7SwPzILwy8Bw21TLhquhboDYROV",
                 &b64
             ),
@@ -268,10 +268,10 @@ mod tests {
             ],
         );
         let dt = "20231216T162057Z";
-        let sig = crate::dialect::oss_sign::post_v4_signature(
+        let sig = crate::store::oss_sign::post_v4_signature(
             "sk",
-            &crate::dialect::oss_sign::policy_base64(&vector),
-            &crate::dialect::oss_sign::V4 {
+            &crate::store::oss_sign::policy_base64(&vector),
+            &crate::store::oss_sign::V4 {
                 region: "cn-hangzhou",
                 product: "oss",
                 datetime: dt,

@@ -1,6 +1,6 @@
 //! Targets: the endpoints the suite runs against, read from a TOML targets file.
 
-use crate::vocabulary::{Addressing, Dialect, OssSignature};
+use crate::model::vocabulary::{Addressing, Dialect, OssSignature};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -70,7 +70,7 @@ pub struct ProbeOnly {
     /// The bucket.
     pub bucket: String,
     /// Its CORS rules, as declared.
-    pub rules: crate::cors_config::CorsConfiguration,
+    pub rules: crate::model::cors_config::CorsConfiguration,
     /// Where the rules were read from.
     pub rules_file: PathBuf,
     /// Objects it holds: key and, if declared, body.
@@ -215,7 +215,7 @@ fn parse_file(file: &Path) -> Result<TargetsFile, TargetError> {
         TargetError::File(format!("{}: cannot read targets file: {e}", file.display()))
     })?;
     toml::from_str(&text)
-        .map_err(|e| TargetError::File(crate::located::toml_error(file, &text, &e)))
+        .map_err(|e| TargetError::File(crate::model::located::toml_error(file, &text, &e)))
 }
 
 /// Reads a targets file and resolves one target by name, credentials included.
@@ -365,7 +365,7 @@ fn resolve(
             Some(p) => {
                 let rules_path =
                     path("probe_only.rules", &Some(p.rules.clone()))?.unwrap_or_default();
-                let rules = crate::cors_config::CorsConfiguration::load(&rules_path)
+                let rules = crate::model::cors_config::CorsConfiguration::load(&rules_path)
                     .map_err(|e| bad("probe_only.rules", e))?;
                 if raw.existing_bucket.is_some() {
                     return Err(bad(

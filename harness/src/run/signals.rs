@@ -5,7 +5,7 @@
 //! CI cancellation, `timeout` and container stops send SIGTERM, and a closed terminal sends
 //! SIGHUP: each must leave nothing behind, as Ctrl-C does.
 
-use crate::engine::Cancel;
+use crate::run::engine::Cancel;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Arc, Mutex};
@@ -95,7 +95,7 @@ pub fn watch(cancel: Cancel) -> Result<Interruption, String> {
             "corsprobe: quitting on {}; `corsprobe clean --target <name>` removes leftover buckets",
             name(second)
         );
-        crate::browser::kill_all_drivers();
+        crate::browser::driver::kill_all_drivers();
         let stop = seen.stop_script.lock().ok().and_then(|s| s.clone());
         if let Some(stop) = stop {
             let _ = std::process::Command::new("bash").arg(stop).status();

@@ -1,8 +1,8 @@
 //! Real browsers over WebDriver: start the driver, open a session whose browser stays off the
 //! network, run page operations, and end both, also when the caller fails.
 
-use crate::result::BrowserInfo;
-use crate::vocabulary::BrowserKind;
+use crate::model::result::BrowserInfo;
+use crate::model::vocabulary::BrowserKind;
 use serde::Deserialize;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

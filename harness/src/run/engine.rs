@@ -2,15 +2,15 @@
 //!
 //! The CLI and `cargo test` both call [`run_all`]; nothing else runs a scenario.
 
-use crate::place::{Place, Resolved};
-use crate::result::{ScenarioResult, base_result};
+use crate::model::place::{Place, Resolved};
+use crate::model::result::{ScenarioResult, base_result};
 
-use crate::dialect::{Client, Request};
-use crate::exchange::{Exchange, Phase};
-use crate::expectations::Expectations;
-use crate::page_view::PageOutcome;
-use crate::scenario::{Action, Scenario, Step};
-use crate::verdict::{Verdict, judge};
+use crate::model::exchange::{Exchange, Phase};
+use crate::model::expectations::Expectations;
+use crate::model::page_view::PageOutcome;
+use crate::model::scenario::{Action, Scenario, Step};
+use crate::model::verdict::{Verdict, judge};
+use crate::store::client::{Client, Request};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -26,7 +26,7 @@ pub struct RunOptions {
     /// Run inside this existing bucket instead of creating one per scenario.
     pub existing_bucket: Option<String>,
     /// Only read this bucket, whose rules and objects are declared.
-    pub probe_only: Option<crate::target::ProbeOnly>,
+    pub probe_only: Option<crate::store::target::ProbeOnly>,
 }
 
 impl RunOptions {
@@ -41,7 +41,7 @@ impl RunOptions {
     }
 
     /// As the target asks: inside its existing bucket, or read-only in its probe-only one.
-    pub fn for_target(target: &crate::target::Target, jobs: usize) -> Self {
+    pub fn for_target(target: &crate::store::target::Target, jobs: usize) -> Self {
         Self {
             existing_bucket: target.existing_bucket.clone(),
             probe_only: target.probe_only.clone(),
@@ -174,7 +174,7 @@ fn unsupported(ex: &Exchange) -> bool {
 
 /// Why a probe-only target cannot run a scenario, or None when it can: the declared rules must
 /// be the scenario's, its objects must be there, and no step may write.
-pub fn probe_only_skip(p: &crate::target::ProbeOnly, s: &Scenario) -> Option<String> {
+pub fn probe_only_skip(p: &crate::store::target::ProbeOnly, s: &Scenario) -> Option<String> {
     match &s.cors {
         None => return Some("needs a bucket without CORS rules; this bucket has rules".into()),
         Some(rules) if !rules.same_rules(&p.rules) => {
@@ -249,7 +249,7 @@ async fn run_one(
     expectations: &Expectations,
     (place, skip_reason): (Place, Option<String>),
     cancel: &Cancel,
-    stage: Option<&crate::browser_stage::Stage>,
+    stage: Option<&crate::browser::stage::Stage>,
 ) -> ScenarioResult {
     let mut result = if cancel.is_cancelled() {
         skipped(
@@ -330,10 +330,10 @@ pub async fn run_in_browser(
     expectations: &Expectations,
     opts: &RunOptions,
     cancel: &Cancel,
-    (kind, pages_dir): (crate::vocabulary::BrowserKind, &std::path::Path),
+    (kind, pages_dir): (crate::model::vocabulary::BrowserKind, &std::path::Path),
     progress: impl Fn(usize, &ScenarioResult),
-) -> (crate::result::BrowserInfo, Vec<ScenarioResult>) {
-    match crate::browser_stage::Stage::start(kind, client, pages_dir).await {
+) -> (crate::model::result::BrowserInfo, Vec<ScenarioResult>) {
+    match crate::browser::stage::Stage::start(kind, client, pages_dir).await {
         Ok(stage) => {
             let results = run_in_stage(
                 client,
@@ -350,7 +350,7 @@ pub async fn run_in_browser(
             (info, results)
         }
         Err(e) => {
-            let info = crate::result::BrowserInfo {
+            let info = crate::model::result::BrowserInfo {
                 name: kind.name().to_string(),
                 version: "not started".to_string(),
                 start_ms: 0.0,
@@ -378,7 +378,7 @@ pub async fn run_in_stage(
     expectations: &Expectations,
     opts: &RunOptions,
     cancel: &Cancel,
-    stage: &crate::browser_stage::Stage,
+    stage: &crate::browser::stage::Stage,
     progress: impl Fn(usize, &ScenarioResult),
 ) -> Vec<ScenarioResult> {
     // Bucket names stay unique across the browsers and the probes of one run.
@@ -406,7 +406,7 @@ pub async fn run_scenario(
     scenario: &Scenario,
     place: &Place,
     cancel: &Cancel,
-    stage: Option<&crate::browser_stage::Stage>,
+    stage: Option<&crate::browser::stage::Stage>,
 ) -> ScenarioResult {
     let bucket = place.bucket();
     let target = client.target();
@@ -654,7 +654,7 @@ async fn run_step(
                 return Exchange {
                     phase: Phase::Step,
                     label: step.name.clone(),
-                    request: crate::exchange::RecordedRequest {
+                    request: crate::model::exchange::RecordedRequest {
                         method: req.method.clone(),
                         url: client.redactor().url(req.url.as_str()),
                         headers: vec![],

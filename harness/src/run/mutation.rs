@@ -1,15 +1,15 @@
 //! Mutation testing of the suite: run it through the fault proxy once clean and once per fault;
 //! a fault is caught when some scenario's verdict gets worse.
 
-use crate::dialect::Client;
-use crate::engine::{self, Cancel, RunOptions};
-use crate::expectations::Expectations;
-use crate::fault_proxy::{Fault, FaultProxy};
-use crate::result::ScenarioResult;
-use crate::scenario::Scenario;
-use crate::target::Target;
-use crate::verdict::Verdict;
-use crate::vocabulary::BrowserKind;
+use crate::model::expectations::Expectations;
+use crate::model::result::ScenarioResult;
+use crate::model::scenario::Scenario;
+use crate::model::verdict::Verdict;
+use crate::model::vocabulary::BrowserKind;
+use crate::proxy::faults::{Fault, FaultProxy};
+use crate::run::engine::{self, Cancel, RunOptions};
+use crate::store::client::Client;
+use crate::store::target::Target;
 use serde::Serialize;
 use std::path::Path;
 use std::time::Duration;
@@ -90,7 +90,7 @@ pub async fn run(
     let mut stages = Vec::new();
     if !in_browser.is_empty() {
         for &kind in browsers {
-            stages.push(crate::browser_stage::Stage::start(kind, &client, pages).await?);
+            stages.push(crate::browser::stage::Stage::start(kind, &client, pages).await?);
         }
     }
     let run_with = async |fault: Fault| {

@@ -1,15 +1,13 @@
 //! Vendor dialects: how to address, sign and configure a bucket. One client serves the engine.
 
-use crate::vocabulary::Signing;
-pub mod oss_sign;
-pub mod post_policy;
-pub mod s3_sign;
+use super::{oss_sign, s3_sign};
+use crate::model::vocabulary::Signing;
 
-use crate::cors_config::CorsConfiguration;
-use crate::exchange::{BODY_LIMIT, Exchange, Phase, RecordedRequest, RecordedResponse};
-use crate::redact::Redactor;
-use crate::target::Target;
-use crate::vocabulary::{Addressing, Dialect};
+use crate::model::cors_config::CorsConfiguration;
+use crate::model::exchange::{BODY_LIMIT, Exchange, Phase, RecordedRequest, RecordedResponse};
+use crate::model::redact::Redactor;
+use crate::model::vocabulary::{Addressing, Dialect};
+use crate::store::target::Target;
 use base64::Engine as _;
 use md5::Digest as _;
 use std::time::{Duration, Instant, SystemTime};
@@ -209,7 +207,7 @@ impl Client {
     }
 
     fn sign_oss(&self, req: &mut Request, mode: Signing, valid: u64) -> Result<(), String> {
-        use crate::vocabulary::OssSignature;
+        use crate::model::vocabulary::OssSignature;
         if mode == Signing::None {
             return Ok(());
         }
@@ -239,7 +237,7 @@ impl Client {
         } else {
             self.now()
         };
-        let datetime = crate::clock::basic_datetime(now);
+        let datetime = crate::model::clock::basic_datetime(now);
         let v4 = oss_sign::V4 {
             region: &region,
             product: "oss",
@@ -267,7 +265,7 @@ impl Client {
                 req.headers.push(("authorization".into(), auth));
             }
             (Signing::Header | Signing::BadSignature, OssSignature::V1) => {
-                let date = crate::clock::http_date(now);
+                let date = crate::model::clock::http_date(now);
                 req.headers.push(("date".into(), date.clone()));
                 if let Some(t) = token {
                     req.headers
@@ -614,7 +612,7 @@ impl Client {
             .api(phase, "ListObjectsV2", "GET", url, vec![], vec![])
             .await;
         let keys = match &ex.response {
-            Some(r) if ex.succeeded() => crate::xml::element_texts(&r.body, "Key"),
+            Some(r) if ex.succeeded() => crate::model::xml::element_texts(&r.body, "Key"),
             _ => vec![],
         };
         (ex, keys)
@@ -693,7 +691,7 @@ impl Client {
             .api(phase, "ListBuckets", "GET", url, vec![], vec![])
             .await;
         let names = match &ex.response {
-            Some(r) if ex.succeeded() => crate::xml::element_texts(&r.body, "Name"),
+            Some(r) if ex.succeeded() => crate::model::xml::element_texts(&r.body, "Name"),
             _ => vec![],
         };
         (ex, names)
@@ -820,8 +818,8 @@ fn describe(e: reqwest::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::target::Credentials;
-    use crate::vocabulary::OssSignature;
+    use crate::model::vocabulary::OssSignature;
+    use crate::store::target::Credentials;
 
     fn oss_target(addressing: Addressing, signature: OssSignature) -> Target {
         let mut t = Target::new(

@@ -1,6 +1,6 @@
 //! SigV4 for S3 through the `aws-sigv4` crate: header signatures, presigned URLs, POST policies.
 
-use crate::target::Credentials;
+use crate::store::target::Credentials;
 use aws_sigv4::http_request::{
     PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest, SignatureLocation,
     SigningSettings, UriPathNormalizationMode, sign,
@@ -165,13 +165,7 @@ mod tests {
 
     /// Parses `YYYYMMDDTHHMMSSZ` for the published vectors.
     fn at(stamp: &str) -> SystemTime {
-        let n = |r: std::ops::Range<usize>| stamp[r].parse::<i64>().unwrap();
-        let (y, m, d) = (n(0..4), n(4..6), n(6..8));
-        let secs = crate::clock::days_from_civil(y, m, d) * 86400
-            + n(9..11) * 3600
-            + n(11..13) * 60
-            + n(13..15);
-        SystemTime::UNIX_EPOCH + Duration::from_secs(secs as u64)
+        crate::model::clock::parse_basic_datetime(stamp).expect("a compact UTC timestamp")
     }
 
     fn creds(ak: &str, sk: &str) -> Credentials {

@@ -1,7 +1,7 @@
 //! The release gate: turns a run record (and optionally a baseline) into the exit code.
 
+use crate::model::verdict::Verdict;
 use crate::report::record::RunRecord;
-use crate::verdict::Verdict;
 
 /// How strict the gate is.
 #[derive(Debug, Clone, Default)]
@@ -114,7 +114,7 @@ mod tests {
     use crate::report::record::SnapshotSummary;
 
     fn record(verdicts: &[Verdict]) -> RunRecord {
-        let text = include_str!("../tests/golden/sample-run.json");
+        let text = include_str!("../../tests/golden/sample-run.json");
         let mut r: RunRecord = serde_json::from_str(text).expect("golden record parses");
         let template = r.results[0].clone();
         r.results = verdicts

@@ -57,7 +57,7 @@ pub struct Hit {
     pub status: u16,
     /// Response headers the client got.
     pub response_headers: Vec<(String, String)>,
-    /// The first [`BODY_LIMIT`](crate::exchange::BODY_LIMIT) body bytes the client got.
+    /// The first [`BODY_LIMIT`](crate::model::exchange::BODY_LIMIT) body bytes the client got.
     pub body: Bytes,
     /// The size of the whole body the client got.
     pub body_len: usize,
@@ -247,7 +247,7 @@ async fn handle(
         status: status.as_u16(),
         response_headers: headers_list(&headers),
         // The log keeps what a record keeps; the client still gets every byte.
-        body: body.slice(..body.len().min(crate::exchange::BODY_LIMIT)),
+        body: body.slice(..body.len().min(crate::model::exchange::BODY_LIMIT)),
         body_len: body.len(),
         duration_ms,
     });

@@ -1,6 +1,6 @@
 //! Local stores: start a target's store when it is not answering, stop it when done.
 
-use crate::dialect::Client;
+use crate::store::client::Client;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 

@@ -2,13 +2,13 @@
 //! raw probes first, then each browser in turn. `corsprobe run`, `faults` and `clean` and the
 //! conformance tests all open their target through it, so they load, check and run alike.
 
-use crate::dialect::Client;
-use crate::engine::{self, Cancel, RunOptions};
-use crate::expectations::Expectations;
-use crate::result::{BrowserInfo, ScenarioResult};
-use crate::scenario::Scenario;
-use crate::target::{self, Target, TargetError};
-use crate::vocabulary::BrowserKind;
+use crate::model::expectations::Expectations;
+use crate::model::result::{BrowserInfo, ScenarioResult};
+use crate::model::scenario::Scenario;
+use crate::model::vocabulary::BrowserKind;
+use crate::run::engine::{self, Cancel, RunOptions};
+use crate::store::client::Client;
+use crate::store::target::{self, Target, TargetError};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -1,0 +1,7 @@
+//! Running scenarios: the session on a target, the engine, signals, and
+//! mutation runs of the suite itself.
+
+pub mod engine;
+pub mod mutation;
+pub mod session;
+pub mod signals;

@@ -14,7 +14,7 @@ use crate::store::client::Client;
 use crate::store::{local, target};
 use clap::{Parser, Subcommand};
 use std::collections::BTreeSet;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -571,21 +571,17 @@ fn run(root: &Path, args: RunArgs) -> i32 {
             None => None,
         };
         let total = probes.len() + in_browser.len() * browsers.len();
-        let tty = std::io::stderr().is_terminal();
-        let done = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let bar = progress_bar(&target.name, total);
+        let shown = bar.clone();
         let progress = move |r: &ScenarioResult| {
-            let n = done.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
-            if tty {
-                eprint!("\r\x1b[2K[{n}/{total}] {} {}", r.verdict.name(), r.label());
-                if n == total {
-                    eprint!("\r\x1b[2K");
-                }
-            }
+            shown.set_message(format!("{} {}", r.verdict.name(), r.label()));
+            shown.inc(1);
         };
         let pages = root.join("fixtures/pages");
         let (mut results, browser_infos) = session
             .run((&probes, &in_browser), (&browsers, &pages), &opts, &cancel, progress)
             .await;
+        bar.finish_and_clear();
         let duration_ms = (start.elapsed().as_secs_f64() * 1000.0).round();
         // Restored whatever happened to the scenarios, interruptions included.
         let restored = match &saved {
@@ -652,6 +648,22 @@ fn run(root: &Path, args: RunArgs) -> i32 {
             (restore, _, _) => restore,
         }
     })
+}
+
+/// The run's progress bar on stderr: the target, how many scenarios are done, and the last
+/// verdict; drawn only on a terminal, so logs and CI output stay clean.
+fn progress_bar(target: &str, total: usize) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(total as u64),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{prefix} [{bar:30}] {pos}/{len} {elapsed} {wide_msg}",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_prefix(target.to_string());
+    bar
 }
 
 /// Prints the console report and writes every requested report file; a file that cannot be

@@ -453,7 +453,7 @@ fn run(root: &Path, args: RunArgs) -> i32 {
         args.targets.as_deref(),
         &args.target,
         Duration::from_secs(args.timeout),
-        (args.expectations.as_deref(), &ids),
+        Some((args.expectations.as_deref(), &ids)),
     ) {
         Ok(s) => s,
         Err(code) => return code,
@@ -756,16 +756,22 @@ fn writable(json: Option<&Path>, reports: &ReportArgs) -> Result<(), String> {
     Ok(())
 }
 
-/// Opens a session on a target; errors are printed: a targets or expectations file that does
-/// not parse or validate exits 2 (as in `validate`), an unknown target or a missing credential 1.
+/// Opens a session on a target, with its known failures when a run applies them; errors are
+/// printed: a targets or expectations file that does not parse or validate exits 2 (as in
+/// `validate`), an unknown target or a missing credential 1.
 fn open_session(
     root: &Path,
     targets: Option<&Path>,
     name: &str,
     timeout: Duration,
-    expectations: (Option<&Path>, &BTreeSet<String>),
+    expectations: Option<(Option<&Path>, &BTreeSet<String>)>,
 ) -> Result<Session, i32> {
-    Session::open(root, targets, name, timeout, expectations).map_err(|e| {
+    let session = Session::open(root, targets, name, timeout);
+    let session = match expectations {
+        Some((file, ids)) => session.and_then(|s| s.expecting(file, ids)),
+        None => session,
+    };
+    session.map_err(|e| {
         eprintln!("corsprobe: {e}");
         match e {
             OpenError::File(_) => EXIT_PARSE,
@@ -775,16 +781,11 @@ fn open_session(
 }
 
 fn clean(root: &Path, target_name: &str, targets: Option<&Path>) -> i32 {
-    let Session { target, client, .. } = match open_session(
-        root,
-        targets,
-        target_name,
-        Duration::from_secs(20),
-        (None, &BTreeSet::new()),
-    ) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
+    let Session { target, client, .. } =
+        match open_session(root, targets, target_name, Duration::from_secs(20), None) {
+            Ok(s) => s,
+            Err(code) => return code,
+        };
     runtime().block_on(async {
         let (listing, names) = client
             .list_buckets(crate::model::exchange::Phase::Teardown)
@@ -858,16 +859,11 @@ fn faults_cmd(root: &Path, args: &FaultsArgs) -> i32 {
         args.jobs as usize,
         args.report_json.as_deref(),
     );
-    let Session { target, client, .. } = match open_session(
-        root,
-        targets,
-        target_name,
-        Duration::from_secs(20),
-        (None, &BTreeSet::new()),
-    ) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
+    let Session { target, client, .. } =
+        match open_session(root, targets, target_name, Duration::from_secs(20), None) {
+            Ok(s) => s,
+            Err(code) => return code,
+        };
     runtime().block_on(async {
         let cancel = Cancel::default();
         let interruption = match crate::run::signals::watch(cancel.clone()) {

@@ -673,3 +673,35 @@ fn terminal_escapes_from_a_store_reach_the_console_escaped() {
         "the store's text is shown, escaped: {all}"
     );
 }
+
+#[test]
+fn clean_reads_no_known_failure_list() {
+    // A target whose expectations file is valid for the suite: clean must not check it against
+    // an empty scenario list (it exited 2 when it did); it reaches for the store and says so.
+    let root = scratch_root("clean-expectations");
+    std::fs::write(
+        root.join("fixtures/known.toml"),
+        "[[known]]\nid = \"preflight/origin/exact\"\nreason = \"r\"\n",
+    )
+    .unwrap();
+    let targets = root.join("fixtures/t.toml");
+    std::fs::write(
+        &targets,
+        "[targets.dead]\nvendor = \"v\"\ndialect = \"s3\"\nendpoint = \"http://127.0.0.1:9\"\nregion = \"us-east-1\"\naccess_key_env = \"CORSPROBE_CLEAN_AK\"\nsecret_key_env = \"CORSPROBE_CLEAN_SK\"\nexpectations = \"known.toml\"\n",
+    )
+    .unwrap();
+    let o = corsprobe_with_keys(
+        "CORSPROBE_CLEAN",
+        &[
+            "--root",
+            root.to_str().unwrap(),
+            "clean",
+            "--targets",
+            targets.to_str().unwrap(),
+            "--target",
+            "dead",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    assert!(text(&o).contains("ListBuckets"), "{}", text(&o));
+}

@@ -441,7 +441,8 @@ fn run_suite(
         .map(|s| s.id.clone())
         .collect();
     // The same session the CLI opens: targets file, client, known failures.
-    let mut session = Session::open(root, None, TARGET, Duration::from_secs(20), (None, &ids))?;
+    let mut session =
+        Session::open(root, None, TARGET, Duration::from_secs(20))?.expecting(None, &ids)?;
     let signatures = session.client.record_signatures();
     let Session {
         target,

@@ -5,9 +5,10 @@
 use crate::model::place::{Place, Resolved};
 use crate::model::result::{ScenarioResult, base_result};
 
+use crate::model::check::CheckResult;
 use crate::model::exchange::{Exchange, Phase};
 use crate::model::expectations::Expectations;
-use crate::model::page_view::PageOutcome;
+use crate::model::page_view::{PageOutcome, PageView};
 use crate::model::scenario::{Action, Scenario, Step};
 use crate::model::verdict::{Verdict, judge};
 use crate::store::client::{Client, Request};
@@ -400,7 +401,52 @@ fn skipped(s: &Scenario, reason: &str) -> ScenarioResult {
     ScenarioResult::unjudged(s, Verdict::Skip, reason)
 }
 
-/// Runs one scenario in its own bucket and always removes the bucket afterwards.
+/// What a scenario has gathered so far, phase by phase.
+#[derive(Default)]
+struct Evidence {
+    exchanges: Vec<Exchange>,
+    checks: Vec<CheckResult>,
+    pages: Vec<PageView>,
+    /// Why the suite could not judge (ERROR): the first cause.
+    error: Option<String>,
+    /// A capability the store lacks (501 NotImplemented): SKIP, not a wall of FAILs.
+    lacking: Option<String>,
+}
+
+impl Evidence {
+    /// True once an error or a missing capability ends the scenario's steps.
+    fn stopped(&self) -> bool {
+        self.error.is_some() || self.lacking.is_some()
+    }
+}
+
+/// Why a scenario does not run here (SKIP), or None when it does.
+fn not_applicable(
+    scenario: &Scenario,
+    dialect: crate::model::vocabulary::Dialect,
+    in_browser: bool,
+) -> Option<String> {
+    if scenario.is_browser() && !in_browser {
+        return Some("a browser scenario: run it with --mode browser or --mode all".into());
+    }
+    if !scenario.applies_to(dialect) {
+        let dialects: Vec<&str> = scenario
+            .dialects
+            .iter()
+            .flatten()
+            .map(|d| d.name())
+            .collect();
+        return Some(format!(
+            "only for the {} dialect(s); this target speaks {}",
+            dialects.join(", "),
+            dialect.name()
+        ));
+    }
+    None
+}
+
+/// Runs one scenario in its place: setup, steps, teardown, verdict. The bucket it created is
+/// always removed, whatever happened.
 pub async fn run_scenario(
     client: &Client,
     scenario: &Scenario,
@@ -408,52 +454,49 @@ pub async fn run_scenario(
     cancel: &Cancel,
     stage: Option<&crate::browser::stage::Stage>,
 ) -> ScenarioResult {
-    let bucket = place.bucket();
     let target = client.target();
-    if scenario.is_browser() && stage.is_none() {
-        return skipped(
-            scenario,
-            "a browser scenario: run it with --mode browser or --mode all",
-        );
+    if let Some(why) = not_applicable(scenario, target.dialect, stage.is_some()) {
+        return skipped(scenario, &why);
     }
     // Rules may name the page origins; they are known once the pages are served.
     let origins = stage.map(|s| s.origins()).unwrap_or_default();
-    if !scenario.applies_to(target.dialect) {
-        let dialects: Vec<&str> = scenario
-            .dialects
-            .iter()
-            .flatten()
-            .map(|d| d.name())
-            .collect();
-        return skipped(
-            scenario,
-            &format!(
-                "only for the {} dialect(s); this target speaks {}",
-                dialects.join(", "),
-                target.dialect.name()
-            ),
-        );
-    }
     let start = Instant::now();
+    let mut ev = Evidence::default();
+    let bucket_exists = set_up(client, scenario, place, &origins, &mut ev).await;
+    if !ev.stopped() {
+        run_steps(client, scenario, place, (&origins, stage), cancel, &mut ev).await;
+    }
+    if bucket_exists && let Err(e) = teardown(client, place, &mut ev.exchanges).await {
+        ev.error.get_or_insert(e);
+    }
     let mut result = base_result(scenario);
-    result.bucket = bucket.to_string();
+    result.bucket = place.bucket().to_string();
     result.missing_bucket = place.missing_bucket();
     if let Place::Existing { key_prefix, .. } = place {
         result.key_prefix = key_prefix.clone();
     }
-    let mut exchanges = Vec::new();
-    let mut error: Option<String> = None;
-    // A capability the store lacks (501 NotImplemented): SKIP, not a wall of FAILs.
-    let mut lacking: Option<String> = None;
+    result.duration_ms = (start.elapsed().as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0;
+    judged(result, ev, target.dialect.reference_vendor())
+}
 
+/// Creates the bucket (or clears an existing one's rules), its objects and its rules.
+/// Gives whether a bucket exists that teardown must empty.
+async fn set_up(
+    client: &Client,
+    scenario: &Scenario,
+    place: &Place,
+    origins: &[(String, String)],
+    ev: &mut Evidence,
+) -> bool {
+    let bucket = place.bucket();
     let bucket_exists = match place {
         Place::Fresh(_) => {
             let created = client.create_bucket(Phase::Setup, bucket).await;
             let exists = created.succeeded() || created.response.is_none();
             if !created.succeeded() {
-                error = Some(format!("setup: CreateBucket: {}", created.outcome()));
+                ev.error = Some(format!("setup: CreateBucket: {}", created.outcome()));
             }
-            exchanges.push(created);
+            ev.exchanges.push(created);
             exists
         }
         Place::ReadOnly { .. } => false,
@@ -462,136 +505,144 @@ pub async fn run_scenario(
             if scenario.cors.is_none() {
                 let ex = client.delete_cors(Phase::Setup, bucket).await;
                 if !ex.succeeded() {
-                    error = Some(format!("setup: DeleteBucketCors: {}", ex.outcome()));
+                    ev.error = Some(format!("setup: DeleteBucketCors: {}", ex.outcome()));
                 }
-                exchanges.push(ex);
+                ev.exchanges.push(ex);
             }
             true
         }
     };
-
-    let read_only = matches!(place, Place::ReadOnly { .. });
-    if error.is_none() && !read_only {
-        for object in &scenario.objects {
-            let ex = client
-                .put_object(
-                    Phase::Setup,
-                    bucket,
-                    &place.key(&object.key),
-                    object.body.as_bytes(),
-                    &object.content_type,
-                )
-                .await;
-            if !ex.succeeded() {
-                error = Some(format!("setup: PutObject {}: {}", object.key, ex.outcome()));
-            }
-            exchanges.push(ex);
-            if error.is_some() {
-                break;
-            }
+    if ev.error.is_some() || matches!(place, Place::ReadOnly { .. }) {
+        return bucket_exists;
+    }
+    for object in &scenario.objects {
+        let ex = client
+            .put_object(
+                Phase::Setup,
+                bucket,
+                &place.key(&object.key),
+                object.body.as_bytes(),
+                &object.content_type,
+            )
+            .await;
+        let failed = !ex.succeeded();
+        if failed {
+            ev.error = Some(format!("setup: PutObject {}: {}", object.key, ex.outcome()));
+        }
+        ev.exchanges.push(ex);
+        if failed {
+            return bucket_exists;
         }
     }
-    if error.is_none()
-        && !read_only
-        && let Some(cors) = &scenario.cors
-    {
+    if let Some(cors) = &scenario.cors {
         let ex = client
-            .put_cors(Phase::Setup, bucket, &cors.with_origins(&origins))
+            .put_cors(Phase::Setup, bucket, &cors.with_origins(origins))
             .await;
         if unsupported(&ex) {
-            lacking = Some(format!(
+            ev.lacking = Some(format!(
                 "unsupported: the store has no bucket CORS API (PutBucketCors answered {})",
                 ex.outcome()
             ));
         } else if !ex.succeeded() {
-            error = Some(format!(
+            ev.error = Some(format!(
                 "setup: PutBucketCors with {}: {}",
                 scenario.cors_fixture.as_deref().unwrap_or("the rules"),
                 ex.outcome()
             ));
         }
-        exchanges.push(ex);
+        ev.exchanges.push(ex);
     }
+    bucket_exists
+}
 
-    let mut checks = Vec::new();
-    if error.is_none() && lacking.is_none() {
-        let mut vars = BTreeMap::new();
-        vars.insert("bucket", bucket.to_string());
-        vars.insert("region", target.region.clone());
-        vars.insert("endpoint", target.endpoint.origin().ascii_serialization());
-        let mut urls = std::collections::HashMap::new();
-        for (index, step) in scenario.steps.iter().enumerate() {
-            if cancel.is_cancelled() {
-                error = Some("interrupted (Ctrl-C) before this step".to_string());
-                break;
-            }
-            if let (Action::Page, Some(stage)) = (step.action, stage) {
-                match stage.run_step(step, place, &vars, &mut urls, index).await {
-                    Ok((view, reached)) => {
-                        if matches!(view.outcome, PageOutcome::Timeout | PageOutcome::PageError) {
-                            error = Some(format!(
-                                "step `{}`: the page did not settle: {}",
-                                step.name,
-                                view.summary()
-                            ));
-                        }
-                        for check in &step.checks {
-                            if check.applies(target.dialect, Some(stage.kind())) {
-                                checks.push(check.evaluate_page(&step.name, &view));
-                            }
-                        }
-                        exchanges.extend(reached);
-                        result.pages.push(view);
+/// Runs the steps in order, judging each one's checks, until the last or the first that
+/// cannot be judged.
+async fn run_steps(
+    client: &Client,
+    scenario: &Scenario,
+    place: &Place,
+    (origins, stage): (&[(String, String)], Option<&crate::browser::stage::Stage>),
+    cancel: &Cancel,
+    ev: &mut Evidence,
+) {
+    let target = client.target();
+    let mut vars = BTreeMap::new();
+    vars.insert("bucket", place.bucket().to_string());
+    vars.insert("region", target.region.clone());
+    vars.insert("endpoint", target.endpoint.origin().ascii_serialization());
+    let mut urls = std::collections::HashMap::new();
+    for (index, step) in scenario.steps.iter().enumerate() {
+        if cancel.is_cancelled() {
+            ev.error = Some("interrupted (Ctrl-C) before this step".to_string());
+            return;
+        }
+        if let (Action::Page, Some(stage)) = (step.action, stage) {
+            match stage.run_step(step, place, &vars, &mut urls, index).await {
+                Ok((view, reached)) => {
+                    if matches!(view.outcome, PageOutcome::Timeout | PageOutcome::PageError) {
+                        ev.error = Some(format!(
+                            "step `{}`: the page did not settle: {}",
+                            step.name,
+                            view.summary()
+                        ));
                     }
-                    Err(e) => error = Some(format!("step `{}`: {e}", step.name)),
-                }
-                if error.is_some() {
-                    break;
-                }
-                continue;
-            }
-            let ex = run_step(client, step, place, &vars, &origins).await;
-            if step.action != Action::Request && unsupported(&ex) {
-                lacking = Some(format!(
-                    "unsupported: {} answered {}",
-                    ex.label,
-                    ex.outcome()
-                ));
-                exchanges.push(ex);
-                break;
-            }
-            match &ex.response {
-                Some(resp) => {
                     for check in &step.checks {
-                        if check.applies(target.dialect, None) {
-                            checks.push(check.evaluate(&step.name, &ex.request, resp));
+                        if check.applies(target.dialect, Some(stage.kind())) {
+                            ev.checks.push(check.evaluate_page(&step.name, &view));
                         }
                     }
+                    ev.exchanges.extend(reached);
+                    ev.pages.push(view);
                 }
-                None => {
-                    error = Some(format!(
-                        "step `{}`: {} {} failed: {}",
-                        step.name,
-                        ex.request.method,
-                        ex.request.url,
-                        ex.error.as_deref().unwrap_or("no response")
-                    ));
+                Err(e) => ev.error = Some(format!("step `{}`: {e}", step.name)),
+            }
+            if ev.error.is_some() {
+                return;
+            }
+            continue;
+        }
+        let ex = run_step(client, step, place, &vars, origins).await;
+        if step.action != Action::Request && unsupported(&ex) {
+            ev.lacking = Some(format!(
+                "unsupported: {} answered {}",
+                ex.label,
+                ex.outcome()
+            ));
+            ev.exchanges.push(ex);
+            return;
+        }
+        match &ex.response {
+            Some(resp) => {
+                for check in &step.checks {
+                    if check.applies(target.dialect, None) {
+                        ev.checks
+                            .push(check.evaluate(&step.name, &ex.request, resp));
+                    }
                 }
             }
-            exchanges.push(ex);
-            if error.is_some() {
-                break;
+            None => {
+                ev.error = Some(format!(
+                    "step `{}`: {} {} failed: {}",
+                    step.name,
+                    ex.request.method,
+                    ex.request.url,
+                    ex.error.as_deref().unwrap_or("no response")
+                ));
             }
         }
+        ev.exchanges.push(ex);
+        if ev.error.is_some() {
+            return;
+        }
     }
+}
 
-    if bucket_exists && let Err(e) = teardown(client, place, &mut exchanges).await {
-        error.get_or_insert(e);
-    }
-
-    result.duration_ms = (start.elapsed().as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0;
-    result.exchanges = exchanges;
-    match (error, lacking) {
+/// The verdict from what was gathered: SKIP for a missing capability, ERROR when the suite
+/// could not judge, else the checks' verdict.
+fn judged(mut result: ScenarioResult, ev: Evidence, reference_vendor: &str) -> ScenarioResult {
+    result.exchanges = ev.exchanges;
+    result.pages = ev.pages;
+    match (ev.error, ev.lacking) {
         (None, Some(why)) => {
             result.verdict = Verdict::Skip;
             result.reason = why;
@@ -599,13 +650,13 @@ pub async fn run_scenario(
         (Some(e), _) => {
             result.verdict = Verdict::Error;
             result.reason = e;
-            result.checks = checks;
+            result.checks = ev.checks;
         }
         (None, None) => {
-            let (verdict, reason) = judge(&checks, target.dialect.reference_vendor());
+            let (verdict, reason) = judge(&ev.checks, reference_vendor);
             result.verdict = verdict;
             result.reason = reason;
-            result.checks = checks;
+            result.checks = ev.checks;
         }
     }
     result

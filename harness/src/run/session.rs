@@ -53,15 +53,13 @@ impl Session {
         root.join("fixtures/targets.toml")
     }
 
-    /// Loads target `name` from `targets` (default: the root's), makes its client with this
-    /// request time limit, and loads its expectations (`expectations`, else the target's own)
-    /// against the scenario ids.
+    /// Loads target `name` from `targets` (default: the root's) and makes its client with this
+    /// request time limit; no known failures yet (see [`Session::expecting`]).
     pub fn open(
         root: &Path,
         targets: Option<&Path>,
         name: &str,
         timeout: Duration,
-        (expectations, ids): (Option<&Path>, &BTreeSet<String>),
     ) -> Result<Session, OpenError> {
         let file = targets
             .map(Path::to_path_buf)
@@ -71,14 +69,27 @@ impl Session {
             TargetError::Usage(e) => OpenError::Usage(e),
         })?;
         let client = Client::new(&target, timeout).map_err(OpenError::Usage)?;
-        let expectations = match expectations.or(target.expectations.as_deref()) {
+        Ok(Session {
+            target,
+            client,
+            expectations: Expectations::default(),
+        })
+    }
+
+    /// Loads the known failures a run applies (`file`, else the target's own), checked
+    /// against the scenario ids.
+    pub fn expecting(
+        self,
+        file: Option<&Path>,
+        ids: &BTreeSet<String>,
+    ) -> Result<Session, OpenError> {
+        let expectations = match file.or(self.target.expectations.as_deref()) {
             Some(p) => Expectations::load(p, ids).map_err(OpenError::File)?,
             None => Expectations::default(),
         };
         Ok(Session {
-            target,
-            client,
             expectations,
+            ..self
         })
     }
 

@@ -656,9 +656,18 @@ struct Interrupted {
 async fn interrupt_cli(root: &Path, client: &Client, prefix: &str) -> Vec<Interrupted> {
     use std::hash::{BuildHasher, Hasher};
     let mut out = Vec::new();
+    let prefixed = async || -> BTreeSet<String> {
+        let (_, names) = client.list_buckets(Phase::Teardown).await;
+        names
+            .into_iter()
+            .filter(|n| n.starts_with(prefix))
+            .collect()
+    };
     for (signal, mode) in INTERRUPTIONS {
         let mut h = std::collections::hash_map::RandomState::new().build_hasher();
         h.write_u8(0);
+        // Only this run's buckets count: a bucket some earlier failure left is not its own.
+        let before = prefixed().await;
         let child = std::process::Command::new(env!("CARGO_BIN_EXE_corsprobe"))
             .args(["--root", root.to_str().unwrap_or("."), "run", "-j", "1"])
             .args(["--mode", mode])
@@ -675,8 +684,7 @@ async fn interrupt_cli(root: &Path, client: &Client, prefix: &str) -> Vec<Interr
             if let Ok(Some(_)) = child.try_wait() {
                 break;
             }
-            let (_, names) = client.list_buckets(Phase::Teardown).await;
-            ready = names.iter().any(|n| n.starts_with(prefix))
+            ready = !prefixed().await.is_subset(&before)
                 && (mode != "browser" || !browser_processes().is_empty());
             if !ready {
                 tokio::time::sleep(Duration::from_millis(20)).await;
@@ -702,11 +710,7 @@ async fn interrupt_cli(root: &Path, client: &Client, prefix: &str) -> Vec<Interr
         })
         .await
         .unwrap_or(-1);
-        let (_, names) = client.list_buckets(Phase::Teardown).await;
-        let mut left: Vec<String> = names
-            .into_iter()
-            .filter(|n| n.starts_with(prefix))
-            .collect();
+        let mut left: Vec<String> = prefixed().await.difference(&before).cloned().collect();
         left.extend(
             browser_processes()
                 .into_iter()

@@ -179,6 +179,8 @@ pub struct Check {
     pub browser: Option<BrowserKind>,
     /// What it looks at and what must hold.
     pub subject: Subject,
+    /// Where it is written: `suites/<id>.toml:<line>` (empty for checks made in code).
+    pub source: String,
 }
 
 /// The judged check: what was expected, what was seen.
@@ -196,6 +198,9 @@ pub struct CheckResult {
     pub actual: String,
     /// Whether it held.
     pub ok: bool,
+    /// The scenario file and line the check is written at, as hurl's asserts keep theirs.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub source: String,
 }
 
 impl CheckResult {
@@ -361,6 +366,7 @@ impl Check {
             expected,
             actual,
             ok,
+            source: self.source.clone(),
         }
     }
 }
@@ -563,6 +569,7 @@ mod tests {
             dialect: None,
             browser: None,
             subject,
+            source: String::new(),
         }
     }
 

@@ -406,8 +406,9 @@ pub fn load(file: &Path, suites: &Path, fixtures: &Path) -> Result<Scenario, Str
         let mut checks = Vec::new();
         for (j, e) in raw_step.expect.iter().enumerate() {
             let where_ = at(e.span().start, &format!("step `{name}` expect {}", j + 1));
-            let check = build_check(e.get_ref(), raw.level, &rules_dir, raw_step.action)
+            let mut check = build_check(e.get_ref(), raw.level, &rules_dir, raw_step.action)
                 .map_err(|msg| format!("{where_}: {msg}"))?;
+            check.source = format!("suites/{id}.toml:{}", line_of(&text, e.span().start));
             most_severe = Some(most_severe.map_or(check.level, |l| l.max(check.level)));
             checks.push(check);
         }
@@ -586,6 +587,7 @@ fn one_check(
             dialect: raw.dialect,
             browser: raw.browser,
             subject: subjects.remove(0),
+            source: String::new(),
         }),
         _ => Err("checks one thing only: split it into several `expect` entries".into()),
     }
@@ -834,6 +836,34 @@ pub fn select(scenarios: Vec<Scenario>, filters: &[String]) -> Vec<Scenario> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_check_keeps_the_file_and_line_it_is_written_at() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        let all = load_all(&root.join("suites"), &root.join("fixtures")).unwrap();
+        let mut seen = 0;
+        for s in &all {
+            let text = std::fs::read_to_string(root.join(format!("suites/{}.toml", s.id))).unwrap();
+            let lines: Vec<&str> = text.lines().collect();
+            let mut last = 0;
+            for c in s.steps.iter().flat_map(|st| &st.checks) {
+                let (file, line) = c.source.rsplit_once(':').unwrap();
+                assert_eq!(file, format!("suites/{}.toml", s.id));
+                let line: usize = line.parse().unwrap();
+                // Written in order, each on a line of the step's `expect` list.
+                assert!(line >= last, "{}: {} after line {last}", s.id, c.source);
+                assert!(
+                    lines[line - 1].contains('{'),
+                    "{}: line {line} is `{}`",
+                    s.id,
+                    lines[line - 1]
+                );
+                last = line;
+                seen += 1;
+            }
+        }
+        assert!(seen > 250, "only {seen} checks");
+    }
 
     fn setup(tag: &str, body: &str) -> (PathBuf, PathBuf, PathBuf, PathBuf) {
         let root = std::env::temp_dir().join(format!("corsprobe-scn-{tag}-{}", std::process::id()));

@@ -159,6 +159,7 @@ mod tests {
             expected: "200".into(),
             actual: if ok { "200" } else { "403" }.into(),
             ok,
+            source: String::new(),
         }
     }
 

@@ -21,6 +21,14 @@ pub fn render(record: &RunRecord, verbose: bool) -> String {
             // The reason already names the first failure; list them all only when there are more.
             for c in failed.iter().filter(|_| failed.len() > 1) {
                 let _ = writeln!(out, "           [{}] {}", c.level.name(), c.summary());
+                if !c.source.is_empty() {
+                    let _ = writeln!(out, "             at {}", c.source);
+                }
+            }
+            if let [only] = failed.as_slice()
+                && !only.source.is_empty()
+            {
+                let _ = writeln!(out, "           at {}", only.source);
             }
         }
     }

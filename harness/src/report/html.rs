@@ -179,11 +179,23 @@ pub fn render_cell(m: &Matrix, column: usize, r: &ScenarioResult) -> String {
     if !r.pages.is_empty() {
         b.push_str(&render_pages(r));
     }
-    b.push_str("<h2>Checks</h2>\n<table><tr><th>step</th><th>check</th><th>level</th><th>expected</th><th>actual</th><th></th></tr>\n");
+    // Records written before checks kept their source have none: no empty column for them.
+    let sourced = r.checks.iter().any(|c| !c.source.is_empty());
+    b.push_str("<h2>Checks</h2>\n<table><tr><th>step</th><th>check</th><th>level</th><th>expected</th><th>actual</th><th></th>");
+    b.push_str(if sourced {
+        "<th>source</th></tr>\n"
+    } else {
+        "</tr>\n"
+    });
     for ch in &r.checks {
+        let source = if sourced {
+            format!("<td><code>{}</code></td>", escape(&ch.source))
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             b,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"{}\">{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"{}\">{}</td>{source}</tr>",
             escape(&ch.step),
             escape(&ch.check),
             ch.level.name(),

@@ -429,11 +429,90 @@ async fn run_in_existing_buckets(
     })
 }
 
+/// What an unselected part of the store session says if asked.
+const NOT_SELECTED: &str = "not run: no selected trial needs it";
+
+/// Which costly parts of the store session the selected trials need; the probe run itself
+/// is always made (it is cheap, and most parts compare against it).
+#[derive(Clone, Copy, Debug)]
+struct Parts {
+    faults: bool,
+    browsers: bool,
+    interrupts: bool,
+    recipe: bool,
+    existing: bool,
+    probe_only: bool,
+    post: bool,
+    virtual_host: bool,
+    clean: bool,
+}
+
+impl Parts {
+    fn for_trials(names: &[String]) -> Parts {
+        let any = |prefixes: &[&str]| {
+            names.iter().any(|n| {
+                prefixes
+                    .iter()
+                    .any(|p| n.starts_with(&p.replace("{T}", TARGET)))
+            })
+        };
+        Parts {
+            faults: any(&["fault::"]),
+            // The secrets scan reads the page views; the leftover check needs drivers to have run.
+            browsers: any(&[
+                "browser::",
+                "browser-verdict-can-change::",
+                "secrets::",
+                "cleanup::{T}::no-browser-or-driver-left",
+            ]),
+            interrupts: any(&["cleanup::{T}::sig"]),
+            recipe: any(&["recipe::"]),
+            existing: any(&["existing::"]),
+            probe_only: any(&["probe-only::"]),
+            post: any(&["post::"]),
+            virtual_host: any(&["addressing::"]),
+            clean: any(&["cleanup::{T}::clean-"]),
+        }
+    }
+}
+
+/// Every trial's name, without running anything.
+fn trial_names(scenarios: &[scenario::Scenario], in_browser: &[scenario::Scenario]) -> Vec<String> {
+    let none: Result<Evidence, String> = Err("not run".into());
+    let mut names: Vec<String> = store_trials(&none)
+        .iter()
+        .chain(browser_trials(&none, in_browser).iter())
+        .map(|t| t.name().to_string())
+        .collect();
+    for s in scenarios {
+        names.push(format!("probe::{TARGET}::{}", s.id));
+        names.push(format!("snapshot::{TARGET}::{}", s.id));
+    }
+    names
+}
+
+/// The trial names libtest's filter, `--exact` and `--skip` select.
+fn selected(args: &Arguments, names: Vec<String>) -> Vec<String> {
+    let matches = |name: &str, pattern: &str| {
+        if args.exact {
+            name == pattern
+        } else {
+            name.contains(pattern)
+        }
+    };
+    names
+        .into_iter()
+        .filter(|n| args.filter.as_deref().is_none_or(|f| matches(n, f)))
+        .filter(|n| !args.skip.iter().any(|s| matches(n, s)))
+        .collect()
+}
+
 /// Runs every scenario once, then the mutation runs and the interruption checks.
 fn run_suite(
     root: &Path,
     scenarios: &[scenario::Scenario],
     in_browser: &[scenario::Scenario],
+    parts: Parts,
 ) -> Result<Evidence, String> {
     let ids: BTreeSet<String> = scenarios
         .iter()
@@ -510,19 +589,23 @@ fn run_suite(
         ];
         secrets.extend(signatures.lock().expect("signature log").iter().cloned());
 
-        let faults = mutation::run(
-            &target,
-            scenarios,
-            &Fault::ALL,
-            4,
-            Duration::from_secs(20),
-            (&[], &pages),
-            &Cancel::default(),
-        )
-        .await
-        .map(|(_, outcomes)| outcomes);
+        let faults = if parts.faults {
+            mutation::run(
+                &target,
+                scenarios,
+                &Fault::ALL,
+                4,
+                Duration::from_secs(20),
+                (&[], &pages),
+                &Cancel::default(),
+            )
+            .await
+            .map(|(_, outcomes)| outcomes)
+        } else {
+            Err(NOT_SELECTED.into())
+        };
         let mut browsers = Vec::new();
-        for kind in BrowserKind::ALL {
+        for kind in BrowserKind::ALL.into_iter().filter(|_| parts.browsers) {
             let (info, results) = engine::run_in_browser(
                 &client,
                 in_browser,
@@ -567,30 +650,54 @@ fn run_suite(
             }
         }
         secrets.extend(signatures.lock().expect("signature log").iter().cloned());
-        let dead_driver = run_with_dead_driver(root);
+        let dead_driver = if parts.browsers {
+            run_with_dead_driver(root)
+        } else {
+            Err(NOT_SELECTED.into())
+        };
         let browser_processes_left =
             processes_in_groups(&corsprobe::browser::driver::driver_groups_seen());
-        let interrupted = interrupt_cli(root, &client, &target.bucket_prefix).await;
-        let recipe = {
+        let interrupted = if parts.interrupts {
+            interrupt_cli(root, &client, &target.bucket_prefix).await
+        } else {
+            Vec::new()
+        };
+        let recipe = if parts.recipe {
             let root = root.to_path_buf();
             tokio::task::spawn_blocking(move || follow_the_ci_recipe(&root))
                 .await
                 .map_err(|e| e.to_string())
                 .and_then(|r| r)
+        } else {
+            Err(NOT_SELECTED.into())
         };
-        let existing =
-            run_in_existing_buckets(&client, &expectations, scenarios, &opts.run_id, root).await;
-        let probe_only = run_probe_only(
-            &client,
-            &target,
-            &expectations,
-            scenarios,
-            &opts.run_id,
-            root,
-        )
-        .await;
-        let post_upload = post_upload(&client, &target, &opts.run_id).await;
+        let existing = if parts.existing {
+            run_in_existing_buckets(&client, &expectations, scenarios, &opts.run_id, root).await
+        } else {
+            Err(NOT_SELECTED.into())
+        };
+        let probe_only = if parts.probe_only {
+            run_probe_only(
+                &client,
+                &target,
+                &expectations,
+                scenarios,
+                &opts.run_id,
+                root,
+            )
+            .await
+        } else {
+            Err(NOT_SELECTED.into())
+        };
+        let post_upload = if parts.post {
+            post_upload(&client, &target, &opts.run_id).await
+        } else {
+            Err(NOT_SELECTED.into())
+        };
         let virtual_host = async {
+            if !parts.virtual_host {
+                return Err(NOT_SELECTED.into());
+            }
             let vhost = target::load(&root.join("fixtures/targets.toml"), "ceph-vhost")?;
             let c = Client::new(&vhost, Duration::from_secs(20))?;
             let o = RunOptions::new(4);
@@ -607,7 +714,11 @@ fn run_suite(
             )
         }
         .await;
-        let clean = clean_leftovers(root, &client, &target.bucket_prefix, &opts.run_id).await;
+        let clean = if parts.clean {
+            clean_leftovers(root, &client, &target.bucket_prefix, &opts.run_id).await
+        } else {
+            Err(NOT_SELECTED.into())
+        };
         guard.stop()?;
         Ok(Evidence {
             results,
@@ -953,11 +1064,18 @@ fn main() {
     let (in_browser, scenarios): (Vec<_>, Vec<_>) = scenarios
         .into_iter()
         .partition(scenario::Scenario::is_browser);
-    // Listing trials must not start a store.
+    // Listing trials must not start a store, and a filter runs only the store work its
+    // trials need (`cargo test -- fault::` runs no browser).
     let evidence: Result<Evidence, String> = if args.list {
         Err("not run".to_string())
     } else {
-        run_suite(&root, &scenarios, &in_browser)
+        let names = trial_names(&scenarios, &in_browser);
+        run_suite(
+            &root,
+            &scenarios,
+            &in_browser,
+            Parts::for_trials(&selected(&args, names)),
+        )
     };
     let results: Vec<Result<ScenarioResult, String>> = match &evidence {
         Ok(e) => e.results.iter().cloned().map(Ok).collect(),

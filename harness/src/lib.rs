@@ -2,7 +2,7 @@
 
 pub mod browser;
 pub mod cli;
-pub mod model;
+pub use corsprobe_core as model;
 pub mod proxy;
 pub mod report;
 pub mod run;

@@ -50,7 +50,7 @@ impl CorsConfiguration {
     /// Parses a `CORSConfiguration` XML document.
     pub fn from_xml(xml: &str) -> Result<Self, String> {
         // serde ignores the root element's name, so an error document would parse as "no rules".
-        match crate::model::xml::root_name(xml).as_deref() {
+        match crate::xml::root_name(xml).as_deref() {
             Some("CORSConfiguration") => {}
             Some(other) => {
                 return Err(format!(
@@ -80,7 +80,7 @@ impl CorsConfiguration {
     pub fn origin_templates(&self) -> Vec<String> {
         let mut names = Vec::new();
         for origin in self.rules.iter().flat_map(|r| &r.allowed_origins) {
-            crate::model::template::fill(origin, |name| {
+            crate::template::fill(origin, |name| {
                 names.push(name.to_string());
                 None
             });
@@ -96,7 +96,7 @@ impl CorsConfiguration {
             .iter_mut()
             .flat_map(|r| r.allowed_origins.iter_mut())
         {
-            *origin = crate::model::template::fill(origin, |name| {
+            *origin = crate::template::fill(origin, |name| {
                 vars.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone())
             });
         }

@@ -5,10 +5,10 @@
 //! review` cannot review them: it only looks inside the workspace's packages, and `suites/` is
 //! none; pending files are reviewed with `diff` and accepted with `--accept-snapshots`.
 
-use crate::model::cors_config::CorsConfiguration;
-use crate::model::exchange::Phase;
-use crate::model::result::ScenarioResult;
-use crate::model::result::{SnapshotOutcome, SnapshotStatus};
+use crate::cors_config::CorsConfiguration;
+use crate::exchange::Phase;
+use crate::result::ScenarioResult;
+use crate::result::{SnapshotOutcome, SnapshotStatus};
 use std::path::{Path, PathBuf};
 
 /// Response headers that make up the CORS observation.
@@ -228,9 +228,9 @@ fn write_snapshot(file: &Path, rendered: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::exchange::{Exchange, RecordedRequest, RecordedResponse};
-    use crate::model::verdict::Verdict;
-    use crate::model::vocabulary::Level;
+    use crate::exchange::{Exchange, RecordedRequest, RecordedResponse};
+    use crate::verdict::Verdict;
+    use crate::vocabulary::Level;
 
     fn result() -> ScenarioResult {
         ScenarioResult {

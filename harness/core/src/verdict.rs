@@ -1,8 +1,8 @@
 //! Verdicts: the one-word outcome of a scenario on a target, with a one-sentence reason.
 
-use crate::model::check::CheckResult;
+use crate::check::CheckResult;
 
-use crate::model::vocabulary::Level;
+use crate::vocabulary::Level;
 use serde::{Deserialize, Serialize};
 
 /// The outcome of one scenario on one target.

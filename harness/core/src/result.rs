@@ -1,13 +1,13 @@
 //! The judged outcome of a scenario: verdict, checks, exchanges, page views and snapshot state,
 //! as the run record keeps it and every report reads it.
 
-use crate::model::check::CheckResult;
+use crate::check::CheckResult;
 
-use crate::model::exchange::Exchange;
-use crate::model::page_view::PageView;
-use crate::model::scenario::Scenario;
-use crate::model::verdict::Verdict;
-use crate::model::vocabulary::Level;
+use crate::exchange::Exchange;
+use crate::page_view::PageView;
+use crate::scenario::Scenario;
+use crate::verdict::Verdict;
+use crate::vocabulary::Level;
 use serde::{Deserialize, Serialize};
 
 /// The judged outcome of one scenario on one target, with its evidence.
@@ -106,7 +106,7 @@ pub struct BrowserInfo {
 }
 
 /// A result with the scenario's words and no evidence yet.
-pub(crate) fn base_result(s: &Scenario) -> ScenarioResult {
+pub fn base_result(s: &Scenario) -> ScenarioResult {
     ScenarioResult {
         id: s.id.clone(),
         title: s.title.clone(),

@@ -1,6 +1,6 @@
 //! Per-target expectations: known failures with their reasons, turning FAIL into XFAIL.
 
-use crate::model::verdict::Verdict;
+use crate::verdict::Verdict;
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -22,7 +22,7 @@ struct RawEntry {
     #[serde(default)]
     link: Option<String>,
     #[serde(default)]
-    browser: Option<crate::model::vocabulary::BrowserKind>,
+    browser: Option<crate::vocabulary::BrowserKind>,
 }
 
 fn default_verdict() -> String {
@@ -57,8 +57,8 @@ impl Expectations {
     pub fn load(path: &Path, scenario_ids: &BTreeSet<String>) -> Result<Self, String> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("{}: cannot read expectations: {e}", path.display()))?;
-        let raw: RawFile = toml::from_str(&text)
-            .map_err(|e| crate::model::located::toml_error(path, &text, &e))?;
+        let raw: RawFile =
+            toml::from_str(&text).map_err(|e| crate::located::toml_error(path, &text, &e))?;
         let mut known = BTreeMap::new();
         for entry in raw.known {
             let line = text[..entry.span().start].matches('\n').count() + 1;

@@ -1,7 +1,7 @@
 //! Where a scenario runs (its own bucket, a read-only one, or a prefix inside an existing one)
 //! and what a step addresses there, templates filled in.
 
-use crate::model::scenario::{BucketRef, Step, expand};
+use crate::scenario::{BucketRef, Step, expand};
 use std::collections::BTreeMap;
 
 /// Where a scenario runs: its own bucket, or a key prefix inside a bucket it must not delete.

@@ -1,12 +1,12 @@
 //! Checks: one expectation about one response, judged with its expected and actual values kept.
 
-use crate::model::cors_config::CorsConfiguration;
-use crate::model::exchange::{RecordedRequest, RecordedResponse};
-use crate::model::fetch_rules;
-use crate::model::page_view::{PageOutcome, PageView};
-use crate::model::vocabulary::BrowserKind;
-use crate::model::vocabulary::Dialect;
-use crate::model::vocabulary::Level;
+use crate::cors_config::CorsConfiguration;
+use crate::exchange::{RecordedRequest, RecordedResponse};
+use crate::fetch_rules;
+use crate::page_view::{PageOutcome, PageView};
+use crate::vocabulary::BrowserKind;
+use crate::vocabulary::Dialect;
+use crate::vocabulary::Level;
 use serde::{Deserialize, Serialize};
 
 /// An expected status: an exact code or a class such as `"2xx"`.

@@ -78,12 +78,12 @@ impl RecordedResponse {
 
     /// The `<Code>` of an XML error body, if the body is one.
     pub fn error_code(&self) -> Option<String> {
-        crate::model::xml::error_code_and_message(&self.body).map(|(code, _)| code)
+        crate::xml::error_code_and_message(&self.body).map(|(code, _)| code)
     }
 
     /// The `<Message>` of an XML error body, if the body is one.
     pub fn error_message(&self) -> Option<String> {
-        crate::model::xml::error_code_and_message(&self.body).map(|(_, m)| m)
+        crate::xml::error_code_and_message(&self.body).map(|(_, m)| m)
     }
 }
 

@@ -121,9 +121,9 @@ impl Redactor {
             .collect()
     }
 
-    /// A body as a record keeps it: cut at [`BODY_LIMIT`](crate::model::exchange::BODY_LIMIT), as text, redacted.
+    /// A body as a record keeps it: cut at [`BODY_LIMIT`](crate::exchange::BODY_LIMIT), as text, redacted.
     pub fn body(&self, bytes: &[u8]) -> String {
-        let cut = &bytes[..bytes.len().min(crate::model::exchange::BODY_LIMIT)];
+        let cut = &bytes[..bytes.len().min(crate::exchange::BODY_LIMIT)];
         self.text(&String::from_utf8_lossy(cut))
     }
 
@@ -327,8 +327,8 @@ mod tests {
                 ("x-note".to_string(), REDACTED.to_string()),
             ]
         );
-        let long = vec![b'x'; crate::model::exchange::BODY_LIMIT + 10];
-        assert_eq!(r.body(&long).len(), crate::model::exchange::BODY_LIMIT);
+        let long = vec![b'x'; crate::exchange::BODY_LIMIT + 10];
+        assert_eq!(r.body(&long).len(), crate::exchange::BODY_LIMIT);
         assert_eq!(
             r.body(b"key a-secret-key-of-length"),
             format!("key {REDACTED}")

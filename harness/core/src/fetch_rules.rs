@@ -3,7 +3,7 @@
 //! The store only sends headers; what matters to users is the decision a browser makes
 //! from them. This module makes that decision for a recorded response.
 
-use crate::model::exchange::RecordedResponse;
+use crate::exchange::RecordedResponse;
 
 /// Methods a page may use without the preflight listing them.
 const SAFELISTED_METHODS: &[&str] = &["GET", "HEAD", "POST"];

@@ -1,13 +1,13 @@
 //! Scenario files: one TOML file per case under `suites/`, parsed, validated and located.
 
-use crate::model::check::{Check, FetchOutcome, HeaderPredicate, StatusSpec, Subject};
-use crate::model::cors_config::CorsConfiguration;
-use crate::model::located::{line_of, toml_error};
-use crate::model::page_view::PageOutcome;
-use crate::model::vocabulary::BrowserKind;
-use crate::model::vocabulary::Dialect;
-use crate::model::vocabulary::Level;
-use crate::model::vocabulary::Signing;
+use crate::check::{Check, FetchOutcome, HeaderPredicate, StatusSpec, Subject};
+use crate::cors_config::CorsConfiguration;
+use crate::located::{line_of, toml_error};
+use crate::page_view::PageOutcome;
+use crate::vocabulary::BrowserKind;
+use crate::vocabulary::Dialect;
+use crate::vocabulary::Level;
+use crate::vocabulary::Signing;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -635,10 +635,10 @@ fn page_step(raw: &RawStep, earlier: &[Spanned<RawStep>]) -> Result<Option<PageS
         .via
         .ok_or("a `page` step needs `via` (xhr, fetch, no-cors, form, img)")?;
     let origin = raw.origin.clone().unwrap_or_else(|| "a".to_string());
-    if !crate::model::vocabulary::ORIGINS.contains(&origin.as_str()) {
+    if !crate::vocabulary::ORIGINS.contains(&origin.as_str()) {
         return Err(format!(
             "`origin = \"{origin}\"`: the page origins are {}",
-            crate::model::vocabulary::ORIGINS.join(", ")
+            crate::vocabulary::ORIGINS.join(", ")
         ));
     }
     let cache = raw.cache.clone().unwrap_or_else(|| "default".to_string());
@@ -771,7 +771,7 @@ fn check_template(value: &str) -> Result<(), String> {
 
 /// Replaces `{{name}}` with its value; names were checked at load time.
 pub fn expand(value: &str, vars: &BTreeMap<&str, String>) -> String {
-    crate::model::template::fill(value, |name| {
+    crate::template::fill(value, |name| {
         Some(vars.get(name).cloned().unwrap_or_default())
     })
 }
@@ -839,7 +839,11 @@ mod tests {
 
     #[test]
     fn every_check_keeps_the_file_and_line_it_is_written_at() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        // harness/core -> the repository root.
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .ancestors()
+            .nth(2)
+            .unwrap();
         let all = load_all(&root.join("suites"), &root.join("fixtures")).unwrap();
         let mut seen = 0;
         for s in &all {

@@ -1,0 +1,22 @@
+//! corsprobe's model: the vocabulary, scenarios and their checks by the Fetch rules, verdicts,
+//! known failures, results, snapshots and redaction. Pure functions of data; nothing here sends
+//! a request, starts a process or drives a browser, so it builds (and its tests run) without
+//! the HTTP client, the WebDriver client or the signing crates. The harness names it `model`.
+
+pub mod check;
+pub mod clock;
+pub mod cors_config;
+pub mod exchange;
+pub mod expectations;
+pub mod fetch_rules;
+pub mod located;
+pub mod page_view;
+pub mod place;
+pub mod redact;
+pub mod result;
+pub mod scenario;
+pub mod snapshot;
+pub mod template;
+pub mod verdict;
+pub mod vocabulary;
+pub mod xml;

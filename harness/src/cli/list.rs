@@ -1,0 +1,27 @@
+//! `corsprobe list`: scenario ids, levels and titles.
+
+use super::*;
+use crate::model::scenario::{self};
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::Path;
+
+pub(super) fn list(root: &Path, filters: &[String]) -> i32 {
+    let scenarios = match load_scenarios(root) {
+        Ok(s) => scenario::select(s, filters),
+        Err(code) => return code,
+    };
+    let mut groups = BTreeSet::new();
+    let mut out = std::io::stdout().lock();
+    for s in &scenarios {
+        groups.insert(s.group().to_string());
+        let _ = writeln!(out, "{:<58} {:<9} {}", s.id, s.level.name(), s.title);
+    }
+    let _ = writeln!(
+        out,
+        "{} scenarios in {} groups",
+        scenarios.len(),
+        groups.len()
+    );
+    0
+}

@@ -1,0 +1,82 @@
+//! Report files every command writes the same way, and `corsprobe matrix`.
+
+use super::*;
+use crate::report::{json, record::RunRecord};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, clap::Args)]
+pub(super) struct ReportArgs {
+    /// Write the matrix as Markdown here.
+    #[arg(long)]
+    pub(super) report_md: Option<PathBuf>,
+    /// Write JUnit XML here.
+    #[arg(long)]
+    pub(super) report_junit: Option<PathBuf>,
+    /// Write TAP version 13 here.
+    #[arg(long)]
+    pub(super) report_tap: Option<PathBuf>,
+    /// Write the HTML report into this directory.
+    #[arg(long)]
+    pub(super) report_html: Option<PathBuf>,
+}
+
+/// Writes every report format that was asked for, all rendered from the run records; a file
+/// that cannot be written does not keep the others from being written. Gives the failures.
+pub(super) fn write_reports(args: &ReportArgs, records: Vec<RunRecord>) -> Vec<String> {
+    use crate::report::{html, junit, markdown, matrix::Matrix, tap};
+    if args.report_md.is_none()
+        && args.report_junit.is_none()
+        && args.report_tap.is_none()
+        && args.report_html.is_none()
+    {
+        return Vec::new();
+    }
+    let m = Matrix::new(records);
+    let write = |path: &Path, text: String| -> Result<(), String> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        }
+        std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
+    };
+    let mut failed = Vec::new();
+    for (path, render) in [
+        (&args.report_md, markdown::render as fn(&Matrix) -> String),
+        (&args.report_junit, junit::render),
+        (&args.report_tap, tap::render),
+    ] {
+        if let Some(p) = path
+            && let Err(e) = write(p, render(&m))
+        {
+            failed.push(e);
+        }
+    }
+    if let Some(dir) = &args.report_html
+        && let Err(e) = html::write_report(dir, &m)
+    {
+        failed.push(e);
+    }
+    failed
+}
+
+pub(super) fn matrix_cmd(runs: &[PathBuf], reports: &ReportArgs) -> i32 {
+    let mut records = Vec::new();
+    for p in runs {
+        match json::read(p) {
+            Ok(r) => records.push(r),
+            Err(e) => {
+                eprintln!("corsprobe: {e}");
+                return EXIT_USAGE;
+            }
+        }
+    }
+    let n = records.len();
+    let failed = write_reports(reports, records);
+    for e in &failed {
+        eprintln!("corsprobe: {e}");
+    }
+    if !failed.is_empty() {
+        return EXIT_USAGE;
+    }
+    println!("matrix of {n} run(s) written");
+    0
+}

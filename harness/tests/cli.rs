@@ -684,12 +684,9 @@ fn clean_reads_no_known_failure_list() {
         "[[known]]\nid = \"preflight/origin/exact\"\nreason = \"r\"\n",
     )
     .unwrap();
-    let targets = root.join("fixtures/t.toml");
-    std::fs::write(
-        &targets,
-        "[targets.dead]\nvendor = \"v\"\ndialect = \"s3\"\nendpoint = \"http://127.0.0.1:9\"\nregion = \"us-east-1\"\naccess_key_env = \"CORSPROBE_CLEAN_AK\"\nsecret_key_env = \"CORSPROBE_CLEAN_SK\"\nexpectations = \"known.toml\"\n",
-    )
-    .unwrap();
+    let targets = dead_target(&root, "dead", "CORSPROBE_CLEAN");
+    let with_known = std::fs::read_to_string(&targets).unwrap() + "expectations = \"known.toml\"\n";
+    std::fs::write(&targets, with_known).unwrap();
     let o = corsprobe_with_keys(
         "CORSPROBE_CLEAN",
         &[

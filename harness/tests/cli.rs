@@ -1,14 +1,11 @@
 //! The CLI's contract: exit codes, listing, and located errors for bad input. No store needed.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
+use common::repo;
 
 fn corsprobe(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_corsprobe"))

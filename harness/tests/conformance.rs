@@ -5,6 +5,7 @@
 //! snapshot through insta, which prints the difference; accept with `--accept-snapshots` (or
 //! `INSTA_UPDATE=always`).
 
+mod common;
 use corsprobe::model::result::BrowserInfo;
 
 use corsprobe::model::exchange::Phase;
@@ -22,17 +23,12 @@ use corsprobe::store::client::Client;
 use corsprobe::store::{local, target};
 use libtest_mimic::{Arguments, Trial};
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 const TARGET: &str = "ceph";
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("workspace root")
-        .to_path_buf()
-}
+use common::repo as root;
 
 /// Everything the store-backed trials judge, gathered in one store session.
 struct Evidence {

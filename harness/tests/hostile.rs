@@ -1,14 +1,14 @@
 //! Endpoints that misbehave: every affected scenario ends in ERROR, with the cause in its reason,
 //! within a bounded time, and the run goes on.
 
-use corsprobe::model::expectations::Expectations;
+mod common;
+
+use corsprobe::model::cors_config::CorsConfiguration;
 use corsprobe::model::verdict::Verdict;
 use corsprobe::model::vocabulary::Dialect;
-use corsprobe::model::{cors_config::CorsConfiguration, scenario};
-use corsprobe::run::engine::{self, Cancel, RunOptions};
+use corsprobe::run::engine::RunOptions;
 use corsprobe::store::client::Client;
 use corsprobe::store::target::{Credentials, Target};
-use std::path::Path;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -104,32 +104,17 @@ fn target(port: u16) -> Target {
     Target::new("hostile", Dialect::S3, endpoint, "us-east-1", creds)
 }
 
-fn scenarios() -> Vec<scenario::Scenario> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-    let all = scenario::load_all(&root.join("suites"), &root.join("fixtures")).unwrap();
-    scenario::select(
-        all,
-        &[
-            "preflight/origin/exact".into(),
-            "actual/get-matching-origin".into(),
-        ],
-    )
-}
-
 async fn judge(mode: Misbehaviour, cause: &[&str]) {
     let port = serve(mode).await;
     let client = Client::new(&target(port), Duration::from_secs(2)).unwrap();
-    let scenarios = scenarios();
+    let scenarios =
+        common::probe_scenarios(&["preflight/origin/exact", "actual/get-matching-origin"]);
     assert_eq!(scenarios.len(), 2);
     let start = Instant::now();
-    let opts = RunOptions::new(2).with_run_id("hostile0");
-    let results = engine::run_all(
+    let results = common::run(
         &client,
         &scenarios,
-        &Expectations::default(),
-        &opts,
-        &Cancel::default(),
-        |_, _| {},
+        &RunOptions::new(2).with_run_id("hostile0"),
     )
     .await;
     let took = start.elapsed();

@@ -10,13 +10,14 @@
 //! token with `+ / =` raw and percent-encoded, and every signature the run made, raw and
 //! percent-encoded; and no `Signature=` may be followed by anything but the placeholder.
 
-use corsprobe::model::expectations::Expectations;
+mod common;
+
+use corsprobe::model::snapshot;
 use corsprobe::model::vocabulary::{Dialect, OssSignature};
-use corsprobe::model::{scenario, snapshot};
 use corsprobe::report::{
     console, html, json, junit, markdown, matrix::Matrix, record::RunRecord, tap,
 };
-use corsprobe::run::engine::{self, Cancel, RunOptions};
+use corsprobe::run::engine::RunOptions;
 use corsprobe::store::client::Client;
 use corsprobe::store::target::{Credentials, Target};
 use std::path::Path;
@@ -247,22 +248,9 @@ async fn run_against(kind: Server, dialect: Dialect, signature: OssSignature) {
     let mut client =
         Client::new(&target(port, dialect, signature), Duration::from_secs(3)).unwrap();
     let signatures = client.record_signatures();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-    let scenarios: Vec<_> = scenario::load_all(&root.join("suites"), &root.join("fixtures"))
-        .unwrap()
-        .into_iter()
-        .filter(|s| !s.is_browser())
-        .collect();
+    let scenarios = common::probe_scenarios(&[]);
     let opts = RunOptions::new(4).with_run_id(format!("s{}", dialect.name()));
-    let results = engine::run_all(
-        &client,
-        &scenarios,
-        &Expectations::default(),
-        &opts,
-        &Cancel::default(),
-        |_, _| {},
-    )
-    .await;
+    let results = common::run(&client, &scenarios, &opts).await;
     let sent_signed = results
         .iter()
         .flat_map(|r| &r.exchanges)

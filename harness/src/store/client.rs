@@ -697,12 +697,6 @@ impl Client {
         (ex, names)
     }
 
-    /// True when anything answers HTTP at the endpoint (any status), within the request
-    /// time limit.
-    pub async fn answers(&self) -> bool {
-        self.reach().await.is_ok()
-    }
-
     /// Whether anything answers HTTP at the endpoint (any status) within the request time
     /// limit; if not, why: refused, timed out, a TLS certificate or an http/https mix-up.
     pub async fn reach(&self) -> Result<(), String> {

@@ -33,8 +33,7 @@ pub const EXIT_PARSE: i32 = 2;
 pub const EXIT_ERROR: i32 = 3;
 /// Exit code: at least one FAIL or XPASS verdict.
 pub const EXIT_FAIL: i32 = 4;
-/// Exit code of a run interrupted by Ctrl-C (128 + the signal: SIGTERM gives 143, SIGHUP 129).
-pub const EXIT_INTERRUPTED: i32 = 130;
+// An interrupted run exits 128 + its signal: see run::signals::Interruption::exit_code.
 
 /// corsprobe: a conformance suite for the CORS behaviour of object stores.
 #[derive(Debug, Parser)]

@@ -19,17 +19,13 @@ pub struct Interruption {
 }
 
 impl Interruption {
-    /// The first signal's number, or None while none arrived.
-    pub fn signal(&self) -> Option<i32> {
+    /// The exit code of an interrupted run, 128 + the first signal (130 for Ctrl-C, 143 for
+    /// SIGTERM, 129 for SIGHUP), or None while no signal arrived.
+    pub fn exit_code(&self) -> Option<i32> {
         match self.signal.load(Ordering::SeqCst) {
             0 => None,
-            n => Some(n),
+            n => Some(128 + n),
         }
-    }
-
-    /// The exit code of an interrupted run: 128 + the signal (130 for Ctrl-C, 143 for SIGTERM).
-    pub fn exit_code(&self) -> Option<i32> {
-        self.signal().map(|n| 128 + n)
     }
 
     /// Stops the store with this script if a second signal makes the run quit at once.

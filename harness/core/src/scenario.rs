@@ -1,6 +1,9 @@
 //! Scenario files: one TOML file per case under `suites/`, parsed, validated and located.
 
-use crate::check::{Check, FetchOutcome, HeaderPredicate, StatusSpec, Subject};
+use crate::check::{
+    Check, ExchangeCheck, ExchangeSubject, FetchOutcome, HeaderPredicate, PageCheck, PageSubject,
+    StatusSpec, StepChecks,
+};
 use crate::cors_config::CorsConfiguration;
 use crate::located::{line_of, toml_error};
 use crate::page_view::PageOutcome;
@@ -231,8 +234,8 @@ pub struct Step {
     pub cors: Option<CorsConfiguration>,
     /// How a `page` step's page sends the request.
     pub page: Option<PageStep>,
-    /// The checks on the step's response.
-    pub checks: Vec<Check>,
+    /// The checks on the step's exchange, or on what its page saw.
+    pub checks: StepChecks,
 }
 
 /// A validated scenario.
@@ -403,14 +406,43 @@ pub fn load(file: &Path, suites: &Path, fixtures: &Path) -> Result<Scenario, Str
                 "a step needs at least one `expect`: a check that can fail",
             ));
         }
-        let mut checks = Vec::new();
-        for (j, e) in raw_step.expect.iter().enumerate() {
-            let where_ = at(e.span().start, &format!("step `{name}` expect {}", j + 1));
-            let mut check = build_check(e.get_ref(), raw.level, &rules_dir, raw_step.action)
-                .map_err(|msg| format!("{where_}: {msg}"))?;
-            check.source = format!("suites/{id}.toml:{}", line_of(&text, e.span().start));
-            most_severe = Some(most_severe.map_or(check.level, |l| l.max(check.level)));
-            checks.push(check);
+        // Each entry is built as the kind of check its step takes, placed at its line.
+        fn written<S>(
+            expect: &[Spanned<RawExpect>],
+            build: impl Fn(&RawExpect) -> Result<Check<S>, String>,
+            fail: impl Fn(usize, usize, String) -> String,
+            source: impl Fn(usize) -> String,
+        ) -> Result<Vec<Check<S>>, String> {
+            let mut checks = Vec::new();
+            for (j, e) in expect.iter().enumerate() {
+                let mut check = build(e.get_ref()).map_err(|msg| fail(e.span().start, j, msg))?;
+                check.source = source(e.span().start);
+                checks.push(check);
+            }
+            Ok(checks)
+        }
+        let fail = |offset: usize, j: usize, msg: String| {
+            let where_ = at(offset, &format!("step `{name}` expect {}", j + 1));
+            format!("{where_}: {msg}")
+        };
+        let source = |offset: usize| format!("suites/{id}.toml:{}", line_of(&text, offset));
+        let checks = if raw_step.action == Action::Page {
+            StepChecks::Page(written(
+                &raw_step.expect,
+                |e| build_page_check(e, raw.level),
+                fail,
+                source,
+            )?)
+        } else {
+            StepChecks::Exchange(written(
+                &raw_step.expect,
+                |e| build_check(e, raw.level, &rules_dir, raw_step.action),
+                fail,
+                source,
+            )?)
+        };
+        for (level, _) in checks.written() {
+            most_severe = Some(most_severe.map_or(level, |l| l.max(level)));
         }
         steps.push(Step {
             name,
@@ -473,7 +505,7 @@ fn build_check(
     default_level: Level,
     rules_dir: &Path,
     action: Action,
-) -> Result<Check, String> {
+) -> Result<ExchangeCheck, String> {
     let header_preds: Vec<HeaderPredicate> = [
         raw.present.map(HeaderPredicate::Present),
         raw.equals.clone().map(HeaderPredicate::Equals),
@@ -485,10 +517,7 @@ fn build_check(
     .into_iter()
     .flatten()
     .collect();
-    let mut subjects: Vec<Subject> = Vec::new();
-    if action == Action::Page {
-        return build_page_check(raw, default_level, header_preds.is_empty());
-    }
+    let mut subjects: Vec<ExchangeSubject> = Vec::new();
     if raw.page.is_some()
         || raw.store_requests.is_some()
         || raw.store_preflights.is_some()
@@ -502,7 +531,7 @@ fn build_check(
     }
     if let Some(s) = &raw.status {
         s.validate()?;
-        subjects.push(Subject::Status(s.clone()));
+        subjects.push(ExchangeSubject::Status(s.clone()));
     }
     if let Some(name) = &raw.header {
         if header_preds.len() != 1 {
@@ -510,7 +539,7 @@ fn build_check(
                 "`header = \"{name}\"` needs exactly one of `present`, `equals`, `token`, `no_token`, `tokens`, `count`"
             ));
         }
-        subjects.push(Subject::Header {
+        subjects.push(ExchangeSubject::Header {
             name: name.to_ascii_lowercase(),
             predicate: header_preds[0].clone(),
         });
@@ -520,26 +549,26 @@ fn build_check(
         );
     }
     if let Some(c) = &raw.error_code {
-        subjects.push(Subject::ErrorCode(c.clone()));
+        subjects.push(ExchangeSubject::ErrorCode(c.clone()));
     }
     if let Some(m) = &raw.error_message {
-        subjects.push(Subject::ErrorMessage(m.clone()));
+        subjects.push(ExchangeSubject::ErrorMessage(m.clone()));
     }
     if let Some(b) = &raw.body {
-        subjects.push(Subject::Body(b.clone()));
+        subjects.push(ExchangeSubject::Body(b.clone()));
     }
     if let Some(outcome) = raw.fetch {
         if action != Action::Request {
             return Err("`fetch` judges a browser request; bucket API steps have none".into());
         }
-        subjects.push(Subject::Fetch {
+        subjects.push(ExchangeSubject::Fetch {
             outcome,
             credentials: raw.credentials.unwrap_or(false),
         });
     }
     for (name, readable) in [(&raw.readable, true), (&raw.unreadable, false)] {
         if let Some(h) = name {
-            subjects.push(Subject::Readable {
+            subjects.push(ExchangeSubject::Readable {
                 header: h.to_ascii_lowercase(),
                 readable,
                 credentials: raw.credentials.unwrap_or(false),
@@ -559,7 +588,7 @@ fn build_check(
             return Err(format!("`cors_config`: no fixture `{}`", path.display()));
         }
         let expected = CorsConfiguration::load(&path)?;
-        subjects.push(Subject::CorsConfig {
+        subjects.push(ExchangeSubject::CorsConfig {
             fixture: f.clone(),
             expected,
         });
@@ -574,12 +603,12 @@ const RAW_SUBJECTS: &str = "`status`, `header`, `error_code`, `error_message`, `
 const PAGE_SUBJECTS: &str = "`page`, `status`, `body`, `readable`, `unreadable`, `store_requests`, `store_preflights`, `store_status`";
 
 /// The check an `expect` entry makes: exactly one subject, among `names`.
-fn one_check(
-    mut subjects: Vec<Subject>,
+fn one_check<S>(
+    mut subjects: Vec<S>,
     raw: &RawExpect,
     default_level: Level,
     names: &str,
-) -> Result<Check, String> {
+) -> Result<Check<S>, String> {
     match subjects.len() {
         0 => Err(format!("says nothing to check: give one of {names}")),
         1 => Ok(Check {
@@ -699,13 +728,15 @@ fn page_step(raw: &RawStep, earlier: &[Spanned<RawStep>]) -> Result<Option<PageS
 }
 
 /// A check of a `page` step: what the page saw, and what reached the store.
-fn build_page_check(
-    raw: &RawExpect,
-    default_level: Level,
-    no_header_predicate: bool,
-) -> Result<Check, String> {
+fn build_page_check(raw: &RawExpect, default_level: Level) -> Result<PageCheck, String> {
+    let header_predicate = raw.present.is_some()
+        || raw.equals.is_some()
+        || raw.token.is_some()
+        || raw.no_token.is_some()
+        || raw.tokens.is_some()
+        || raw.count.is_some();
     let raw_only = [
-        ("header", raw.header.is_some() || !no_header_predicate),
+        ("header", raw.header.is_some() || header_predicate),
         ("error_code", raw.error_code.is_some()),
         ("error_message", raw.error_message.is_some()),
         ("fetch", raw.fetch.is_some()),
@@ -719,32 +750,32 @@ fn build_page_check(
     }
     let mut subjects = Vec::new();
     if let Some(o) = raw.page {
-        subjects.push(Subject::Page(o));
+        subjects.push(PageSubject::Outcome(o));
     }
     if let Some(s) = &raw.status {
         s.validate()?;
-        subjects.push(Subject::PageStatus(s.clone()));
+        subjects.push(PageSubject::Status(s.clone()));
     }
     if let Some(b) = &raw.body {
-        subjects.push(Subject::PageBody(b.clone()));
+        subjects.push(PageSubject::Body(b.clone()));
     }
     for (name, readable) in [(&raw.readable, true), (&raw.unreadable, false)] {
         if let Some(h) = name {
-            subjects.push(Subject::PageReadable {
+            subjects.push(PageSubject::Readable {
                 header: h.to_ascii_lowercase(),
                 readable,
             });
         }
     }
     if let Some(n) = raw.store_requests {
-        subjects.push(Subject::StoreRequests(n));
+        subjects.push(PageSubject::StoreRequests(n));
     }
     if let Some(n) = raw.store_preflights {
-        subjects.push(Subject::StorePreflights(n));
+        subjects.push(PageSubject::StorePreflights(n));
     }
     if let Some(s) = &raw.store_status {
         s.validate()?;
-        subjects.push(Subject::StoreStatus(s.clone()));
+        subjects.push(PageSubject::StoreStatus(s.clone()));
     }
     one_check(subjects, raw, default_level, PAGE_SUBJECTS)
 }
@@ -850,12 +881,12 @@ mod tests {
             let text = std::fs::read_to_string(root.join(format!("suites/{}.toml", s.id))).unwrap();
             let lines: Vec<&str> = text.lines().collect();
             let mut last = 0;
-            for c in s.steps.iter().flat_map(|st| &st.checks) {
-                let (file, line) = c.source.rsplit_once(':').unwrap();
+            for (_, source) in s.steps.iter().flat_map(|st| st.checks.written()) {
+                let (file, line) = source.rsplit_once(':').unwrap();
                 assert_eq!(file, format!("suites/{}.toml", s.id));
                 let line: usize = line.parse().unwrap();
                 // Written in order, each on a line of the step's `expect` list.
-                assert!(line >= last, "{}: {} after line {last}", s.id, c.source);
+                assert!(line >= last, "{}: {} after line {last}", s.id, source);
                 assert!(
                     lines[line - 1].contains('{'),
                     "{}: line {line} is `{}`",
@@ -904,7 +935,7 @@ expect = [ { fetch = "allowed" }, { status = 200, level = "reference" } ]
         assert_eq!(s.id, "g/case");
         assert_eq!(s.group(), "g");
         assert_eq!(s.steps[0].checks.len(), 2);
-        assert_eq!(s.steps[0].checks[1].level, Level::Reference);
+        assert_eq!(s.steps[0].checks.written()[1].0, Level::Reference);
         assert!(s.cors.is_some());
     }
 

@@ -5,7 +5,7 @@
 use crate::model::place::{Place, Resolved};
 use crate::model::result::{ScenarioResult, base_result};
 
-use crate::model::check::CheckResult;
+use crate::model::check::{CheckResult, StepChecks};
 use crate::model::exchange::{Exchange, Phase};
 use crate::model::expectations::Expectations;
 use crate::model::page_view::{PageOutcome, PageView};
@@ -586,9 +586,11 @@ async fn run_steps(
                             view.summary()
                         ));
                     }
-                    for check in &step.checks {
-                        if check.applies(target.dialect, Some(stage.kind())) {
-                            ev.checks.push(check.evaluate_page(&step.name, &view));
+                    if let StepChecks::Page(checks) = &step.checks {
+                        for check in checks {
+                            if check.applies(target.dialect, Some(stage.kind())) {
+                                ev.checks.push(check.evaluate(&step.name, &view));
+                            }
                         }
                     }
                     ev.exchanges.extend(reached);
@@ -613,10 +615,12 @@ async fn run_steps(
         }
         match &ex.response {
             Some(resp) => {
-                for check in &step.checks {
-                    if check.applies(target.dialect, None) {
-                        ev.checks
-                            .push(check.evaluate(&step.name, &ex.request, resp));
+                if let StepChecks::Exchange(checks) = &step.checks {
+                    for check in checks {
+                        if check.applies(target.dialect, None) {
+                            ev.checks
+                                .push(check.evaluate(&step.name, &ex.request, resp));
+                        }
                     }
                 }
             }

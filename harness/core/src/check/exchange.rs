@@ -1,83 +1,11 @@
-//! Checks: one expectation about one response, judged with its expected and actual values kept.
+//! Checks of a raw exchange: the status, headers and body the store answered, and what a
+//! browser following the Fetch rules would decide about them.
 
+use super::{readability, CheckResult, ExchangeCheck, StatusSpec};
 use crate::cors_config::CorsConfiguration;
 use crate::exchange::{RecordedRequest, RecordedResponse};
 use crate::fetch_rules;
-use crate::page_view::{PageOutcome, PageView};
-use crate::vocabulary::BrowserKind;
-use crate::vocabulary::Dialect;
-use crate::vocabulary::Level;
 use serde::{Deserialize, Serialize};
-
-/// An expected status: an exact code or a class such as `"2xx"`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(untagged)]
-pub enum StatusSpec {
-    /// Exactly this code.
-    Code(u16),
-    /// Any code of this class, written `"2xx"`.
-    Class(String),
-}
-
-impl<'de> Deserialize<'de> for StatusSpec {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl serde::de::Visitor<'_> for V {
-            type Value = StatusSpec;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a status code such as 200 or a class such as \"2xx\"")
-            }
-            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<StatusSpec, E> {
-                u16::try_from(v)
-                    .map(StatusSpec::Code)
-                    .map_err(|_| E::custom(format!("{v} is not an HTTP status")))
-            }
-            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<StatusSpec, E> {
-                u16::try_from(v)
-                    .map(StatusSpec::Code)
-                    .map_err(|_| E::custom(format!("{v} is not an HTTP status")))
-            }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<StatusSpec, E> {
-                Ok(StatusSpec::Class(v.to_string()))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-impl StatusSpec {
-    /// Rejects classes other than `1xx`..`5xx`.
-    pub fn validate(&self) -> Result<(), String> {
-        match self {
-            StatusSpec::Code(c) if (100..600).contains(c) => Ok(()),
-            StatusSpec::Code(c) => Err(format!("`status = {c}` is not an HTTP status")),
-            StatusSpec::Class(s)
-                if s.len() == 3
-                    && s.ends_with("xx")
-                    && ('1'..='5').contains(&s.chars().next().unwrap_or('0')) =>
-            {
-                Ok(())
-            }
-            StatusSpec::Class(s) => Err(format!(
-                "`status = \"{s}\"`: write a code (200) or a class (\"2xx\")"
-            )),
-        }
-    }
-
-    fn matches(&self, status: u16) -> bool {
-        match self {
-            StatusSpec::Code(c) => *c == status,
-            StatusSpec::Class(s) => s.starts_with(&(status / 100).to_string()),
-        }
-    }
-
-    fn text(&self) -> String {
-        match self {
-            StatusSpec::Code(c) => c.to_string(),
-            StatusSpec::Class(s) => s.clone(),
-        }
-    }
-}
 
 /// What a browser should decide.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -106,9 +34,9 @@ pub enum HeaderPredicate {
     Count(usize),
 }
 
-/// What a check looks at.
+/// What a check of a raw exchange looks at.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Subject {
+pub enum ExchangeSubject {
     /// The status code.
     Status(StatusSpec),
     /// A header.
@@ -147,70 +75,6 @@ pub enum Subject {
         /// The fixture's rules.
         expected: CorsConfiguration,
     },
-    /// How a page's operation ended in a real browser.
-    Page(PageOutcome),
-    /// The status a page could read.
-    PageStatus(StatusSpec),
-    /// The body a page read.
-    PageBody(String),
-    /// Whether a page could read a response header, in a real browser.
-    PageReadable {
-        /// Lower-case header name.
-        header: String,
-        /// Readable (true) or not.
-        readable: bool,
-    },
-    /// How many requests of a page step reached the store (preflights apart).
-    StoreRequests(usize),
-    /// How many preflights of a page step reached the store.
-    StorePreflights(usize),
-    /// The status the store answered a page step's request with (whatever the page saw).
-    StoreStatus(StatusSpec),
-}
-
-/// One expectation of a step.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Check {
-    /// How bad its failure is.
-    pub level: Level,
-    /// Only judged on targets of this dialect.
-    pub dialect: Option<Dialect>,
-    /// Only judged in this browser (where another browser's behaviour is unreliable).
-    pub browser: Option<BrowserKind>,
-    /// What it looks at and what must hold.
-    pub subject: Subject,
-    /// Where it is written: `suites/<id>.toml:<line>` (empty for checks made in code).
-    pub source: String,
-}
-
-/// The judged check: what was expected, what was seen.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CheckResult {
-    /// The step it belongs to.
-    pub step: String,
-    /// What was checked, e.g. `header access-control-allow-origin`.
-    pub check: String,
-    /// Its level.
-    pub level: Level,
-    /// The expected value, in words.
-    pub expected: String,
-    /// The observed value, in words.
-    pub actual: String,
-    /// Whether it held.
-    pub ok: bool,
-    /// The scenario file and line the check is written at, as hurl's asserts keep theirs.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub source: String,
-}
-
-impl CheckResult {
-    /// One line for humans: `step: check: expected X, got Y`.
-    pub fn summary(&self) -> String {
-        format!(
-            "{}: {}: expected {}, got {}",
-            self.step, self.check, self.expected, self.actual
-        )
-    }
 }
 
 const ABSENT: &str = "(absent)";
@@ -227,7 +91,7 @@ fn tokens_text(tokens: &[String]) -> String {
     format!("{{{}}}", tokens.join(", "))
 }
 
-impl Check {
+impl ExchangeCheck {
     /// Judges the check against a request and its response.
     pub fn evaluate(
         &self,
@@ -236,14 +100,14 @@ impl Check {
         resp: &RecordedResponse,
     ) -> CheckResult {
         let (check, expected, actual, ok) = match &self.subject {
-            Subject::Status(spec) => (
+            ExchangeSubject::Status(spec) => (
                 "status".to_string(),
                 spec.text(),
                 resp.status.to_string(),
                 spec.matches(resp.status),
             ),
-            Subject::Header { name, predicate } => header_check(name, predicate, resp),
-            Subject::ErrorCode(code) => {
+            ExchangeSubject::Header { name, predicate } => header_check(name, predicate, resp),
+            ExchangeSubject::ErrorCode(code) => {
                 let actual = resp.error_code();
                 (
                     "error code".to_string(),
@@ -254,7 +118,7 @@ impl Check {
                     actual.as_deref() == Some(code.as_str()),
                 )
             }
-            Subject::ErrorMessage(text) => {
+            ExchangeSubject::ErrorMessage(text) => {
                 let actual = resp.error_message();
                 (
                     "error message".to_string(),
@@ -265,13 +129,13 @@ impl Check {
                     actual.is_some_and(|m| m.contains(text.as_str())),
                 )
             }
-            Subject::Body(body) => (
+            ExchangeSubject::Body(body) => (
                 "body".to_string(),
                 body.clone(),
                 resp.body.clone(),
                 &resp.body == body,
             ),
-            Subject::Fetch {
+            ExchangeSubject::Fetch {
                 outcome,
                 credentials,
             } => {
@@ -295,7 +159,7 @@ impl Check {
                     allowed == (*outcome == FetchOutcome::Allowed),
                 )
             }
-            Subject::Readable {
+            ExchangeSubject::Readable {
                 header,
                 readable,
                 credentials,
@@ -308,12 +172,7 @@ impl Check {
                 };
                 (
                     format!("page can read `{header}`"),
-                    if *readable {
-                        "readable"
-                    } else {
-                        "not readable"
-                    }
-                    .to_string(),
+                    readability(*readable),
                     match &result {
                         Ok(()) => "readable".to_string(),
                         Err(why) => format!("not readable: {why}"),
@@ -321,7 +180,7 @@ impl Check {
                     result.is_ok() == *readable,
                 )
             }
-            Subject::CorsConfig { fixture, expected } => {
+            ExchangeSubject::CorsConfig { fixture, expected } => {
                 let parsed = CorsConfiguration::from_xml(&resp.body);
                 (
                     format!("configuration equals {fixture}"),
@@ -333,125 +192,6 @@ impl Check {
                     parsed.as_ref().is_ok_and(|c| c.same_rules(expected)),
                 )
             }
-            _ => return self.misplaced(step, "what a page saw", "a raw request"),
-        };
-        self.judged(step, check, expected, actual, ok)
-    }
-
-    /// True when the check is judged on this dialect and, for a page step, in this browser.
-    pub fn applies(&self, dialect: Dialect, browser: Option<BrowserKind>) -> bool {
-        self.dialect.is_none_or(|d| d == dialect) && self.browser.is_none_or(|b| Some(b) == browser)
-    }
-
-    /// A check that met the other kind of step (validation keeps this from happening) fails,
-    /// saying what it needed and what it got.
-    fn misplaced(&self, step: &str, needs: &str, got: &str) -> CheckResult {
-        let check = format!("{:?}", self.subject);
-        self.judged(step, check, needs.to_string(), got.to_string(), false)
-    }
-
-    /// The result of this check: what it looked at, expected and actual, and whether it held.
-    fn judged(
-        &self,
-        step: &str,
-        check: String,
-        expected: String,
-        actual: String,
-        ok: bool,
-    ) -> CheckResult {
-        CheckResult {
-            step: step.to_string(),
-            check,
-            level: self.level,
-            expected,
-            actual,
-            ok,
-            source: self.source.clone(),
-        }
-    }
-}
-
-impl Check {
-    /// Judges the check against what a page saw; raw-exchange checks cannot hold here.
-    pub fn evaluate_page(&self, step: &str, view: &PageView) -> CheckResult {
-        let count = |n: usize| n.to_string();
-        let seen = || {
-            let mut s = view.outcome.name().to_string();
-            if let Some(e) = &view.error {
-                s.push_str(&format!(" ({e})"));
-            }
-            if !view.cors_errors.is_empty() {
-                s.push_str(&format!("; browser says {}", view.cors_errors.join(", ")));
-            }
-            s
-        };
-        let (check, expected, actual, ok) = match &self.subject {
-            Subject::Page(outcome) => (
-                "what the page saw".to_string(),
-                outcome.name().to_string(),
-                seen(),
-                view.outcome == *outcome,
-            ),
-            Subject::PageStatus(spec) => (
-                "status the page read".to_string(),
-                spec.text(),
-                if view.outcome == PageOutcome::Loaded {
-                    view.status.to_string()
-                } else {
-                    format!("none: {}", seen())
-                },
-                view.outcome == PageOutcome::Loaded && spec.matches(view.status),
-            ),
-            Subject::PageBody(body) => (
-                "body the page read".to_string(),
-                body.clone(),
-                view.body
-                    .clone()
-                    .unwrap_or_else(|| format!("none: {}", seen())),
-                view.body.as_deref() == Some(body.as_str()),
-            ),
-            Subject::PageReadable { header, readable } => {
-                let can = view.can_read(header);
-                let names: Vec<&str> = view.headers.iter().map(|(n, _)| n.as_str()).collect();
-                (
-                    format!("page reads `{header}`"),
-                    if *readable {
-                        "readable"
-                    } else {
-                        "not readable"
-                    }
-                    .to_string(),
-                    if view.outcome != PageOutcome::Loaded {
-                        format!("nothing readable: {}", seen())
-                    } else if can {
-                        "readable".to_string()
-                    } else {
-                        format!("not readable (readable: {})", names.join(", "))
-                    },
-                    can == *readable,
-                )
-            }
-            Subject::StoreRequests(n) => (
-                "requests that reached the store".to_string(),
-                count(*n),
-                count(view.store_requests),
-                view.store_requests == *n,
-            ),
-            Subject::StorePreflights(n) => (
-                "preflights that reached the store".to_string(),
-                count(*n),
-                count(view.store_preflights),
-                view.store_preflights == *n,
-            ),
-            Subject::StoreStatus(spec) => (
-                "status the store answered".to_string(),
-                spec.text(),
-                view.store_status
-                    .map(|s| s.to_string())
-                    .unwrap_or_else(|| "nothing reached the store".to_string()),
-                view.store_status.is_some_and(|s| spec.matches(s)),
-            ),
-            _ => return self.misplaced(step, "a raw exchange", "a page step has none"),
         };
         self.judged(step, check, expected, actual, ok)
     }
@@ -537,6 +277,8 @@ fn header_check(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::check::Check;
+    use crate::vocabulary::Level;
     use rstest::rstest;
 
     fn req(method: &str, headers: &[(&str, &str)]) -> RecordedRequest {
@@ -563,7 +305,7 @@ mod tests {
         }
     }
 
-    fn check(subject: Subject) -> Check {
+    fn check(subject: ExchangeSubject) -> ExchangeCheck {
         Check {
             level: Level::Must,
             dialect: None,
@@ -573,8 +315,8 @@ mod tests {
         }
     }
 
-    fn header(name: &str, p: HeaderPredicate) -> Subject {
-        Subject::Header {
+    fn header(name: &str, p: HeaderPredicate) -> ExchangeSubject {
+        ExchangeSubject::Header {
             name: name.to_string(),
             predicate: p,
         }
@@ -585,8 +327,8 @@ mod tests {
 
     /// Each check holds on a conforming response and fails on a violating one.
     #[rstest]
-    #[case::status_code(Subject::Status(StatusSpec::Code(200)), 200, &[], "", 403, &[], "")]
-    #[case::status_class(Subject::Status(StatusSpec::Class("2xx".into())), 204, &[], "", 301, &[], "")]
+    #[case::status_code(ExchangeSubject::Status(StatusSpec::Code(200)), 200, &[], "", 403, &[], "")]
+    #[case::status_class(ExchangeSubject::Status(StatusSpec::Class("2xx".into())), 204, &[], "", 301, &[], "")]
     #[case::present(header("vary", HeaderPredicate::Present(true)), 200, &[("vary", "Origin")], "", 200, &[], "")]
     #[case::absent(header("access-control-allow-origin", HeaderPredicate::Present(false)), 200, &[], "", 200, &[("access-control-allow-origin", "*")], "")]
     #[case::equals(header("access-control-allow-origin", HeaderPredicate::Equals("http://a".into())), 200, &[("access-control-allow-origin", "http://a")], "", 200, &[("access-control-allow-origin", "http://a"), ("access-control-allow-origin", "http://a")], "")]
@@ -594,11 +336,11 @@ mod tests {
     #[case::no_token(header("access-control-allow-methods", HeaderPredicate::NoToken("PUT".into())), 200, &[("access-control-allow-methods", "GET")], "", 200, &[("access-control-allow-methods", "GET, PUT")], "")]
     #[case::tokens(header("vary", HeaderPredicate::Tokens(vec!["Origin".into(), "Access-Control-Request-Method".into(), "Access-Control-Request-Headers".into()])), 200, &[("vary", VARY)], "", 200, &[("vary", "Origin")], "")]
     #[case::count(header("access-control-allow-origin", HeaderPredicate::Count(1)), 200, &[("access-control-allow-origin", "*")], "", 200, &[("access-control-allow-origin", "*"), ("access-control-allow-origin", "*")], "")]
-    #[case::error_code(Subject::ErrorCode("AccessForbidden".into()), 403, &[], DENIED, 403, &[], "<Error><Code>AccessDenied</Code></Error>")]
-    #[case::error_message(Subject::ErrorMessage("not allowed".into()), 403, &[], DENIED, 403, &[], "")]
-    #[case::body(Subject::Body("just for test".into()), 200, &[], "just for test", 200, &[], "just for tes")]
+    #[case::error_code(ExchangeSubject::ErrorCode("AccessForbidden".into()), 403, &[], DENIED, 403, &[], "<Error><Code>AccessDenied</Code></Error>")]
+    #[case::error_message(ExchangeSubject::ErrorMessage("not allowed".into()), 403, &[], DENIED, 403, &[], "")]
+    #[case::body(ExchangeSubject::Body("just for test".into()), 200, &[], "just for test", 200, &[], "just for tes")]
     fn checks_hold_and_fail(
-        #[case] subject: Subject,
+        #[case] subject: ExchangeSubject,
         #[case] good_status: u16,
         #[case] good_headers: &[(&str, &str)],
         #[case] good_body: &str,
@@ -617,7 +359,7 @@ mod tests {
 
     #[test]
     fn fetch_allowed_judges_a_preflight_by_the_requested_method_and_headers() {
-        let c = check(Subject::Fetch {
+        let c = check(ExchangeSubject::Fetch {
             outcome: FetchOutcome::Allowed,
             credentials: false,
         });
@@ -658,7 +400,7 @@ mod tests {
 
     #[test]
     fn fetch_blocked_fails_on_a_permissive_answer() {
-        let c = check(Subject::Fetch {
+        let c = check(ExchangeSubject::Fetch {
             outcome: FetchOutcome::Blocked,
             credentials: false,
         });
@@ -674,7 +416,7 @@ mod tests {
 
     #[test]
     fn readable_needs_expose_headers() {
-        let c = check(Subject::Readable {
+        let c = check(ExchangeSubject::Readable {
             header: "etag".into(),
             readable: true,
             credentials: false,
@@ -696,7 +438,7 @@ mod tests {
     #[test]
     fn cors_config_compares_the_typed_model() {
         let expected = CorsConfiguration::from_xml("<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>").unwrap();
-        let c = check(Subject::CorsConfig {
+        let c = check(ExchangeSubject::CorsConfig {
             fixture: "f.xml".into(),
             expected,
         });
@@ -714,91 +456,5 @@ mod tests {
         );
         assert!(!c.evaluate("s", &r, &other).ok);
         assert!(!c.evaluate("s", &r, &resp(404, &[], DENIED)).ok);
-    }
-
-    fn view(outcome: PageOutcome, status: u16, body: Option<&str>, headers: &[&str]) -> PageView {
-        PageView {
-            step: "read".into(),
-            origin: "http://127.0.0.1:1".into(),
-            via: "fetch".into(),
-            method: "GET".into(),
-            url: "http://127.0.0.1:2/b/k".into(),
-            outcome,
-            status,
-            body: body.map(String::from),
-            headers: headers
-                .iter()
-                .map(|h| (h.to_string(), "v".into()))
-                .collect(),
-            error: None,
-            cors_errors: vec![],
-            store_requests: 1,
-            store_preflights: 1,
-            store_status: Some(200),
-            page_ms: 1.0,
-            step_ms: 2.0,
-        }
-    }
-
-    #[rstest::rstest]
-    #[case::outcome(Subject::Page(PageOutcome::Loaded))]
-    #[case::status(Subject::PageStatus(StatusSpec::Code(200)))]
-    #[case::status_class(Subject::PageStatus(StatusSpec::Class("2xx".into())))]
-    #[case::body(Subject::PageBody("just for test".into()))]
-    #[case::readable(Subject::PageReadable { header: "etag".into(), readable: true })]
-    #[case::store_requests(Subject::StoreRequests(1))]
-    #[case::store_preflights(Subject::StorePreflights(1))]
-    #[case::store_status(Subject::StoreStatus(StatusSpec::Class("2xx".into())))]
-    fn page_checks_hold_and_fail(#[case] subject: Subject) {
-        let c = check(subject);
-        let good = view(PageOutcome::Loaded, 200, Some("just for test"), &["etag"]);
-        assert!(c.evaluate_page("read", &good).ok, "should hold on {good:?}");
-        // A page that got a network error (a CORS failure) and a store the request never reached.
-        let mut bad = view(PageOutcome::NetworkError, 0, None, &[]);
-        bad.store_requests = 0;
-        bad.store_preflights = 2;
-        bad.store_status = Some(403);
-        let judged = c.evaluate_page("read", &bad);
-        assert!(!judged.ok, "should fail on {bad:?}");
-        assert_ne!(
-            judged.expected, judged.actual,
-            "a failed check shows both values"
-        );
-    }
-
-    #[test]
-    fn an_unreadable_header_fails_when_the_page_can_read_it() {
-        let c = check(Subject::PageReadable {
-            header: "etag".into(),
-            readable: false,
-        });
-        assert!(
-            c.evaluate_page(
-                "s",
-                &view(PageOutcome::Loaded, 200, None, &["content-type"])
-            )
-            .ok
-        );
-        let read = c.evaluate_page("s", &view(PageOutcome::Loaded, 200, None, &["ETag"]));
-        assert!(!read.ok);
-        assert_eq!(read.actual, "readable");
-    }
-
-    #[test]
-    fn a_check_applies_only_to_its_dialect_and_browser() {
-        let mut c = check(Subject::StorePreflights(0));
-        assert!(c.applies(Dialect::S3, Some(BrowserKind::Firefox)));
-        c.browser = Some(BrowserKind::Chromium);
-        assert!(c.applies(Dialect::S3, Some(BrowserKind::Chromium)));
-        assert!(!c.applies(Dialect::S3, Some(BrowserKind::Firefox)));
-        c.dialect = Some(Dialect::Oss);
-        assert!(!c.applies(Dialect::S3, Some(BrowserKind::Chromium)));
-    }
-
-    #[test]
-    fn a_page_check_on_a_raw_exchange_cannot_hold() {
-        let c = check(Subject::Page(PageOutcome::Loaded));
-        let judged = c.evaluate("s", &req("GET", &[]), &resp(200, &[], ""));
-        assert!(!judged.ok, "{judged:?}");
     }
 }

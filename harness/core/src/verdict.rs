@@ -6,7 +6,7 @@ use crate::vocabulary::Level;
 use serde::{Deserialize, Serialize};
 
 /// The outcome of one scenario on one target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Verdict {
     /// Every check held.
     #[serde(rename = "PASS")]
@@ -73,14 +73,24 @@ impl Verdict {
         matches!(self, Verdict::Fail | Verdict::Error | Verdict::Xpass)
     }
 
-    /// How bad a judged verdict is, for comparing runs: 0 conformant .. 3 could not judge.
-    pub fn severity(self) -> u8 {
+    /// The one ordering of outcomes, best first, that every comparison of runs uses: nothing
+    /// failed, a reference check failed, a should check failed, a must check failed, could not
+    /// judge. A known failure (XFAIL) stands where FAIL does, since it still fails; a stale
+    /// entry (XPASS) stands with PASS, since it did better; SKIP judged nothing and has no place.
+    pub fn rank(self) -> Option<u8> {
         match self {
-            Verdict::Pass | Verdict::Info | Verdict::Skip | Verdict::Xfail | Verdict::Xpass => 0,
-            Verdict::NonStrict => 1,
-            Verdict::Fail => 2,
-            Verdict::Error => 3,
+            Verdict::Pass | Verdict::Xpass => Some(0),
+            Verdict::Info => Some(1),
+            Verdict::NonStrict => Some(2),
+            Verdict::Fail | Verdict::Xfail => Some(3),
+            Verdict::Error => Some(4),
+            Verdict::Skip => None,
         }
+    }
+
+    /// True when both are ranked and this one stands below `other` in [`Verdict::rank`].
+    pub fn worse_than(self, other: Verdict) -> bool {
+        matches!((self.rank(), other.rank()), (Some(a), Some(b)) if a > b)
     }
 
     /// The closing-line bucket: passed, failed or skipped.
@@ -204,6 +214,23 @@ mod tests {
     fn reference_deviations_name_the_vendor() {
         let (_, reason) = judge(&[c(Level::Reference, false)], "AWS S3");
         assert!(reason.starts_with("differs from AWS S3: "), "{reason}");
+    }
+
+    #[test]
+    fn one_ordering_ranks_every_judged_verdict() {
+        use Verdict::*;
+        let order = [Pass, Info, NonStrict, Fail, Error];
+        for (i, a) in order.iter().enumerate() {
+            for b in &order[i + 1..] {
+                assert!(b.worse_than(*a) && !a.worse_than(*b), "{a:?} < {b:?}");
+            }
+        }
+        assert_eq!(Xfail.rank(), Fail.rank(), "a known failure still fails");
+        assert_eq!(Xpass.rank(), Pass.rank());
+        assert!(
+            !Skip.worse_than(Pass) && !Fail.worse_than(Skip),
+            "SKIP judged nothing"
+        );
     }
 
     #[test]

@@ -25,17 +25,12 @@ pub struct Decision {
     pub better: Vec<String>,
 }
 
-/// How bad a verdict is when comparing runs: a known failure is still a failure.
-fn badness(v: Verdict) -> Option<u8> {
-    match v {
-        Verdict::Pass | Verdict::Info | Verdict::Xpass => Some(0),
-        Verdict::NonStrict => Some(1),
-        Verdict::Fail | Verdict::Xfail => Some(2),
-        Verdict::Error => Some(3),
-        Verdict::Skip => None,
-    }
+/// A move that the gate counts as worse (or better): one along [`Verdict::rank`] that ends (or
+/// starts) at a hazard or worse. INFO never fails the gate, so a move between PASS and INFO is
+/// neither: it only says the store now differs (or no longer differs) from the reference vendor.
+fn regressed(now: Verdict, then: Verdict) -> bool {
+    now.worse_than(then) && now.worse_than(Verdict::Info)
 }
-
 impl Gate {
     /// Decides. ERROR gives 3; FAIL, XPASS, NON-STRICT under `strict`, a regression against
     /// the baseline or unaccepted snapshot drift give 4.
@@ -66,22 +61,16 @@ impl Gate {
                 else {
                     continue;
                 };
-                if let (Some(now), Some(then)) = (badness(r.verdict), badness(before.verdict)) {
-                    if now > then {
-                        reasons.push(format!(
-                            "{}: {} in the baseline, now {}",
-                            r.id,
-                            before.verdict.name(),
-                            r.verdict.name()
-                        ));
-                    } else if now < then {
-                        better.push(format!(
-                            "{}: {} in the baseline, now {}",
-                            r.id,
-                            before.verdict.name(),
-                            r.verdict.name()
-                        ));
-                    }
+                let change = format!(
+                    "{}: {} in the baseline, now {}",
+                    r.id,
+                    before.verdict.name(),
+                    r.verdict.name()
+                );
+                if regressed(r.verdict, before.verdict) {
+                    reasons.push(change);
+                } else if regressed(before.verdict, r.verdict) {
+                    better.push(change);
                 }
             }
         }
@@ -196,6 +185,25 @@ mod tests {
             same.code, 0,
             "a listed known failure is no regression: {:?}",
             same.reasons
+        );
+    }
+
+    #[test]
+    fn a_move_between_pass_and_info_is_neither_worse_nor_better() {
+        let gate = Gate {
+            baseline: Some(record(&[Verdict::Pass, Verdict::Info])),
+            ..Gate::default()
+        };
+        let d = gate.decide(&record(&[Verdict::Info, Verdict::Pass]));
+        assert_eq!(
+            (d.code, d.reasons.len(), d.better.len()),
+            (0, 0, 0),
+            "{d:?}"
+        );
+        let worse = gate.decide(&record(&[Verdict::Info, Verdict::NonStrict]));
+        assert_eq!(
+            worse.reasons,
+            ["g/s1: INFO in the baseline, now NON-STRICT"]
         );
     }
 

@@ -14,15 +14,17 @@ use serde::Serialize;
 use std::path::Path;
 use std::time::Duration;
 
-/// How bad a raw verdict is for mutation purposes (known-failure lists are not applied).
-pub fn rank(v: Verdict) -> u8 {
-    match v {
-        Verdict::Pass | Verdict::Skip | Verdict::Xfail | Verdict::Xpass => 0,
-        Verdict::Info => 1,
-        Verdict::NonStrict => 2,
-        Verdict::Fail => 3,
-        Verdict::Error => 4,
-    }
+/// True when a fault made this scenario's verdict worse along [`Verdict::rank`]. Unlike the
+/// gate, a move from PASS to INFO counts: a fault the reference checks alone notice is caught.
+/// A scenario the clean run skipped stands as passed, so a fault that makes it judge and fail
+/// is caught too.
+fn caught(before: Verdict, after: Verdict) -> bool {
+    let before = if before == Verdict::Skip {
+        Verdict::Pass
+    } else {
+        before
+    };
+    after.worse_than(before)
 }
 
 /// A scenario whose verdict got worse under a fault.
@@ -55,7 +57,7 @@ pub fn compare(before: &[ScenarioResult], after: &[ScenarioResult]) -> Vec<Catch
     before
         .iter()
         .zip(after)
-        .filter(|(b, a)| rank(a.verdict) > rank(b.verdict))
+        .filter(|(b, a)| caught(b.verdict, a.verdict))
         .map(|(b, a)| Catch {
             id: a.label(),
             before: b.verdict,
@@ -165,4 +167,23 @@ pub fn render(outcomes: &[FaultOutcome]) -> String {
         outcomes.len()
     ));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fault_is_caught_by_any_move_down_the_one_ordering() {
+        use Verdict::*;
+        assert!(caught(Pass, Info), "reference checks catch faults too");
+        assert!(caught(NonStrict, Fail));
+        assert!(caught(Skip, Fail), "a skipped scenario stands as passed");
+        assert!(
+            !caught(Pass, Skip),
+            "a scenario the fault stops from running judged nothing"
+        );
+        assert!(!caught(Fail, NonStrict));
+        assert!(!caught(Info, Info));
+    }
 }

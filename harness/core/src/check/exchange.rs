@@ -1,7 +1,7 @@
 //! Checks of a raw exchange: the status, headers and body the store answered, and what a
 //! browser following the Fetch rules would decide about them.
 
-use super::{readability, CheckResult, ExchangeCheck, StatusSpec};
+use super::{CheckResult, ExchangeCheck, StatusSpec, readability};
 use crate::cors_config::CorsConfiguration;
 use crate::exchange::{RecordedRequest, RecordedResponse};
 use crate::fetch_rules;

@@ -5,7 +5,7 @@
 pub mod exchange;
 pub mod page;
 
-pub use exchange::{browser_decision, ExchangeSubject, FetchOutcome, HeaderPredicate};
+pub use exchange::{ExchangeSubject, FetchOutcome, HeaderPredicate, browser_decision};
 pub use page::PageSubject;
 
 use crate::vocabulary::{BrowserKind, Dialect, Level};

@@ -1,7 +1,7 @@
 //! Checks of a page step: how the page's operation ended in a real browser, what it could
 //! read, and how many requests reached the store.
 
-use super::{readability, CheckResult, PageCheck, StatusSpec};
+use super::{CheckResult, PageCheck, StatusSpec, readability};
 use crate::page_view::{PageOutcome, PageView};
 
 /// What a check of a page step looks at: what the page saw, and what reached the store.
@@ -27,7 +27,6 @@ pub enum PageSubject {
     /// The status the store answered a page step's request with (whatever the page saw).
     StoreStatus(StatusSpec),
 }
-
 
 impl PageCheck {
     /// Judges the check against what a page saw.

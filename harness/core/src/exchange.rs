@@ -46,6 +46,19 @@ pub struct RecordedResponse {
 pub const BODY_LIMIT: usize = 16 * 1024;
 
 impl RecordedResponse {
+    /// A whole response from its parts, as tests and replays write one.
+    pub fn new(status: u16, headers: &[(&str, &str)], body: &str) -> RecordedResponse {
+        RecordedResponse {
+            status,
+            headers: headers
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
+            body: body.to_string(),
+            body_cut_from: None,
+        }
+    }
+
     /// Every value of a header, by case-insensitive name, in order received.
     pub fn header_values(&self, name: &str) -> Vec<&str> {
         self.headers

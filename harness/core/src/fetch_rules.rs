@@ -161,15 +161,7 @@ mod tests {
     use rstest::rstest;
 
     fn resp(status: u16, headers: &[(&str, &str)]) -> RecordedResponse {
-        RecordedResponse {
-            status,
-            headers: headers
-                .iter()
-                .map(|(n, v)| (n.to_string(), v.to_string()))
-                .collect(),
-            body: String::new(),
-            body_cut_from: None,
-        }
+        RecordedResponse::new(status, headers, "")
     }
 
     const O: &str = "https://app.example.com";

@@ -107,21 +107,28 @@ pub struct BrowserInfo {
 
 /// A result with the scenario's words and no evidence yet.
 pub fn base_result(s: &Scenario) -> ScenarioResult {
-    ScenarioResult {
-        id: s.id.clone(),
-        title: s.title.clone(),
-        requirement: s.requirement.clone(),
-        level: s.level,
-        verdict: Verdict::Pass,
-        reason: String::new(),
-        checks: vec![],
-        exchanges: vec![],
-        duration_ms: 0.0,
-        bucket: String::new(),
-        missing_bucket: String::new(),
-        key_prefix: String::new(),
-        snapshot: None,
-        browser: String::new(),
-        pages: vec![],
+    ScenarioResult::named(&s.id, &s.title, &s.requirement, s.level)
+}
+
+impl ScenarioResult {
+    /// A PASS with these words and no evidence, for a result to be filled in.
+    pub fn named(id: &str, title: &str, requirement: &str, level: Level) -> ScenarioResult {
+        ScenarioResult {
+            id: id.to_string(),
+            title: title.to_string(),
+            requirement: requirement.to_string(),
+            level,
+            verdict: Verdict::Pass,
+            reason: String::new(),
+            checks: vec![],
+            exchanges: vec![],
+            duration_ms: 0.0,
+            bucket: String::new(),
+            missing_bucket: String::new(),
+            key_prefix: String::new(),
+            snapshot: None,
+            browser: String::new(),
+            pages: vec![],
+        }
     }
 }

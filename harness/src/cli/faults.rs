@@ -3,7 +3,6 @@
 use super::*;
 use crate::model::vocabulary::BrowserKind;
 use crate::report::console;
-use crate::run::engine::Cancel;
 use crate::run::session::Session;
 use crate::store::local;
 use std::path::{Path, PathBuf};
@@ -81,13 +80,9 @@ pub(super) fn faults_cmd(root: &Path, args: &FaultsArgs) -> i32 {
             Err(code) => return code,
         };
     runtime().block_on(async {
-        let cancel = Cancel::default();
-        let interruption = match crate::run::signals::watch(cancel.clone()) {
-            Ok(i) => i,
-            Err(e) => {
-                eprintln!("corsprobe: {e}");
-                return EXIT_USAGE;
-            }
+        let (cancel, interruption) = match super::watch_signals() {
+            Ok(w) => w,
+            Err(code) => return code,
         };
         let guard = match local::ensure_running(&client).await {
             Ok(g) => g,

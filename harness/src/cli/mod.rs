@@ -214,6 +214,24 @@ fn load_scenarios(root: &Path) -> Result<Vec<Scenario>, i32> {
     })
 }
 
+/// Installs the signal handlers (inside the runtime) for a run that must clean up when stopped.
+fn watch_signals() -> Result<
+    (
+        crate::run::engine::Cancel,
+        crate::run::signals::Interruption,
+    ),
+    i32,
+> {
+    let cancel = crate::run::engine::Cancel::default();
+    match crate::run::signals::watch(cancel.clone()) {
+        Ok(i) => Ok((cancel, i)),
+        Err(e) => {
+            eprintln!("corsprobe: {e}");
+            Err(EXIT_USAGE)
+        }
+    }
+}
+
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

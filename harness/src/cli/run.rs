@@ -184,13 +184,9 @@ pub(super) fn run(root: &Path, args: RunArgs) -> i32 {
     let rt = runtime();
     rt.block_on(async {
         // The handlers go in first: a signal while the store starts must still clean up.
-        let cancel = Cancel::default();
-        let interruption = match crate::run::signals::watch(cancel.clone()) {
-            Ok(i) => i,
-            Err(e) => {
-                eprintln!("corsprobe: {e}");
-                return EXIT_USAGE;
-            }
+        let (cancel, interruption) = match super::watch_signals() {
+            Ok(w) => w,
+            Err(code) => return code,
         };
         let opts = RunOptions::for_target(target, args.jobs as usize)
             .with_run_id(run_id.clone())
@@ -371,27 +367,30 @@ pub(super) fn publish(
 
 /// How to act on pending snapshots, as commands that work when pasted.
 pub(super) fn snapshot_hint(dir: &SnapshotDir) -> String {
-    let mut again: Vec<String> = std::env::args()
-        .map(|a| {
-            if a.chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_./=:@".contains(c))
-            {
-                a
-            } else {
-                format!("'{}'", a.replace('\'', "'\\''"))
-            }
-        })
-        .collect();
+    let mut again: Vec<String> = std::env::args().map(|a| shell_word(&a)).collect();
     again.push("--accept-snapshots".into());
     let dir = match dir {
         SnapshotDir::Suites(suites) => suites,
         SnapshotDir::Own(d) => d,
     };
-    let dir = dir.display();
+    let dir = shell_word(&dir.display().to_string());
     format!(
-        "snapshots: each pending observation is a `.snap.new` beside its `.snap`; review them with:\n  find '{dir}' -name '*.snap.new' -exec sh -c 'diff -uN \"${{1%.new}}\" \"$1\"' _ {{}} \\;\nthen accept them all with:\n  {}",
+        "snapshots: each pending observation is a `.snap.new` beside its `.snap`; review them with:\n  find {dir} -name '*.snap.new' -exec sh -c 'diff -uN \"${{1%.new}}\" \"$1\"' _ {{}} \\;\nthen accept them all with:\n  {}",
         again.join(" ")
     )
+}
+
+/// One word for a POSIX shell: as it is when it is plain, else single-quoted with each `'`
+/// written `'\''`, so a printed command runs as printed whatever the path holds.
+fn shell_word(a: &str) -> String {
+    if !a.is_empty()
+        && a.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:@".contains(c))
+    {
+        a.to_string()
+    } else {
+        format!("'{}'", a.replace('\'', "'\\''"))
+    }
 }
 
 /// Checks before the run that every report path can be written (its directory made).
@@ -459,4 +458,32 @@ pub(super) fn dry_run(
         client.target().endpoint_host()
     );
     0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_printed_review_command_runs_in_a_directory_named_with_a_quote() {
+        let dir =
+            std::env::temp_dir().join(format!("corsprobe it's $HOME `x` {}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("a.snap"), "old\n").unwrap();
+        std::fs::write(dir.join("a.snap.new"), "new\n").unwrap();
+        let hint = snapshot_hint(&SnapshotDir::Own(dir.clone()));
+        let find = hint.lines().nth(1).unwrap().trim();
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(find)
+            .output()
+            .unwrap();
+        let shown = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            shown.contains("-old") && shown.contains("+new"),
+            "{find}\n{shown}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

@@ -163,21 +163,9 @@ mod tests {
 
     fn result(verdict: Verdict) -> ScenarioResult {
         ScenarioResult {
-            id: format!("g/{}", verdict.name()),
-            title: "t".into(),
-            requirement: "r".into(),
-            level: Level::Must,
             verdict,
             reason: "why".into(),
-            checks: vec![],
-            exchanges: vec![],
-            duration_ms: 0.0,
-            bucket: String::new(),
-            missing_bucket: String::new(),
-            key_prefix: String::new(),
-            snapshot: None,
-            browser: String::new(),
-            pages: vec![],
+            ..ScenarioResult::named(&format!("g/{}", verdict.name()), "t", "r", Level::Must)
         }
     }
 

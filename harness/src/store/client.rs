@@ -279,49 +279,47 @@ impl Client {
                     format!("OSS {}:{signature}", creds.access_key),
                 ));
             }
-            (_, OssSignature::V4) => {
-                let expires = if expired { 60 } else { valid };
-                let params = oss_sign::v4_presign(
-                    oss_sign::Keys {
-                        access_key: &creds.access_key,
-                        secret: &secret,
-                        security_token: token,
-                    },
-                    &req.method,
-                    &req.headers,
-                    &resource,
-                    &v4,
-                    expires,
-                );
+            (_, version) => {
+                let keys = oss_sign::Keys {
+                    access_key: &creds.access_key,
+                    secret: &secret,
+                    security_token: token,
+                };
+                // V4 counts the validity from the signing time (an hour ago when expired); V1
+                // takes an absolute expiry, a minute after that hour-old time.
+                let (params, signature) = match version {
+                    OssSignature::V4 => {
+                        let expires = if expired { 60 } else { valid };
+                        let params = oss_sign::v4_presign(
+                            keys,
+                            &req.method,
+                            &req.headers,
+                            &resource,
+                            &v4,
+                            expires,
+                        );
+                        (params, "x-oss-signature")
+                    }
+                    OssSignature::V1 => {
+                        let unix = now
+                            .duration_since(std::time::UNIX_EPOCH)
+                            .map(|d| d.as_secs())
+                            .unwrap_or(0);
+                        let expires = if expired { unix + 60 } else { unix + valid };
+                        let params = oss_sign::v1_presign(
+                            keys,
+                            &req.method,
+                            &req.headers,
+                            &resource,
+                            expires,
+                        );
+                        (params, "Signature")
+                    }
+                };
                 self.remember(
                     params
                         .iter()
-                        .find(|(n, _)| n == "x-oss-signature")
-                        .map(|(_, v)| v.as_str()),
-                );
-                req.url.query_pairs_mut().extend_pairs(params.iter());
-            }
-            (_, OssSignature::V1) => {
-                let unix = now
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map(|d| d.as_secs())
-                    .unwrap_or(0);
-                let expires = if expired { unix + 60 } else { unix + valid };
-                let params = oss_sign::v1_presign(
-                    oss_sign::Keys {
-                        access_key: &creds.access_key,
-                        secret: &secret,
-                        security_token: token,
-                    },
-                    &req.method,
-                    &req.headers,
-                    &resource,
-                    expires,
-                );
-                self.remember(
-                    params
-                        .iter()
-                        .find(|(n, _)| n == "Signature")
+                        .find(|(n, _)| n == signature)
                         .map(|(_, v)| v.as_str()),
                 );
                 req.url.query_pairs_mut().extend_pairs(params.iter());

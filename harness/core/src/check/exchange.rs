@@ -278,7 +278,6 @@ fn header_check(
 mod tests {
     use super::*;
     use crate::check::Check;
-    use crate::vocabulary::Level;
     use rstest::rstest;
 
     fn req(method: &str, headers: &[(&str, &str)]) -> RecordedRequest {
@@ -294,25 +293,11 @@ mod tests {
     }
 
     fn resp(status: u16, headers: &[(&str, &str)], body: &str) -> RecordedResponse {
-        RecordedResponse {
-            status,
-            headers: headers
-                .iter()
-                .map(|(n, v)| (n.to_string(), v.to_string()))
-                .collect(),
-            body: body.to_string(),
-            body_cut_from: None,
-        }
+        RecordedResponse::new(status, headers, body)
     }
 
     fn check(subject: ExchangeSubject) -> ExchangeCheck {
-        Check {
-            level: Level::Must,
-            dialect: None,
-            browser: None,
-            subject,
-            source: String::new(),
-        }
+        Check::must(subject)
     }
 
     fn header(name: &str, p: HeaderPredicate) -> ExchangeSubject {

@@ -165,6 +165,17 @@ impl CheckResult {
 }
 
 impl<S> Check<S> {
+    /// A must check made in code, in every dialect and browser.
+    pub fn must(subject: S) -> Check<S> {
+        Check {
+            level: Level::Must,
+            dialect: None,
+            browser: None,
+            subject,
+            source: String::new(),
+        }
+    }
+
     /// True when the check is judged on this dialect and, for a page step, in this browser.
     pub fn applies(&self, dialect: Dialect, browser: Option<BrowserKind>) -> bool {
         self.dialect.is_none_or(|d| d == dialect) && self.browser.is_none_or(|b| Some(b) == browser)

@@ -112,16 +112,10 @@ impl PageCheck {
 mod tests {
     use super::*;
     use crate::check::Check;
-    use crate::vocabulary::{BrowserKind, Dialect, Level};
+    use crate::vocabulary::{BrowserKind, Dialect};
 
     fn check(subject: PageSubject) -> PageCheck {
-        Check {
-            level: Level::Must,
-            dialect: None,
-            browser: None,
-            subject,
-            source: String::new(),
-        }
+        Check::must(subject)
     }
 
     fn view(outcome: PageOutcome, status: u16, body: Option<&str>, headers: &[&str]) -> PageView {

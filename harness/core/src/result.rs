@@ -49,6 +49,9 @@ pub struct ScenarioResult {
     /// What the page saw at each page step, beside what reached the store.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pages: Vec<PageView>,
+    /// Steps not asked because the store answered an earlier step the other way (`when`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl ScenarioResult {
@@ -129,6 +132,7 @@ impl ScenarioResult {
             snapshot: None,
             browser: String::new(),
             pages: vec![],
+            notes: vec![],
         }
     }
 }

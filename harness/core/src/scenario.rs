@@ -91,7 +91,37 @@ struct RawStep {
     #[serde(default)]
     pause_ms: Option<u64>,
     #[serde(default)]
+    when: Option<Condition>,
+    #[serde(default)]
     expect: Vec<Spanned<RawExpect>>,
+}
+
+/// A step asked only when an earlier step's status says which case the store is in, such as
+/// "the Put was rejected": written `when = { step = "put-invalid", status = "4xx" }`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Condition {
+    /// The earlier step whose answer decides.
+    pub step: String,
+    /// The status (code or class) that answer must have for this step to be asked.
+    pub status: StatusSpec,
+}
+
+impl Condition {
+    /// True when the earlier step's answer is of this case; no answer is no case.
+    pub fn holds(&self, status: Option<u16>) -> bool {
+        status.is_some_and(|s| self.status.matches(s))
+    }
+
+    /// Why a step under this condition was not asked, given what the earlier step answered.
+    pub fn unmet(&self, name: &str, status: Option<u16>) -> String {
+        format!(
+            "step `{name}` not asked: it judges the case where `{}` answers {}, and it answered {}",
+            self.step,
+            self.status.text(),
+            status.map_or("nothing".to_string(), |s| s.to_string())
+        )
+    }
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -115,6 +145,7 @@ struct RawExpect {
     readable: Option<String>,
     unreadable: Option<String>,
     cors_config: Option<String>,
+    vary: Option<String>,
     page: Option<PageOutcome>,
     store_requests: Option<usize>,
     store_preflights: Option<usize>,
@@ -234,6 +265,8 @@ pub struct Step {
     pub cors: Option<CorsConfiguration>,
     /// How a `page` step's page sends the request.
     pub page: Option<PageStep>,
+    /// Asked only in this case of an earlier step's answer.
+    pub when: Option<Condition>,
     /// The checks on the step's exchange, or on what its page saw.
     pub checks: StepChecks,
 }
@@ -365,6 +398,25 @@ pub fn load(file: &Path, suites: &Path, fixtures: &Path) -> Result<Scenario, Str
             check_template(value).map_err(|e| here(&format!("`{field}`: {e}")))?;
         }
         let page = page_step(raw_step, &raw.steps[..i]).map_err(|e| here(&e))?;
+        if let Some(when) = &raw_step.when {
+            when.status
+                .validate()
+                .map_err(|e| here(&format!("`when`: {e}")))?;
+            let earlier = raw.steps[..i].iter().map(|s| s.get_ref()).find(|s| {
+                s.action != Action::Page && s.name.as_deref() == Some(when.step.as_str())
+            });
+            if earlier.is_none() {
+                return Err(here(&format!(
+                    "`when = {{ step = \"{}\" }}` names no earlier step with a raw exchange",
+                    when.step
+                )));
+            }
+            if raw_step.action == Action::Page {
+                return Err(here(
+                    "`when` is for steps with a raw exchange, not `page` steps",
+                ));
+            }
+        }
         let method = match (raw_step.action, &raw_step.method, &page) {
             (Action::Page, None, Some(p)) if p.via == Via::Form => "POST".to_string(),
             (Action::Page, None, Some(p)) if p.via == Via::Img => "GET".to_string(),
@@ -460,6 +512,7 @@ pub fn load(file: &Path, suites: &Path, fixtures: &Path) -> Result<Scenario, Str
             sign: raw_step.sign,
             cors: step_cors,
             page,
+            when: raw_step.when.clone(),
             checks,
         });
     }
@@ -593,11 +646,19 @@ fn build_check(
             expected,
         });
     }
+    if let Some(v) = &raw.vary {
+        if !v.eq_ignore_ascii_case("origin") {
+            return Err(format!(
+                "`vary = \"{v}\"`: `vary` judges Origin only; for another name write `header = \"vary\"` with `token`"
+            ));
+        }
+        subjects.push(ExchangeSubject::VaryOrigin);
+    }
     one_check(subjects, raw, default_level, RAW_SUBJECTS)
 }
 
 /// What a raw request step's checks can look at.
-const RAW_SUBJECTS: &str = "`status`, `header`, `error_code`, `error_message`, `body`, `fetch`, `readable`, `unreadable`, `cors_config`";
+const RAW_SUBJECTS: &str = "`status`, `header`, `error_code`, `error_message`, `body`, `fetch`, `readable`, `unreadable`, `cors_config`, `vary`";
 
 /// What a page step's checks can look at.
 const PAGE_SUBJECTS: &str = "`page`, `status`, `body`, `readable`, `unreadable`, `store_requests`, `store_preflights`, `store_status`";
@@ -742,6 +803,7 @@ fn build_page_check(raw: &RawExpect, default_level: Level) -> Result<PageCheck, 
         ("fetch", raw.fetch.is_some()),
         ("credentials", raw.credentials.is_some()),
         ("cors_config", raw.cors_config.is_some()),
+        ("vary", raw.vary.is_some()),
     ];
     if let Some((name, _)) = raw_only.iter().find(|(_, set)| *set) {
         return Err(format!(
@@ -1029,5 +1091,57 @@ expect = [ { fetch = "allowed" }, { status = 200, level = "reference" } ]
         vars.insert("bucket", "b1".to_string());
         assert_eq!(expand("/{{bucket}}/{{ bucket }}x", &vars), "/b1/b1x");
         assert!(check_template("{{bucket").is_err());
+    }
+
+    const TWO_STEPS: &str = r#"
+[[step]]
+name = "second"
+method = "OPTIONS"
+key = "a.txt"
+WHEN
+headers = { Origin = "http://a", Access-Control-Request-Method = "GET" }
+expect = [ { fetch = "allowed" } ]
+"#;
+
+    fn with_second(when: &str) -> String {
+        GOOD.replace("[[step]]\nmethod", "[[step]]\nname = \"first\"\nmethod")
+            + &TWO_STEPS.replace("WHEN", when)
+    }
+
+    #[test]
+    fn a_conditional_step_names_an_earlier_step_and_a_status() {
+        let (_r, suites, fixtures, file) = setup(
+            "when",
+            &with_second("when = { step = \"first\", status = \"4xx\" }"),
+        );
+        let s = load(&file, &suites, &fixtures).unwrap();
+        let when = s.steps[1].when.as_ref().unwrap();
+        assert!(when.holds(Some(403)) && !when.holds(Some(200)) && !when.holds(None));
+        assert!(
+            when.unmet("second", Some(200))
+                .contains("`first` answers 4xx, and it answered 200")
+        );
+        let e = error_for(
+            "when-later",
+            &with_second("when = { step = \"second\", status = 400 }"),
+        );
+        assert!(e.contains("names no earlier step"), "{e}");
+        let e = error_for(
+            "when-status",
+            &with_second("when = { step = \"first\", status = \"9xx\" }"),
+        );
+        assert!(e.contains("`when`") && e.contains("9xx"), "{e}");
+    }
+
+    #[test]
+    fn vary_judges_origin_only() {
+        let e = error_for(
+            "vary",
+            &GOOD.replace(
+                "{ status = 200, level = \"reference\" }",
+                "{ vary = \"accept\" }",
+            ),
+        );
+        assert!(e.contains("`vary` judges Origin only"), "{e}");
     }
 }

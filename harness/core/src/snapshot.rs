@@ -229,18 +229,10 @@ fn write_snapshot(file: &Path, rendered: &str) -> Result<(), String> {
 mod tests {
     use super::*;
     use crate::exchange::{Exchange, RecordedRequest, RecordedResponse};
-    use crate::verdict::Verdict;
     use crate::vocabulary::Level;
 
     fn result() -> ScenarioResult {
         ScenarioResult {
-            id: "g/case".into(),
-            title: "A preflight".into(),
-            requirement: "r".into(),
-            level: Level::Must,
-            verdict: Verdict::Pass,
-            reason: String::new(),
-            checks: vec![],
             exchanges: vec![Exchange {
                 phase: Phase::Step,
                 label: "preflight".into(),
@@ -271,11 +263,7 @@ mod tests {
             }],
             duration_ms: 1.0,
             bucket: "corsprobe-ab12-001".into(),
-            missing_bucket: String::new(),
-            key_prefix: String::new(),
-            snapshot: None,
-            browser: String::new(),
-            pages: vec![],
+            ..ScenarioResult::named("g/case", "A preflight", "r", Level::Must)
         }
     }
 

@@ -205,7 +205,15 @@ pub fn render_cell(m: &Matrix, column: usize, r: &ScenarioResult) -> String {
             if ch.ok { "holds" } else { "fails" }
         );
     }
-    b.push_str("</table>\n<h2>Exchanges</h2>\n<p><small>Secrets, signatures and presigned query values are redacted.</small></p>\n");
+    b.push_str("</table>\n");
+    if !r.notes.is_empty() {
+        b.push_str("<h2>Not asked</h2>\n<ul>\n");
+        for n in &r.notes {
+            let _ = writeln!(b, "<li>{}</li>", escape(n));
+        }
+        b.push_str("</ul>\n");
+    }
+    b.push_str("<h2>Exchanges</h2>\n<p><small>Secrets, signatures and presigned query values are redacted.</small></p>\n");
     for ex in &r.exchanges {
         let mut t = format!("{} {}\n", ex.request.method, ex.request.url);
         for (n, v) in &ex.request.headers {

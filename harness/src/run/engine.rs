@@ -411,6 +411,8 @@ struct Evidence {
     error: Option<String>,
     /// A capability the store lacks (501 NotImplemented): SKIP, not a wall of FAILs.
     lacking: Option<String>,
+    /// Steps not asked because the store is in another case (`when`), each with why.
+    notes: Vec<String>,
 }
 
 impl Evidence {
@@ -571,10 +573,20 @@ async fn run_steps(
     vars.insert("region", target.region.clone());
     vars.insert("endpoint", target.endpoint.origin().ascii_serialization());
     let mut urls = std::collections::HashMap::new();
+    // What each raw step was answered, for the steps that are asked only in one case of it.
+    let mut answered: std::collections::HashMap<&str, Option<u16>> =
+        std::collections::HashMap::new();
     for (index, step) in scenario.steps.iter().enumerate() {
         if cancel.is_cancelled() {
             ev.error = Some("interrupted (Ctrl-C) before this step".to_string());
             return;
+        }
+        if let Some(when) = &step.when {
+            let status = answered.get(when.step.as_str()).copied().flatten();
+            if !when.holds(status) {
+                ev.notes.push(when.unmet(&step.name, status));
+                continue;
+            }
         }
         if let (Action::Page, Some(stage)) = (step.action, stage) {
             match stage.run_step(step, place, &vars, &mut urls, index).await {
@@ -634,6 +646,7 @@ async fn run_steps(
                 ));
             }
         }
+        answered.insert(&step.name, ex.response.as_ref().map(|r| r.status));
         ev.exchanges.push(ex);
         if ev.error.is_some() {
             return;
@@ -646,6 +659,7 @@ async fn run_steps(
 fn judged(mut result: ScenarioResult, ev: Evidence, reference_vendor: &str) -> ScenarioResult {
     result.exchanges = ev.exchanges;
     result.pages = ev.pages;
+    result.notes = ev.notes;
     match (ev.error, ev.lacking) {
         (None, Some(why)) => {
             result.verdict = Verdict::Skip;

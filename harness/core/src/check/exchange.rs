@@ -75,6 +75,9 @@ pub enum ExchangeSubject {
         /// The fixture's rules.
         expected: CorsConfiguration,
     },
+    /// `Vary` names Origin wherever the answer depends on it. A static `*`
+    /// Access-Control-Allow-Origin is the same for every Origin, so it needs no `Vary: Origin`.
+    VaryOrigin,
 }
 
 const ABSENT: &str = "(absent)";
@@ -190,6 +193,23 @@ impl ExchangeCheck {
                         Err(e) => format!("unreadable: {e}"),
                     },
                     parsed.as_ref().is_ok_and(|c| c.same_rules(expected)),
+                )
+            }
+            ExchangeSubject::VaryOrigin => {
+                let vary = resp.header("vary");
+                let names_origin = fetch_rules::list_items(vary.as_deref().unwrap_or(""))
+                    .iter()
+                    .any(|i| i.eq_ignore_ascii_case("origin") || i == "*");
+                let star = resp.header("access-control-allow-origin").as_deref() == Some("*");
+                (
+                    "header vary".to_string(),
+                    "contains `Origin` (or Access-Control-Allow-Origin is `*`)".to_string(),
+                    match (&vary, star) {
+                        (_, true) => "Access-Control-Allow-Origin: * needs no Vary".to_string(),
+                        (Some(v), false) => v.clone(),
+                        (None, false) => ABSENT.to_string(),
+                    },
+                    names_origin || star,
                 )
             }
         };
@@ -340,6 +360,33 @@ mod tests {
         let bad = c.evaluate("s", &r, &resp(bad_status, bad_headers, bad_body));
         assert!(!bad.ok, "should fail: {bad:?}");
         assert_ne!(bad.expected, bad.actual, "a failed check shows both values");
+    }
+
+    #[test]
+    fn vary_origin_is_not_demanded_of_a_static_star() {
+        let c = check(ExchangeSubject::VaryOrigin);
+        let r = req("GET", &[("origin", "http://a")]);
+        let star = resp(200, &[("access-control-allow-origin", "*")], "");
+        assert!(
+            c.evaluate("s", &r, &star).ok,
+            "a `*` answer is the same for every Origin"
+        );
+        let echoed = resp(200, &[("access-control-allow-origin", "http://a")], "");
+        let judged = c.evaluate("s", &r, &echoed);
+        assert!(!judged.ok, "an echoed origin depends on Origin: {judged:?}");
+        let varied = resp(
+            200,
+            &[
+                ("access-control-allow-origin", "http://a"),
+                ("vary", "Accept-Encoding, Origin"),
+            ],
+            "",
+        );
+        assert!(c.evaluate("s", &r, &varied).ok);
+        assert!(
+            !c.evaluate("s", &r, &resp(403, &[], "")).ok,
+            "a refusal depends on Origin too"
+        );
     }
 
     #[test]

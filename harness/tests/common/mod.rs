@@ -2,6 +2,8 @@
 // Each test file is its own crate and uses only some of these.
 #![allow(dead_code)]
 
+pub mod scripted_store;
+
 use corsprobe::model::expectations::Expectations;
 use corsprobe::model::result::ScenarioResult;
 use corsprobe::model::scenario::{self, Scenario};

@@ -261,3 +261,72 @@ fn star_against_authorization_is_a_hazard_and_an_unanswered_listed_header_a_fail
         "a header the rule lists, not allowed",
     );
 }
+
+/// `corsprobe run` in probe mode against a scripted store, with its exit code and output.
+fn cli_run(port: u16, tag: &str, known: Option<&str>) -> (Option<i32>, String) {
+    let dir = std::env::temp_dir().join(format!("corsprobe-fair-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut targets = format!(
+        "[targets.scripted]\nvendor = \"scripted\"\ndialect = \"s3\"\nendpoint = \"http://127.0.0.1:{port}\"\nregion = \"us-east-1\"\naccess_key_env = \"FAIR_AK\"\nsecret_key_env = \"FAIR_SK\"\n"
+    );
+    if let Some(entry) = known {
+        std::fs::write(dir.join("known.toml"), entry).unwrap();
+        targets.push_str("expectations = \"known.toml\"\n");
+    }
+    std::fs::write(dir.join("targets.toml"), targets).unwrap();
+    let json = dir.join("run.json");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_corsprobe"))
+        .args([
+            "--root",
+            common::repo().to_str().unwrap(),
+            "run",
+            "--mode",
+            "probe",
+        ])
+        .args(["--targets", dir.join("targets.toml").to_str().unwrap()])
+        .args([
+            "--target",
+            "scripted",
+            "--snapshots",
+            dir.join("snaps").to_str().unwrap(),
+        ])
+        .args(["--report-json", json.to_str().unwrap()])
+        .env("FAIR_AK", "AKIDFAIR")
+        .env("FAIR_SK", "fair-secret")
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout).to_string() + &String::from_utf8_lossy(&o.stderr);
+    let record = std::fs::read_to_string(&json).unwrap_or_default();
+    std::fs::remove_dir_all(&dir).unwrap();
+    (o.status.code(), out + &record)
+}
+
+#[test]
+fn a_store_without_a_bucket_cors_api_fails_the_gate_unless_listed() {
+    let rt = runtime();
+    let port = rt.block_on(scripted_store::start(LaterPuts::NoApi, refuse));
+    let (code, out) = cli_run(port, "noapi", None);
+    assert_eq!(code, Some(4), "{out}");
+    assert!(out.contains("capability/bucket-cors"), "{out}");
+    assert!(
+        out.contains("\"verdict\": \"FAIL\""),
+        "the record holds the FAIL: {out}"
+    );
+    assert!(
+        out.contains("scenario(s) that need rules were skipped"),
+        "{out}"
+    );
+    let listed =
+        "[[known]]\nid = \"capability/bucket-cors\"\nreason = \"no CORS API in this release\"\n";
+    let (code, out) = cli_run(port, "noapi-listed", Some(listed));
+    assert_eq!(
+        code,
+        Some(0),
+        "a listed missing capability is a known failure: {out}"
+    );
+    assert!(out.contains("\"verdict\": \"XFAIL\""), "{out}");
+    // A store that has the API gets no capability verdict at all.
+    let port = rt.block_on(scripted_store::start(LaterPuts::Keep, |a, _| grant(a)));
+    let (_, out) = cli_run(port, "api", None);
+    assert!(!out.contains("capability/bucket-cors"), "{out}");
+}

@@ -3,6 +3,7 @@
 //! a request, starts a process or drives a browser, so it builds (and its tests run) without
 //! the HTTP client, the WebDriver client or the signing crates. The harness names it `model`.
 
+pub mod capability;
 pub mod check;
 pub mod clock;
 pub mod cors_config;

@@ -542,7 +542,8 @@ async fn set_up(
             .await;
         if unsupported(&ex) {
             ev.lacking = Some(format!(
-                "unsupported: the store has no bucket CORS API (PutBucketCors answered {})",
+                "{} (PutBucketCors answered {})",
+                crate::model::capability::NO_CORS_API,
                 ex.outcome()
             ));
         } else if !ex.succeeded() {

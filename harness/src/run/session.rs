@@ -83,8 +83,11 @@ impl Session {
         file: Option<&Path>,
         ids: &BTreeSet<String>,
     ) -> Result<Session, OpenError> {
+        // The capability verdicts are listed like scenarios.
+        let mut ids = ids.clone();
+        ids.extend(crate::model::capability::IDS.map(String::from));
         let expectations = match file.or(self.target.expectations.as_deref()) {
-            Some(p) => Expectations::load(p, ids).map_err(OpenError::File)?,
+            Some(p) => Expectations::load(p, &ids).map_err(OpenError::File)?,
             None => Expectations::default(),
         };
         Ok(Session {
@@ -136,6 +139,20 @@ impl Session {
                 infos.push(info);
                 results.extend(rs);
             }
+        }
+        // One verdict for a store that cannot hold rules at all, ahead of the SKIPs it causes.
+        if let Some(missing) = crate::model::capability::missing_bucket_cors(&results) {
+            let (verdict, reason) =
+                self.expectations
+                    .apply(&missing.id, "", missing.verdict, &missing.reason);
+            results.insert(
+                0,
+                ScenarioResult {
+                    verdict,
+                    reason,
+                    ..missing
+                },
+            );
         }
         (results, infos)
     }

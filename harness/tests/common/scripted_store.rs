@@ -57,6 +57,8 @@ pub enum LaterPuts {
     Refuse,
     /// Refused (400), yet the configuration is gone.
     RefuseAndLose,
+    /// No bucket CORS API at all: every `?cors` request, the setup's too, answers 501.
+    NoApi,
 }
 
 type Responder = dyn Fn(&Asked, Option<&str>) -> Answer + Send + Sync;
@@ -118,6 +120,13 @@ fn housekeeping(
     let object = a.path.trim_start_matches('/').contains('/');
     let cors = a.query.split('&').any(|p| p == "cors" || p == "cors=");
     let mut rules = rules.lock().unwrap();
+    if cors && puts == LaterPuts::NoApi {
+        return Some(answer(
+            501,
+            &[],
+            "<Error><Code>NotImplemented</Code></Error>",
+        ));
+    }
     Some(match (a.method.as_str(), object, cors) {
         ("PUT", false, true) => {
             let first = !rules.contains_key(&bucket);
@@ -130,7 +139,7 @@ fn housekeeping(
                     rules.insert(bucket, a.body.clone());
                     answer(200, &[], "")
                 }
-                LaterPuts::Refuse | LaterPuts::RefuseAndLose => {
+                LaterPuts::Refuse | LaterPuts::RefuseAndLose | LaterPuts::NoApi => {
                     if puts == LaterPuts::RefuseAndLose {
                         rules.insert(bucket, "<CORSConfiguration></CORSConfiguration>".into());
                     }

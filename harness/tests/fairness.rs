@@ -330,3 +330,85 @@ fn a_store_without_a_bucket_cors_api_fails_the_gate_unless_listed() {
     let (_, out) = cli_run(port, "api", None);
     assert!(!out.contains("capability/bucket-cors"), "{out}");
 }
+
+#[test]
+fn a_forged_form_upload_or_an_unknown_key_must_be_refused() {
+    let rt = runtime();
+    for kind in ["forged-signature", "extra-field", "expired-policy"] {
+        let id = format!("errors/form-{kind}");
+        let accepts = rt.block_on(verdict(&id, LaterPuts::Keep, |a, _| {
+            let mut g = grant(a);
+            g.0 = 204;
+            g
+        }));
+        assert_verdict(accepts, Verdict::Fail, &format!("{kind} accepted"));
+        let refuses = rt.block_on(verdict(&id, LaterPuts::Keep, |a, _| {
+            let mut g = grant(a);
+            if !a.body.contains("honest.txt") {
+                g.0 = 403;
+                g.2 = "<Error><Code>AccessDenied</Code></Error>".into();
+            } else {
+                g.0 = 204;
+            }
+            g
+        }));
+        assert_verdict(refuses, Verdict::Pass, &format!("{kind} refused, readably"));
+        // A store that takes no form uploads at all is not asked the forged one.
+        let none = rt.block_on(verdict(&id, LaterPuts::Keep, |_, _| answer(405, &[], "")));
+        assert_verdict(none, Verdict::Info, &format!("{kind}: no form uploads"));
+    }
+    let id = "errors/unknown-access-key";
+    let served = rt.block_on(verdict(id, LaterPuts::Keep, |a, _| grant(a)));
+    assert_verdict(served, Verdict::Fail, "an unknown key served");
+    let unreadable = rt.block_on(verdict(id, LaterPuts::Keep, |_, _| {
+        answer(403, &[], "<Error><Code>InvalidAccessKeyId</Code></Error>")
+    }));
+    assert_verdict(
+        unreadable,
+        Verdict::NonStrict,
+        "refused without CORS headers",
+    );
+}
+
+#[test]
+fn an_unanchored_wildcard_and_head_outside_the_rule_must_not_let_a_page_in() {
+    let rt = runtime();
+    let open = rt.block_on(verdict(
+        "security/unanchored-wildcard",
+        LaterPuts::Keep,
+        |a, _| grant(a),
+    ));
+    assert_verdict(open, Verdict::Fail, "attacker.net let in");
+    let closed = rt.block_on(verdict(
+        "security/unanchored-wildcard",
+        LaterPuts::Keep,
+        refuse,
+    ));
+    assert_verdict(closed, Verdict::Pass, "attacker.net refused");
+    let head = rt.block_on(verdict(
+        "actual/head-not-allowed",
+        LaterPuts::Keep,
+        |a, _| grant(a),
+    ));
+    assert_verdict(
+        head,
+        Verdict::Fail,
+        "HEAD answered with CORS headers the rule does not give",
+    );
+    let star_errors = rt.block_on(verdict(
+        "security/error-readable-from-unlisted-origin",
+        LaterPuts::Keep,
+        |_, _| {
+            answer(
+                404,
+                &[("access-control-allow-origin", "*")],
+                "<Error><Code>NoSuchKey</Code></Error>",
+            )
+        },
+    ));
+    assert_verdict(
+        star_errors,
+        Verdict::NonStrict,
+        "errors readable by any site",
+    );
+}

@@ -9,6 +9,7 @@ use crate::located::{line_of, toml_error};
 use crate::page_view::PageOutcome;
 use crate::vocabulary::BrowserKind;
 use crate::vocabulary::Dialect;
+use crate::vocabulary::Form;
 use crate::vocabulary::Level;
 use crate::vocabulary::Signing;
 use serde::Deserialize;
@@ -92,6 +93,10 @@ struct RawStep {
     pause_ms: Option<u64>,
     #[serde(default)]
     when: Option<Condition>,
+    #[serde(default)]
+    form: Option<Form>,
+    #[serde(default)]
+    content_md5: Option<bool>,
     #[serde(default)]
     expect: Vec<Spanned<RawExpect>>,
 }
@@ -267,6 +272,10 @@ pub struct Step {
     pub page: Option<PageStep>,
     /// Asked only in this case of an earlier step's answer.
     pub when: Option<Condition>,
+    /// A raw form upload (POST with a signed policy), honest or forged; page form steps too.
+    pub form: Option<Form>,
+    /// A `put-cors` step sends `Content-MD5` (true unless the scenario says otherwise).
+    pub content_md5: bool,
     /// The checks on the step's exchange, or on what its page saw.
     pub checks: StepChecks,
 }
@@ -433,6 +442,23 @@ pub fn load(file: &Path, suites: &Path, fixtures: &Path) -> Result<Scenario, Str
             (_, Some(_), _) => return Err(here("`method` is only for `request` and `page` steps")),
             (_, None, _) => String::new(),
         };
+        if raw_step.form.is_some() {
+            let page_form = raw_step.action == Action::Page && raw_step.via == Some(Via::Form);
+            let raw_post = raw_step.action == Action::Request && method == "POST";
+            if !(page_form || raw_post) {
+                return Err(here(
+                    "`form` is for a `POST` request step or a `page` step with `via = \"form\"`",
+                ));
+            }
+            if raw_step.sign != Signing::None {
+                return Err(here(
+                    "a `form` upload signs its own policy: drop `sign` (`body` is the file)",
+                ));
+            }
+        }
+        if raw_step.content_md5.is_some() && raw_step.action != Action::PutCors {
+            return Err(here("`content_md5` is only for `put-cors` steps"));
+        }
         let step_cors = match (raw_step.action, &raw_step.cors) {
             (Action::PutCors, Some(c)) => {
                 let cfg = load_rules(c, offset)?;
@@ -513,6 +539,8 @@ pub fn load(file: &Path, suites: &Path, fixtures: &Path) -> Result<Scenario, Str
             cors: step_cors,
             page,
             when: raw_step.when.clone(),
+            form: raw_step.form,
+            content_md5: raw_step.content_md5.unwrap_or(true),
             checks,
         });
     }
@@ -751,7 +779,7 @@ fn page_step(raw: &RawStep, earlier: &[Spanned<RawStep>]) -> Result<Option<PageS
         (Via::Form, _) => {
             return Err("a `form` upload carries its own signed policy: drop `sign`".into());
         }
-        (_, Signing::Header | Signing::BadSignature) => {
+        (_, Signing::Header | Signing::BadSignature | Signing::UnknownKey) => {
             return Err(
                 "a page cannot sign in a header without the store's help: use `presign`, `expired-presign` or `bad-presign`"
                     .into(),

@@ -70,6 +70,23 @@ pub enum Signing {
     ExpiredPresign,
     /// Presigned with a wrong secret: what a page holding a broken link sends.
     BadPresign,
+    /// Signed in the header for an access key the store does not know: it must refuse it.
+    UnknownKey,
+}
+
+/// A form upload (POST Object with a signed policy), honest or forged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Form {
+    /// Policy and signature as the vendor documents them.
+    #[default]
+    Valid,
+    /// The policy signed with a wrong secret.
+    ForgedSignature,
+    /// A form field the policy does not name (`x-amz-meta-extra` / `x-oss-meta-extra`).
+    ExtraField,
+    /// A policy whose expiration passed an hour ago.
+    ExpiredPolicy,
 }
 
 /// How bad a failed check is.

@@ -14,7 +14,7 @@ use crate::model::scenario::{Step, Via};
 use crate::model::vocabulary::BrowserKind;
 use crate::proxy::passthrough::{Hit, Passthrough};
 use crate::store::client::{Client, Request};
-use crate::store::post_policy::{Condition, signed_form};
+use crate::store::post_policy::{Condition, form_fields};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -132,12 +132,12 @@ impl Stage {
             None if page.via == Via::Form => {
                 let key = key.clone().unwrap_or_else(|| "upload.txt".to_string());
                 let now = self.client.now();
-                let signed = signed_form(
+                let signed = form_fields(
                     self.client.target(),
                     &bucket,
                     &key,
                     now,
-                    now + Duration::from_secs(300),
+                    step.form.unwrap_or_default(),
                     &[Condition::ContentLengthRange(0, 1 << 20)],
                 );
                 let file_name = key.rsplit('/').next().unwrap_or(&key).to_string();

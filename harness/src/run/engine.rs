@@ -693,10 +693,15 @@ async fn run_step(
     match step.action {
         Action::PutCors => {
             let cfg = step.cors.as_ref().expect("validated: put-cors has rules");
-            client
-                .put_cors(Phase::Step, &target_bucket, &cfg.with_origins(origins))
-                .await
-                .relabel(&step.name)
+            let cfg = cfg.with_origins(origins);
+            let ex = if step.content_md5 {
+                client.put_cors(Phase::Step, &target_bucket, &cfg).await
+            } else {
+                client
+                    .put_cors_without_md5(Phase::Step, &target_bucket, &cfg)
+                    .await
+            };
+            ex.relabel(&step.name)
         }
         Action::GetCors => client
             .get_cors(Phase::Step, &target_bucket)
@@ -708,6 +713,37 @@ async fn run_step(
             .relabel(&step.name),
         Action::Page => {
             unreachable!("page steps run on a browser stage; without one the scenario is skipped")
+        }
+        Action::Request if step.form.is_some() => {
+            let key = resolved.key.as_deref().unwrap_or("upload.txt");
+            let form = crate::store::post_policy::form_fields(
+                client.target(),
+                &target_bucket,
+                key,
+                client.now(),
+                step.form.unwrap_or_default(),
+                &[crate::store::post_policy::Condition::ContentLengthRange(
+                    0,
+                    1 << 20,
+                )],
+            );
+            let file = resolved.body.unwrap_or_default();
+            let file_name = key.rsplit('/').next().unwrap_or(key);
+            let (content_type, body) = crate::store::post_policy::multipart(
+                &form.fields,
+                file_name,
+                "text/plain",
+                file.as_bytes(),
+            );
+            let mut headers = resolved.headers;
+            headers.push(("content-type".to_string(), content_type));
+            let req = Request {
+                method: "POST".to_string(),
+                url: client.url(&target_bucket, None, None),
+                headers,
+                body,
+            };
+            client.send(Phase::Step, &step.name, req).await
         }
         Action::Request => {
             let mut req = Request {

@@ -37,6 +37,9 @@ pub struct Client {
     timeout: Duration,
 }
 
+/// An access key no store has issued: a request signed with it must be refused.
+pub const UNKNOWN_ACCESS_KEY: &str = "AKIACORSPROBEUNKNOWN1";
+
 impl Client {
     /// A client for the target with a per-request time limit.
     pub fn new(target: &Target, timeout: Duration) -> Result<Self, String> {
@@ -229,6 +232,11 @@ impl Client {
             creds.secret_key.clone()
         };
         let token = creds.session_token.as_deref();
+        let access_key = if mode == Signing::UnknownKey {
+            UNKNOWN_ACCESS_KEY
+        } else {
+            creds.access_key.as_str()
+        };
         // OSS region ids are written `cn-hangzhou`; endpoints say `oss-cn-hangzhou`.
         let region = self.target.region.trim_start_matches("oss-").to_string();
         let expired = mode == Signing::ExpiredPresign;
@@ -245,7 +253,7 @@ impl Client {
             additional_headers: &[],
         };
         match (mode, self.target.oss_signature) {
-            (Signing::Header | Signing::BadSignature, OssSignature::V4) => {
+            (Signing::Header | Signing::BadSignature | Signing::UnknownKey, OssSignature::V4) => {
                 req.headers.push(("x-oss-date".into(), datetime.clone()));
                 req.headers
                     .push(("x-oss-content-sha256".into(), "UNSIGNED-PAYLOAD".into()));
@@ -254,7 +262,7 @@ impl Client {
                         .push(("x-oss-security-token".into(), t.to_string()));
                 }
                 let auth = oss_sign::v4_authorization(
-                    &creds.access_key,
+                    access_key,
                     &secret,
                     &req.method,
                     &req.headers,
@@ -264,7 +272,7 @@ impl Client {
                 self.remember(auth.rsplit("Signature=").next());
                 req.headers.push(("authorization".into(), auth));
             }
-            (Signing::Header | Signing::BadSignature, OssSignature::V1) => {
+            (Signing::Header | Signing::BadSignature | Signing::UnknownKey, OssSignature::V1) => {
                 let date = crate::model::clock::http_date(now);
                 req.headers.push(("date".into(), date.clone()));
                 if let Some(t) = token {
@@ -276,7 +284,7 @@ impl Client {
                 self.remember(Some(&signature));
                 req.headers.push((
                     "authorization".into(),
-                    format!("OSS {}:{signature}", creds.access_key),
+                    format!("OSS {access_key}:{signature}"),
                 ));
             }
             (_, version) => {
@@ -336,10 +344,13 @@ impl Client {
         let now = self.now();
         match mode {
             Signing::None => Ok(()),
-            Signing::Header | Signing::BadSignature => {
+            Signing::Header | Signing::BadSignature | Signing::UnknownKey => {
                 let mut creds = self.target.credentials.clone();
                 if mode == Signing::BadSignature {
                     creds.secret_key = format!("{}-wrong", creds.secret_key);
+                }
+                if mode == Signing::UnknownKey {
+                    creds.access_key = UNKNOWN_ACCESS_KEY.to_string();
                 }
                 let added = s3_sign::header_signature(
                     &creds,
@@ -639,11 +650,32 @@ impl Client {
 
     /// PutBucketCors with a body sent exactly as given (to restore a saved configuration).
     pub async fn put_cors_bytes(&self, phase: Phase, bucket: &str, body: Vec<u8>) -> Exchange {
-        let md5 = base64::engine::general_purpose::STANDARD.encode(md5::Md5::digest(&body));
-        let headers = vec![
-            ("content-type".to_string(), "application/xml".to_string()),
-            ("content-md5".to_string(), md5),
-        ];
+        self.put_cors_sent(phase, bucket, body, true).await
+    }
+
+    /// PutBucketCors without the `Content-MD5` AWS S3 requires, as many SDKs send it.
+    pub async fn put_cors_without_md5(
+        &self,
+        phase: Phase,
+        bucket: &str,
+        config: &CorsConfiguration,
+    ) -> Exchange {
+        self.put_cors_sent(phase, bucket, config.to_xml().into_bytes(), false)
+            .await
+    }
+
+    async fn put_cors_sent(
+        &self,
+        phase: Phase,
+        bucket: &str,
+        body: Vec<u8>,
+        md5: bool,
+    ) -> Exchange {
+        let mut headers = vec![("content-type".to_string(), "application/xml".to_string())];
+        if md5 {
+            let digest = base64::engine::general_purpose::STANDARD.encode(md5::Md5::digest(&body));
+            headers.push(("content-md5".to_string(), digest));
+        }
         self.api(
             phase,
             "PutBucketCors",

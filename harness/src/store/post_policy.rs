@@ -3,7 +3,7 @@
 
 use crate::store::target::{Credentials, Target};
 
-use crate::model::vocabulary::{Dialect, OssSignature};
+use crate::model::vocabulary::{Dialect, Form, OssSignature};
 use std::time::SystemTime;
 
 /// One condition of a POST policy.
@@ -153,6 +153,39 @@ pub fn signed_form(
     fields.extend(auth_fields);
     fields.push((signature.0.to_string(), signature.1));
     SignedForm { policy, fields }
+}
+
+/// The fields of a form upload of `key`, honest or forged as `form` says: a forged signature
+/// is made with a wrong secret, an extra field is one the policy does not name, and an expired
+/// policy ran out an hour before `now`.
+pub fn form_fields(
+    target: &Target,
+    bucket: &str,
+    key: &str,
+    now: SystemTime,
+    form: Form,
+    conditions: &[Condition],
+) -> SignedForm {
+    let hour = std::time::Duration::from_secs(3600);
+    let expiration = match form {
+        Form::ExpiredPolicy => now - hour,
+        _ => now + std::time::Duration::from_secs(300),
+    };
+    let mut signer = target.clone();
+    if form == Form::ForgedSignature {
+        signer.credentials.secret_key = format!("{}-wrong", signer.credentials.secret_key);
+    }
+    let mut signed = signed_form(&signer, bucket, key, now, expiration, conditions);
+    if form == Form::ExtraField {
+        let meta = match target.dialect {
+            Dialect::S3 => "x-amz-meta-extra",
+            Dialect::Oss => "x-oss-meta-extra",
+        };
+        signed
+            .fields
+            .push((meta.to_string(), "not-in-the-policy".to_string()));
+    }
+    signed
 }
 
 /// A `multipart/form-data` body with the fields and the file last; returns (content type, body).

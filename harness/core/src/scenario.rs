@@ -151,6 +151,7 @@ struct RawExpect {
     unreadable: Option<String>,
     cors_config: Option<String>,
     vary: Option<String>,
+    standard: Option<bool>,
     page: Option<PageOutcome>,
     store_requests: Option<usize>,
     store_preflights: Option<usize>,
@@ -645,6 +646,7 @@ fn build_check(
         subjects.push(ExchangeSubject::Fetch {
             outcome,
             credentials: raw.credentials.unwrap_or(false),
+            standard: raw.standard.unwrap_or(false),
         });
     }
     for (name, readable) in [(&raw.readable, true), (&raw.unreadable, false)] {
@@ -655,6 +657,9 @@ fn build_check(
                 credentials: raw.credentials.unwrap_or(false),
             });
         }
+    }
+    if raw.standard.is_some() && raw.fetch.is_none() {
+        return Err("`standard` goes with `fetch`".into());
     }
     if raw.credentials.is_some()
         && raw.fetch.is_none()
@@ -832,6 +837,7 @@ fn build_page_check(raw: &RawExpect, default_level: Level) -> Result<PageCheck, 
         ("credentials", raw.credentials.is_some()),
         ("cors_config", raw.cors_config.is_some()),
         ("vary", raw.vary.is_some()),
+        ("standard", raw.standard.is_some()),
     ];
     if let Some((name, _)) = raw_only.iter().find(|(_, set)| *set) {
         return Err(format!(

@@ -11,6 +11,7 @@ use crate::model::expectations::Expectations;
 use crate::model::page_view::{PageOutcome, PageView};
 use crate::model::scenario::{Action, Scenario, Step};
 use crate::model::verdict::{Verdict, judge};
+use crate::store::bucket_hook;
 use crate::store::client::{Client, Request};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -497,6 +498,10 @@ async fn set_up(
             let exists = created.succeeded() || created.response.is_none();
             if !created.succeeded() {
                 ev.error = Some(format!("setup: CreateBucket: {}", created.outcome()));
+            } else if let Some(hook) = &client.target().bucket_hook
+                && let Err(e) = bucket_hook::run(hook, bucket_hook::Event::Created, bucket).await
+            {
+                ev.error = Some(format!("setup: {e}"));
             }
             ev.exchanges.push(created);
             exists
@@ -821,11 +826,15 @@ async fn teardown(
     let outcome = deleted.outcome();
     let ok = deleted.succeeded();
     exchanges.push(deleted);
-    if ok {
-        Ok(())
-    } else {
-        Err(format!(
+    if !ok {
+        return Err(format!(
             "teardown: DeleteBucket {bucket}: {outcome}; remove it with `corsprobe clean`"
-        ))
+        ));
+    }
+    match &client.target().bucket_hook {
+        Some(hook) => bucket_hook::run(hook, bucket_hook::Event::Deleted, bucket)
+            .await
+            .map_err(|e| format!("teardown: {e}; remove it with `corsprobe clean`")),
+        None => Ok(()),
     }
 }

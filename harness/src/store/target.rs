@@ -45,6 +45,8 @@ struct RawTarget {
     probe_only: Option<RawProbeOnly>,
     #[serde(default)]
     snapshots: Option<PathBuf>,
+    #[serde(default)]
+    bucket_hook: Option<PathBuf>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -137,6 +139,9 @@ pub struct Target {
     pub probe_only: Option<ProbeOnly>,
     /// The target's own snapshot directory (a server project's), instead of `suites/`.
     pub snapshots: Option<PathBuf>,
+    /// Run as `bash HOOK created|deleted BUCKET` after each CreateBucket and DeleteBucket: the
+    /// store-side setup an S3 call cannot make (Garage's global bucket aliases).
+    pub bucket_hook: Option<PathBuf>,
 }
 
 /// Why a target could not be loaded: the file is wrong (exit 2), or the request is (exit 1).
@@ -192,6 +197,7 @@ impl Target {
             expectations: None,
             start: None,
             stop: None,
+            bucket_hook: None,
             ready_timeout_secs: default_ready_secs(),
             existing_bucket: None,
             oss_signature: OssSignature::default(),
@@ -358,6 +364,7 @@ fn resolve(
         expectations: path("expectations", &raw.expectations)?,
         start: path("start", &raw.start)?,
         stop: path("stop", &raw.stop)?,
+        bucket_hook: path("bucket_hook", &raw.bucket_hook)?,
         ready_timeout_secs: raw.ready_timeout_secs,
         existing_bucket: raw.existing_bucket.clone(),
         oss_signature: raw.oss_signature.unwrap_or_default(),

@@ -54,6 +54,8 @@ pub enum ExchangeSubject {
     Body(String),
     /// A browser's decision under the Fetch standard.
     Fetch {
+        /// Judged by the standard in full rather than by what shipped browsers do.
+        standard: bool,
         /// Allowed or blocked.
         outcome: FetchOutcome,
         /// With `credentials: "include"`.
@@ -141,16 +143,27 @@ impl ExchangeCheck {
             ExchangeSubject::Fetch {
                 outcome,
                 credentials,
+                standard,
             } => {
-                let verdict = browser_decision(req, resp, *credentials);
+                let rules = if *standard {
+                    fetch_rules::Rules::Standard
+                } else {
+                    fetch_rules::Rules::Shipped
+                };
+                let verdict = browser_decision(req, resp, *credentials, rules);
                 let allowed = verdict.is_ok();
                 let mode = if *credentials {
                     " with credentials"
                 } else {
                     ""
                 };
+                let by = if *standard {
+                    " by the Fetch standard"
+                } else {
+                    ""
+                };
                 (
-                    format!("browser CORS decision{mode}"),
+                    format!("browser CORS decision{mode}{by}"),
                     match outcome {
                         FetchOutcome::Allowed => "allowed".to_string(),
                         FetchOutcome::Blocked => "blocked".to_string(),
@@ -222,6 +235,7 @@ pub fn browser_decision(
     req: &RecordedRequest,
     resp: &RecordedResponse,
     credentials: bool,
+    rules: fetch_rules::Rules,
 ) -> Result<(), String> {
     let Some(origin) = request_header(req, "origin") else {
         return Err("the request sent no Origin, so it is not a CORS request".to_string());
@@ -233,7 +247,7 @@ pub fn browser_decision(
                     .unwrap_or_default()
                     .to_ascii_lowercase(),
             );
-            fetch_rules::preflight_check(resp, origin, method, &requested, credentials)
+            fetch_rules::preflight_check(resp, origin, method, &requested, (credentials, rules))
         }
         _ => fetch_rules::cors_check(resp, origin, credentials),
     }
@@ -394,6 +408,7 @@ mod tests {
         let c = check(ExchangeSubject::Fetch {
             outcome: FetchOutcome::Allowed,
             credentials: false,
+            standard: false,
         });
         let r = req(
             "OPTIONS",
@@ -435,6 +450,7 @@ mod tests {
         let c = check(ExchangeSubject::Fetch {
             outcome: FetchOutcome::Blocked,
             credentials: false,
+            standard: false,
         });
         let r = req("GET", &[("origin", "https://evil.example")]);
         assert!(c.evaluate("s", &r, &resp(200, &[], "")).ok);

@@ -412,3 +412,82 @@ fn an_unanchored_wildcard_and_head_outside_the_rule_must_not_let_a_page_in() {
         "errors readable by any site",
     );
 }
+
+#[test]
+fn one_answer_to_every_preflight_is_said_once_at_the_top() {
+    let rt = runtime();
+    // Garage's fallback for buckets it cannot resolve: every preflight 200 with `*`.
+    let star = rt.block_on(scripted_store::start(LaterPuts::Keep, |a, _| {
+        if a.method == "OPTIONS" {
+            answer(
+                200,
+                &[
+                    ("access-control-allow-origin", "*"),
+                    ("access-control-allow-methods", "*"),
+                    ("access-control-allow-headers", "*"),
+                ],
+                "",
+            )
+        } else {
+            grant(a)
+        }
+    }));
+    let (_, out) = cli_run(star, "uniform", None);
+    assert!(
+        out.starts_with("NOTICE     store/same-preflight-answer"),
+        "the cause comes first: {out}"
+    );
+    assert!(
+        out.contains("see store/same-preflight-answer)"),
+        "verdicts point to it: {out}"
+    );
+    // A store whose answers follow its rules gets no notice.
+    let (_, out) = cli_run(
+        rt.block_on(scripted_store::start(LaterPuts::Keep, |a, stored| {
+            match (a.method.as_str(), stored) {
+                ("OPTIONS", Some(rules)) if rules.contains(a.header("origin").unwrap_or("-")) => {
+                    grant(a)
+                }
+                ("OPTIONS", _) => refuse(a, stored),
+                _ => grant(a),
+            }
+        })),
+        "follows",
+        None,
+    );
+    assert!(!out.contains("same-preflight-answer"), "{out}");
+}
+
+#[test]
+fn a_refused_preflight_says_whether_the_rules_or_a_gate_ahead_of_them_refused_it() {
+    let rt = runtime();
+    // moto: an OPTIONS on an existing private object meets the object's ACL before any rule.
+    let gated = rt.block_on(verdict(
+        "preflight/origin/exact",
+        LaterPuts::Keep,
+        |a, stored| {
+            if a.method == "OPTIONS" && a.path.ends_with("/test.txt") {
+                refuse(a, stored)
+            } else {
+                grant(a)
+            }
+        },
+    ));
+    assert_verdict(
+        gated.clone(),
+        Verdict::Fail,
+        "refused on the existing object",
+    );
+    assert!(
+        gated.1.contains("cause: a gate ahead of the rules"),
+        "{}",
+        gated.1
+    );
+    let by_rules = rt.block_on(verdict("preflight/origin/exact", LaterPuts::Keep, refuse));
+    assert_verdict(by_rules.clone(), Verdict::Fail, "refused everywhere");
+    assert!(
+        by_rules.1.contains("cause: the rules themselves"),
+        "{}",
+        by_rules.1
+    );
+}

@@ -18,6 +18,7 @@ pub mod result;
 pub mod scenario;
 pub mod snapshot;
 pub mod template;
+pub mod uniform;
 pub mod verdict;
 pub mod vocabulary;
 pub mod xml;

@@ -7,6 +7,15 @@ use std::fmt::Write as _;
 /// Renders the end-of-run text.
 pub fn render(record: &RunRecord, verbose: bool) -> String {
     let mut out = String::new();
+    // A store-wide cause comes first, once, before the verdicts it explains.
+    for r in record
+        .results
+        .iter()
+        .filter(|r| r.id == crate::model::uniform::SAME_PREFLIGHT_ANSWER)
+    {
+        let _ = writeln!(out, "{:<10} {}  {}", "NOTICE", r.label(), r.title);
+        let _ = writeln!(out, "           {}", r.reason);
+    }
     let order = [
         Verdict::Error,
         Verdict::Fail,

@@ -414,6 +414,8 @@ struct Evidence {
     lacking: Option<String>,
     /// Steps not asked because the store is in another case (`when`), each with why.
     notes: Vec<String>,
+    /// What a control exchange found about a failure's cause, said in the verdict's reason.
+    causes: Vec<String>,
 }
 
 impl Evidence {
@@ -631,8 +633,10 @@ async fn run_steps(
             ev.exchanges.push(ex);
             return;
         }
+        let mut control = None;
         match &ex.response {
             Some(resp) => {
+                let before = ev.checks.len();
                 if let StepChecks::Exchange(checks) = &step.checks {
                     for check in checks {
                         if check.applies(target.dialect, None) {
@@ -640,6 +644,9 @@ async fn run_steps(
                                 .push(check.evaluate(&step.name, &ex.request, resp));
                         }
                     }
+                }
+                if refused_preflight(&ex, &ev.checks[before..]) {
+                    control = Some(acl_control(client, step, place, &vars, origins).await);
                 }
             }
             None => {
@@ -654,10 +661,74 @@ async fn run_steps(
         }
         answered.insert(&step.name, ex.response.as_ref().map(|r| r.status));
         ev.exchanges.push(ex);
+        if let Some((control, cause)) = control {
+            ev.exchanges.push(control);
+            ev.causes.push(cause);
+        }
         if ev.error.is_some() {
             return;
         }
     }
+}
+
+/// True for a preflight the store refused with 403 where a check expected it to pass: the
+/// refusal may come from the rules or from a gate ahead of them (moto checks the object's ACL
+/// before it reads any rule), and only a control tells the two apart.
+fn refused_preflight(ex: &Exchange, judged: &[crate::model::check::CheckResult]) -> bool {
+    let preflight = ex.request.method == "OPTIONS"
+        && ex
+            .request
+            .headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case("access-control-request-method"));
+    let forbidden = ex.response.as_ref().is_some_and(|r| r.status == 403);
+    let expected_through = judged
+        .iter()
+        .any(|c| !c.ok && c.check.starts_with("browser CORS decision") && c.expected == "allowed");
+    preflight && forbidden && expected_through
+}
+
+/// The key a control preflight asks for: one no scenario creates.
+const CONTROL_KEY: &str = "corsprobe-control-no-such-key.txt";
+
+/// Sends the same preflight to a key that does not exist and says what that shows.
+async fn acl_control(
+    client: &Client,
+    step: &Step,
+    place: &Place,
+    vars: &BTreeMap<&str, String>,
+    origins: &[(String, String)],
+) -> (Exchange, String) {
+    let mut absent = step.clone();
+    absent.key = Some(CONTROL_KEY.to_string());
+    let label = format!(
+        "{} (control: the same preflight to a key that does not exist)",
+        step.name
+    );
+    let ex = run_step(client, &absent, place, vars, origins)
+        .await
+        .relabel(&label);
+    let allowed = ex.response.as_ref().is_some_and(|resp| {
+        crate::model::check::browser_decision(
+            &ex.request,
+            resp,
+            false,
+            crate::model::fetch_rules::Rules::Shipped,
+        )
+        .is_ok()
+    });
+    let cause = if allowed {
+        format!(
+            "cause: a gate ahead of the rules (such as an object ACL check): step `{}` was refused on the existing object, while the same preflight to a key that does not exist is allowed",
+            step.name
+        )
+    } else {
+        format!(
+            "cause: the rules themselves: step `{}` is refused on a key that does not exist too",
+            step.name
+        )
+    };
+    (ex, cause)
 }
 
 /// The verdict from what was gathered: SKIP for a missing capability, ERROR when the suite
@@ -679,7 +750,11 @@ fn judged(mut result: ScenarioResult, ev: Evidence, reference_vendor: &str) -> S
         (None, None) => {
             let (verdict, reason) = judge(&ev.checks, reference_vendor);
             result.verdict = verdict;
-            result.reason = reason;
+            result.reason = if ev.causes.is_empty() {
+                reason
+            } else {
+                format!("{reason}; {}", ev.causes.join("; "))
+            };
             result.checks = ev.checks;
         }
     }

@@ -140,6 +140,13 @@ impl Session {
                 results.extend(rs);
             }
         }
+        // One notice for one answer to every preflight, ahead of the verdicts it explains.
+        if let Some((notice, explained)) = crate::model::uniform::same_preflight_answer(&results) {
+            for i in explained {
+                results[i].reason = crate::model::uniform::marked(&results[i].reason);
+            }
+            results.insert(0, notice);
+        }
         // One verdict for a store that cannot hold rules at all, ahead of the SKIPs it causes.
         if let Some(missing) = crate::model::capability::missing_bucket_cors(&results) {
             let (verdict, reason) =

@@ -114,29 +114,58 @@ impl Level {
 
 /// A browser corsprobe can drive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum BrowserKind {
     /// Chromium through chromedriver.
     Chromium,
     /// Firefox ESR through geckodriver.
     Firefox,
+    /// Chromium with the Fetch standard's rule it does not enforce yet switched on
+    /// (`--enable-features=CorsNonWildcardRequestHeadersSupport`: `*` does not cover Authorization).
+    ChromiumStandard,
+    /// Firefox with the same rule switched on
+    /// (`network.cors_preflight.authorization_covered_by_wildcard = false`).
+    FirefoxStandard,
 }
 
 impl BrowserKind {
-    /// Every browser, in report order.
+    /// The browsers users have, in report order: what `--browser` defaults to.
     pub const ALL: [BrowserKind; 2] = [BrowserKind::Chromium, BrowserKind::Firefox];
+
+    /// Every browser `--browser` can name, those with the standard's rules switched on too.
+    pub const EVERY: [BrowserKind; 4] = [
+        BrowserKind::Chromium,
+        BrowserKind::Firefox,
+        BrowserKind::ChromiumStandard,
+        BrowserKind::FirefoxStandard,
+    ];
 
     /// The browser's name in options, scenario files and reports.
     pub fn name(self) -> &'static str {
         match self {
             BrowserKind::Chromium => "chromium",
             BrowserKind::Firefox => "firefox",
+            BrowserKind::ChromiumStandard => "chromium-standard",
+            BrowserKind::FirefoxStandard => "firefox-standard",
         }
     }
 
     /// Finds a browser by name.
     pub fn parse(name: &str) -> Option<BrowserKind> {
-        Self::ALL.into_iter().find(|b| b.name() == name)
+        Self::EVERY.into_iter().find(|b| b.name() == name)
+    }
+
+    /// The browser engine it runs: Chromium or Firefox.
+    pub fn engine(self) -> BrowserKind {
+        match self {
+            BrowserKind::Chromium | BrowserKind::ChromiumStandard => BrowserKind::Chromium,
+            BrowserKind::Firefox | BrowserKind::FirefoxStandard => BrowserKind::Firefox,
+        }
+    }
+
+    /// True when the standard's rules browsers do not enforce yet are switched on.
+    pub fn standard(self) -> bool {
+        self != self.engine()
     }
 }
 

@@ -132,15 +132,14 @@ async fn spawn_driver(program: &str, args: &[String], port: u16) -> Result<Drive
 /// The driver program: `$CORSPROBE_CHROMEDRIVER` / `$CORSPROBE_GECKODRIVER` when set, else
 /// chromedriver from PATH, geckodriver from the install cache or PATH.
 fn driver_path(kind: BrowserKind) -> String {
-    let var = match kind {
-        BrowserKind::Chromium => "CORSPROBE_CHROMEDRIVER",
+    let var = match kind.engine() {
         BrowserKind::Firefox => "CORSPROBE_GECKODRIVER",
+        _ => "CORSPROBE_CHROMEDRIVER",
     };
     if let Ok(p) = std::env::var(var) {
         return p;
     }
-    match kind {
-        BrowserKind::Chromium => "chromedriver".to_string(),
+    match kind.engine() {
         BrowserKind::Firefox => {
             let cache = std::env::var("CORSPROBE_CACHE")
                 .unwrap_or_else(|_| "/var/cache/corsprobe".to_string());
@@ -151,6 +150,7 @@ fn driver_path(kind: BrowserKind) -> String {
                 "geckodriver".to_string()
             }
         }
+        _ => "chromedriver".to_string(),
     }
 }
 
@@ -213,13 +213,7 @@ impl Browser {
         let started = Instant::now();
         let port = free_port()?;
         let program = driver_path(kind);
-        let (driver, caps, profile) = match kind {
-            BrowserKind::Chromium => {
-                let driver = spawn_driver(&program, &[format!("--port={port}")], port).await?;
-                let profile = std::env::temp_dir()
-                    .join(format!("corsprobe-chromium-{}-{port}", std::process::id()));
-                (driver, chromium_caps(&profile), Some(profile))
-            }
+        let (driver, caps, profile) = match kind.engine() {
             BrowserKind::Firefox => {
                 // Its BiDi socket defaults to 9222; two runs at once would collide there.
                 let args = vec![
@@ -229,7 +223,17 @@ impl Browser {
                     free_port()?.to_string(),
                 ];
                 let driver = spawn_driver(&program, &args, port).await?;
-                (driver, firefox_caps(), None)
+                (driver, firefox_caps(kind.standard()), None)
+            }
+            _ => {
+                let driver = spawn_driver(&program, &[format!("--port={port}")], port).await?;
+                let profile = std::env::temp_dir()
+                    .join(format!("corsprobe-chromium-{}-{port}", std::process::id()));
+                (
+                    driver,
+                    chromium_caps(&profile, kind.standard()),
+                    Some(profile),
+                )
             }
         };
         let serde_json::Value::Object(caps) = caps else {
@@ -293,7 +297,7 @@ impl Browser {
 
     /// Opens `page` and runs one operation in it; the result is what the page saw.
     pub async fn run(&self, page: &str, op: serde_json::Value) -> Result<PageResult, String> {
-        let chromium = self.kind == BrowserKind::Chromium;
+        let chromium = self.kind.engine() == BrowserKind::Chromium;
         if chromium {
             // Drain what earlier steps left, so the reasons read below are this step's.
             self.devtools_events().await;
@@ -352,31 +356,39 @@ pub fn cors_errors(events: &[serde_json::Value]) -> Vec<String> {
     out
 }
 
-fn chromium_caps(profile: &std::path::Path) -> serde_json::Value {
+fn chromium_caps(profile: &std::path::Path, standard: bool) -> serde_json::Value {
     let binary = ["/usr/lib/chromium/chromium", "/usr/bin/chromium"]
         .into_iter()
         .find(|p| std::path::Path::new(p).exists())
         .unwrap_or("chromium");
     // Every flag keeps the browser quiet on the network: only loopback is ever contacted.
-    serde_json::json!({
-        "browserName": "chrome",
-        "goog:chromeOptions": {
-            "binary": binary,
-            "args": [
+    let mut args: Vec<String> = [
                 "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--no-first-run", "--no-default-browser-check", "--disable-quic", "--disable-extensions",
                 "--mute-audio", "--password-store=basic", "--use-mock-keychain", "--window-size=1280,1000",
                 "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE *.localhost , EXCLUDE 127.*",
-                format!("--user-data-dir={}", profile.display()),
-            ],
+    ]
+    .map(String::from)
+    .to_vec();
+    args.push(format!("--user-data-dir={}", profile.display()));
+    if standard {
+        // The standard's rule Chromium 156 does not enforce by default: `*` in
+        // Access-Control-Allow-Headers does not cover Authorization.
+        args.push("--enable-features=CorsNonWildcardRequestHeadersSupport".into());
+    }
+    serde_json::json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": {
+            "binary": binary,
+            "args": args,
             "perfLoggingPrefs": {"enableNetwork": true, "enablePage": false}
         },
         "goog:loggingPrefs": {"performance": "ALL"}
     })
 }
 
-fn firefox_caps() -> serde_json::Value {
+fn firefox_caps(standard: bool) -> serde_json::Value {
     let binary = ["/usr/bin/firefox-esr", "/usr/bin/firefox"]
         .into_iter()
         .find(|p| std::path::Path::new(p).exists())
@@ -401,7 +413,9 @@ fn firefox_caps() -> serde_json::Value {
                 "datareporting.policy.dataSubmissionEnabled": false,
                 "toolkit.telemetry.enabled": false,
                 "app.update.enabled": false,
-                "browser.shell.checkDefaultBrowser": false
+                "browser.shell.checkDefaultBrowser": false,
+                // The standard's rule Firefox ESR 153 does not enforce by default.
+                "network.cors_preflight.authorization_covered_by_wildcard": !standard
             }
         }
     })

@@ -458,6 +458,7 @@ impl Parts {
             browsers: any(&[
                 "browser::",
                 "browser-verdict-can-change::",
+                "oracle::",
                 "secrets::",
                 "cleanup::{T}::no-browser-or-driver-left",
             ]),
@@ -1597,6 +1598,63 @@ fn browser_trials(
                         .into());
                     }
                     Ok(())
+                },
+            ));
+            // The browser is the oracle: the model replayed on every exchange the page caused,
+            // straight and under every fault, must decide as the page saw.
+            let replayed = run.clone().and_then(|(direct, proxied)| {
+                let (_, direct) = direct?;
+                let (baseline, outcomes) = proxied?;
+                let mut all = vec![("straight to the store".to_string(), direct[i].clone())];
+                all.push(("through the proxy, clean".to_string(), baseline[i].clone()));
+                for o in &outcomes {
+                    all.push((format!("fault {}", o.fault), o.results[i].clone()));
+                }
+                Ok(all)
+            });
+            let scenario = s.clone();
+            trials.push(Trial::test(
+                format!("oracle::{TARGET}::{}::{}", kind.name(), s.id),
+                move || {
+                    let rules = if kind.standard() {
+                        corsprobe::model::fetch_rules::Rules::Standard
+                    } else {
+                        corsprobe::model::fetch_rules::Rules::Shipped
+                    };
+                    let credentials = |step: &str| {
+                        scenario
+                            .steps
+                            .iter()
+                            .find(|st| st.name == step)
+                            .and_then(|st| st.page.as_ref())
+                            .is_some_and(|p| p.credentials)
+                    };
+                    let mut unnamed = Vec::new();
+                    let mut replayed_steps = 0;
+                    for (how, r) in replayed? {
+                        replayed_steps += r.pages.len();
+                        for d in corsprobe::model::oracle::disagreements(&r, credentials, rules) {
+                            let named = scenario.differs.iter().any(|k| {
+                                k.step == d.step && k.browser.is_none_or(|b| b == kind)
+                            });
+                            if !named {
+                                unnamed.push(format!("  {how}: step `{}`: {}", d.step, d.what));
+                            }
+                        }
+                    }
+                    if replayed_steps == 0 {
+                        return Err("no page step was replayed".into());
+                    }
+                    if unnamed.is_empty() {
+                        Ok(())
+                    } else {
+                        Err(format!(
+                            "the Fetch model and {} disagree (name a known difference in `[[model_differs]]` with its reason):\n{}",
+                            kind.name(),
+                            unnamed.join("\n")
+                        )
+                        .into())
+                    }
                 },
             ));
         }

@@ -11,6 +11,7 @@ pub mod exchange;
 pub mod expectations;
 pub mod fetch_rules;
 pub mod located;
+pub mod oracle;
 pub mod page_view;
 pub mod place;
 pub mod redact;

@@ -34,6 +34,22 @@ struct RawScenario {
     setup: RawSetup,
     #[serde(default, rename = "step")]
     steps: Vec<Spanned<RawStep>>,
+    #[serde(default, rename = "model_differs")]
+    differs: Vec<Spanned<ModelDiffers>>,
+}
+
+/// A known place where a shipped browser and the Fetch model part ways, with the reason: the
+/// model replay of that step in that browser is then not a test failure.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelDiffers {
+    /// The page step.
+    pub step: String,
+    /// The browser; none means every browser.
+    #[serde(default)]
+    pub browser: Option<BrowserKind>,
+    /// Why they differ, in a sentence.
+    pub reason: String,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -306,6 +322,8 @@ pub struct Scenario {
     pub objects: Vec<SetupObject>,
     /// The steps, in order.
     pub steps: Vec<Step>,
+    /// Where a browser and the Fetch model are known to differ (`[[model_differs]]`).
+    pub differs: Vec<ModelDiffers>,
 }
 
 impl Scenario {
@@ -555,6 +573,25 @@ pub fn load(file: &Path, suites: &Path, fixtures: &Path) -> Result<Scenario, Str
             ),
         ));
     }
+    let mut differs = Vec::new();
+    for d in &raw.differs {
+        let named = steps
+            .iter()
+            .any(|st| st.action == Action::Page && st.name == d.get_ref().step);
+        if !named {
+            return Err(at(
+                d.span().start,
+                &format!(
+                    "`model_differs`: `{}` is not a `page` step",
+                    d.get_ref().step
+                ),
+            ));
+        }
+        if d.get_ref().reason.trim().is_empty() {
+            return Err(at(d.span().start, "`model_differs` needs a `reason`"));
+        }
+        differs.push(d.get_ref().clone());
+    }
     Ok(Scenario {
         id,
         file: file.to_path_buf(),
@@ -579,6 +616,7 @@ pub fn load(file: &Path, suites: &Path, fixtures: &Path) -> Result<Scenario, Str
             })
             .collect(),
         steps,
+        differs,
     })
 }
 

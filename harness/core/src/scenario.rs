@@ -1034,6 +1034,40 @@ mod tests {
         assert!(seen > 250, "only {seen} checks");
     }
 
+    #[test]
+    fn every_must_scenario_says_what_breaks_when_it_fails() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .ancestors()
+            .nth(2)
+            .unwrap();
+        let all = load_all(&root.join("suites"), &root.join("fixtures")).unwrap();
+        // The words a requirement uses for a page that breaks or rules that are lost.
+        let says = |r: &str| {
+            let r = r.to_lowercase();
+            [
+                "when the must fails",
+                "else",
+                "break",
+                "fails",
+                "lost",
+                "lose",
+                "must not",
+            ]
+            .iter()
+            .any(|w| r.contains(w))
+        };
+        let silent: Vec<&str> = all
+            .iter()
+            .filter(|s| s.level == Level::Must && !says(&s.requirement))
+            .map(|s| s.id.as_str())
+            .collect();
+        assert!(
+            silent.is_empty(),
+            "must scenarios that do not say what breaks: {silent:?}"
+        );
+        assert!(all.iter().filter(|s| s.level == Level::Must).count() > 80);
+    }
+
     fn setup(tag: &str, body: &str) -> (PathBuf, PathBuf, PathBuf, PathBuf) {
         let root = std::env::temp_dir().join(format!("corsprobe-scn-{tag}-{}", std::process::id()));
         let suites = root.join("suites");

@@ -69,6 +69,10 @@ enum Command {
         /// JSON run records (`run --report-json`).
         #[arg(required = true)]
         runs: Vec<PathBuf>,
+        /// Normalise the records (no timings, dates, request ids or page ports), write each as
+        /// DIR/<target>.json, and render the matrix from these.
+        #[arg(long, value_name = "DIR")]
+        records: Option<PathBuf>,
         #[command(flatten)]
         reports: ReportArgs,
     },
@@ -174,7 +178,11 @@ pub fn main() -> i32 {
         Command::Validate { targets } => validate(&root, targets.as_deref()),
         Command::Run(args) => run(&root, *args),
         Command::Clean { target, targets } => clean(&root, &target, targets.as_deref()),
-        Command::Matrix { runs, reports } => matrix_cmd(&runs, &reports),
+        Command::Matrix {
+            runs,
+            records,
+            reports,
+        } => matrix_cmd(&runs, records.as_deref(), &reports),
         Command::Expectations {
             command: ExpectationsCommand::Update { run, output },
         } => expectations_update(&run, output.as_deref()),

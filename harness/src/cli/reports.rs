@@ -58,12 +58,24 @@ pub(super) fn write_reports(args: &ReportArgs, records: Vec<RunRecord>) -> Vec<S
     failed
 }
 
-pub(super) fn matrix_cmd(runs: &[PathBuf], reports: &ReportArgs) -> i32 {
+pub(super) fn matrix_cmd(runs: &[PathBuf], normalized: Option<&Path>, reports: &ReportArgs) -> i32 {
     let mut records = Vec::new();
     for p in runs {
         match json::read(p) {
             Ok(r) => records.push(r),
             Err(e) => {
+                eprintln!("corsprobe: {e}");
+                return EXIT_USAGE;
+            }
+        }
+    }
+    if let Some(dir) = normalized {
+        records = records.iter().map(|r| r.normalized()).collect();
+        // The records were redacted when written; nothing of this run's own is left to scrub.
+        let redactor = crate::model::redact::Redactor::default();
+        for r in &records {
+            let path = dir.join(format!("{}.json", r.target.name));
+            if let Err(e) = json::write_report(&path, r, &redactor) {
                 eprintln!("corsprobe: {e}");
                 return EXIT_USAGE;
             }

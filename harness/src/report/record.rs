@@ -155,6 +155,117 @@ pub fn count(results: &[ScenarioResult]) -> BTreeMap<String, usize> {
     summary
 }
 
+/// Header values that change on every run whatever the store does.
+const VOLATILE_HEADERS: [&str; 10] = [
+    "date",
+    "last-modified",
+    "x-amz-date",
+    "x-amz-request-id",
+    "x-amz-id-2",
+    "x-oss-date",
+    "x-oss-request-id",
+    "x-request-id",
+    "x-trans-id",
+    "x-openstack-request-id",
+];
+
+/// Fields that time something: zero in a normalised record.
+const TIMINGS: [&str; 4] = ["duration_ms", "page_ms", "step_ms", "start_ms"];
+
+impl RunRecord {
+    /// The record with what changes on every rerun taken out (timings, dates, request ids,
+    /// loopback ports other than the store's), so two runs of the same store diff only where
+    /// the store answered differently. The reference report's records are kept this way.
+    pub fn normalized(&self) -> RunRecord {
+        let store_port = self
+            .target
+            .endpoint_host
+            .rsplit_once(':')
+            .map(|(_, p)| p.to_string())
+            .unwrap_or_default();
+        let mut value = serde_json::to_value(self).expect("a record serialises");
+        normalize_value(&mut value, &store_port);
+        serde_json::from_value(value).expect("a normalised record is still a record")
+    }
+}
+
+fn normalize_value(v: &mut serde_json::Value, store_port: &str) {
+    use serde_json::Value;
+    match v {
+        Value::Object(map) => {
+            for (k, field) in map.iter_mut() {
+                if TIMINGS.contains(&k.as_str()) && field.is_number() {
+                    *field = Value::from(0.0);
+                } else {
+                    normalize_value(field, store_port);
+                }
+            }
+        }
+        Value::Array(items) => {
+            // A header line is a two-string array: its value goes by its name.
+            if let [Value::String(name), Value::String(value)] = items.as_mut_slice()
+                && VOLATILE_HEADERS.contains(&name.to_ascii_lowercase().as_str())
+            {
+                *value = "[volatile]".to_string();
+                return;
+            }
+            for item in items {
+                normalize_value(item, store_port);
+            }
+        }
+        Value::String(text) => *text = normalize_text(text, store_port),
+        _ => {}
+    }
+}
+
+/// Replaces loopback ports other than the store's, signing dates in URLs, and the request ids
+/// of XML error bodies.
+fn normalize_text(text: &str, store_port: &str) -> String {
+    let mut out = text.to_string();
+    for host in ["127.0.0.1:", "127.0.0.2:", "localhost:"] {
+        let mut done = String::new();
+        let mut rest = out.as_str();
+        while let Some(at) = rest.find(host) {
+            let after = &rest[at + host.len()..];
+            let digits = after.chars().take_while(|c| c.is_ascii_digit()).count();
+            done.push_str(&rest[..at + host.len()]);
+            let port = &after[..digits];
+            done.push_str(if digits > 0 && port != store_port {
+                "[port]"
+            } else {
+                port
+            });
+            rest = &after[digits..];
+        }
+        done.push_str(rest);
+        out = done;
+    }
+    for (open, close) in [
+        ("X-Amz-Date=", None),
+        ("x-oss-date=", None),
+        ("<RequestId>", Some("</RequestId>")),
+        ("<HostId>", Some("</HostId>")),
+    ] {
+        let mut done = String::new();
+        let mut rest = out.as_str();
+        while let Some(at) = rest.find(open) {
+            let after = &rest[at + open.len()..];
+            let end = match close {
+                Some(c) => after.find(c).unwrap_or(0),
+                None => after
+                    .find(|c: char| !c.is_ascii_alphanumeric())
+                    .unwrap_or(after.len()),
+            };
+            done.push_str(&rest[..at + open.len()]);
+            done.push_str(if end > 0 { "[volatile]" } else { "" });
+            rest = &after[end..];
+        }
+        done.push_str(rest);
+        out = done;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,5 +308,50 @@ mod tests {
         assert_eq!(r.summary.len(), Verdict::ALL.len());
         assert_eq!(r.summary["PASS"], 2);
         assert_eq!(r.summary["XPASS"], 0);
+    }
+
+    #[test]
+    fn a_normalised_record_keeps_what_the_store_said_and_drops_what_every_run_changes() {
+        let mut r = record(&[Verdict::Pass]);
+        r.target.endpoint_host = "127.0.0.1:7480".into();
+        r.duration_ms = 1234.5;
+        r.results[0].reason = "GET http://127.0.0.1:7480/b/k?X-Amz-Date=20261201T101010Z&a=1 from http://127.0.0.1:43127 and http://localhost:9".into();
+        r.results[0].exchanges.push(crate::model::exchange::Exchange {
+            phase: crate::model::exchange::Phase::Step,
+            label: "get".into(),
+            request: crate::model::exchange::RecordedRequest {
+                method: "GET".into(),
+                url: "http://127.0.0.1:7480/b/k".into(),
+                headers: vec![("x-amz-date".into(), "20261201T101010Z".into())],
+                body_bytes: 0,
+            },
+            response: Some(crate::model::exchange::RecordedResponse::new(
+                403,
+                &[("date", "Tue, 01 Dec 2026 10:10:10 GMT"), ("access-control-allow-origin", "http://127.0.0.1:43127")],
+                "<Error><Code>AccessDenied</Code><RequestId>tx0001</RequestId><HostId>abc</HostId></Error>",
+            )),
+            error: None,
+            duration_ms: 3.2,
+        });
+        let n = r.normalized();
+        assert_eq!(n.duration_ms, 0.0);
+        assert_eq!(
+            n.results[0].reason,
+            "GET http://127.0.0.1:7480/b/k?X-Amz-Date=[volatile]&a=1 from http://127.0.0.1:[port] and http://localhost:[port]"
+        );
+        let ex = &n.results[0].exchanges[0];
+        assert_eq!(ex.duration_ms, 0.0);
+        assert_eq!(ex.request.headers[0].1, "[volatile]");
+        let resp = ex.response.as_ref().unwrap();
+        assert_eq!(resp.headers[0].1, "[volatile]");
+        assert_eq!(
+            resp.headers[1].1, "http://127.0.0.1:[port]",
+            "what the store said stays, ports aside"
+        );
+        assert_eq!(
+            resp.body,
+            "<Error><Code>AccessDenied</Code><RequestId>[volatile]</RequestId><HostId>[volatile]</HostId></Error>"
+        );
+        assert_eq!(n.results[0].verdict, Verdict::Pass);
     }
 }

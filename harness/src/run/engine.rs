@@ -701,10 +701,7 @@ async fn acl_control(
 ) -> (Exchange, String) {
     let mut absent = step.clone();
     absent.key = Some(CONTROL_KEY.to_string());
-    let label = format!(
-        "{} (control: the same preflight to a key that does not exist)",
-        step.name
-    );
+    let label = format!("{} control, to a key that does not exist", step.name);
     let ex = run_step(client, &absent, place, vars, origins)
         .await
         .relabel(&label);

@@ -11,7 +11,6 @@ use corsprobe::store::client::Client;
 use corsprobe::store::target::{Credentials, Target};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
 
 #[derive(Clone, Copy, Debug)]
 enum Misbehaviour {
@@ -26,72 +25,61 @@ enum Misbehaviour {
 }
 
 async fn serve(mode: Misbehaviour) -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    tokio::spawn(async move {
-        while let Ok((mut stream, _)) = listener.accept().await {
-            tokio::spawn(async move {
-                let mut buf = [0u8; 8192];
-                let _ = stream.read(&mut buf).await;
-                match mode {
-                    Misbehaviour::Hang => tokio::time::sleep(Duration::from_secs(600)).await,
-                    Misbehaviour::Drip => {
-                        let _ = stream
-                            .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n")
-                            .await;
-                        for _ in 0..1000 {
-                            if stream.write_all(b"x").await.is_err() {
-                                break;
-                            }
-                            tokio::time::sleep(Duration::from_millis(300)).await;
-                        }
+    common::accept_loop(move |mut stream, _| async move {
+        let mut buf = [0u8; 8192];
+        let _ = stream.read(&mut buf).await;
+        match mode {
+            Misbehaviour::Hang => tokio::time::sleep(Duration::from_secs(600)).await,
+            Misbehaviour::Drip => {
+                let _ = stream
+                    .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n")
+                    .await;
+                for _ in 0..1000 {
+                    if stream.write_all(b"x").await.is_err() {
+                        break;
                     }
-                    Misbehaviour::Reset => {
-                        // SO_LINGER 0 makes the close an RST; with a zero timeout the close never blocks.
-                        #[allow(deprecated)]
-                        let _ = stream.set_linger(Some(Duration::ZERO));
-                        drop(stream);
-                    }
-                    Misbehaviour::Garbage => {
-                        let _ = stream
-                            .write_all(&[0x16, 0x03, 0x01, 0x00, 0xff, 0x00, 0x13, 0x37, b'\n'])
-                            .await;
-                    }
-                    Misbehaviour::SshBanner => {
-                        let _ = stream.write_all(b"SSH-2.0-OpenSSH_9.2p1 Debian\r\n").await;
-                    }
-                    Misbehaviour::OversizedHeader => {
-                        let big = "a".repeat(2 * 1024 * 1024);
-                        let _ = stream
-                            .write_all(
-                                format!(
-                                    "HTTP/1.1 200 OK\r\nX-Big: {big}\r\nContent-Length: 0\r\n\r\n"
-                                )
-                                .as_bytes(),
-                            )
-                            .await;
-                    }
-                    Misbehaviour::ManyDuplicatedHeaders => {
-                        let dup = "Access-Control-Allow-Origin: *\r\n".repeat(5000);
-                        let _ = stream
-                            .write_all(
-                                format!("HTTP/1.1 200 OK\r\n{dup}Content-Length: 0\r\n\r\n")
-                                    .as_bytes(),
-                            )
-                            .await;
-                    }
-                    Misbehaviour::RedirectLoop => {
-                        let _ = stream
-                            .write_all(
-                                b"HTTP/1.1 302 Found\r\nLocation: /\r\nContent-Length: 0\r\n\r\n",
-                            )
-                            .await;
-                    }
+                    tokio::time::sleep(Duration::from_millis(300)).await;
                 }
-            });
+            }
+            Misbehaviour::Reset => {
+                // SO_LINGER 0 makes the close an RST; with a zero timeout the close never blocks.
+                #[allow(deprecated)]
+                let _ = stream.set_linger(Some(Duration::ZERO));
+                drop(stream);
+            }
+            Misbehaviour::Garbage => {
+                let _ = stream
+                    .write_all(&[0x16, 0x03, 0x01, 0x00, 0xff, 0x00, 0x13, 0x37, b'\n'])
+                    .await;
+            }
+            Misbehaviour::SshBanner => {
+                let _ = stream.write_all(b"SSH-2.0-OpenSSH_9.2p1 Debian\r\n").await;
+            }
+            Misbehaviour::OversizedHeader => {
+                let big = "a".repeat(2 * 1024 * 1024);
+                let _ = stream
+                    .write_all(
+                        format!("HTTP/1.1 200 OK\r\nX-Big: {big}\r\nContent-Length: 0\r\n\r\n")
+                            .as_bytes(),
+                    )
+                    .await;
+            }
+            Misbehaviour::ManyDuplicatedHeaders => {
+                let dup = "Access-Control-Allow-Origin: *\r\n".repeat(5000);
+                let _ = stream
+                    .write_all(
+                        format!("HTTP/1.1 200 OK\r\n{dup}Content-Length: 0\r\n\r\n").as_bytes(),
+                    )
+                    .await;
+            }
+            Misbehaviour::RedirectLoop => {
+                let _ = stream
+                    .write_all(b"HTTP/1.1 302 Found\r\nLocation: /\r\nContent-Length: 0\r\n\r\n")
+                    .await;
+            }
         }
-    });
-    port
+    })
+    .await
 }
 
 fn target(port: u16) -> Target {
@@ -208,21 +196,15 @@ fn client_for(scheme: &str, port: u16, timeout: Duration) -> Client {
 
 /// Answers every request with 200 after `delay`.
 async fn serve_slowly(delay: Duration) -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    tokio::spawn(async move {
-        while let Ok((mut stream, _)) = listener.accept().await {
-            tokio::spawn(async move {
-                let mut buf = [0u8; 4096];
-                let _ = stream.read(&mut buf).await;
-                tokio::time::sleep(delay).await;
-                let _ = stream
-                    .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-                    .await;
-            });
-        }
-    });
-    port
+    common::accept_loop(move |mut stream, _| async move {
+        let mut buf = [0u8; 4096];
+        let _ = stream.read(&mut buf).await;
+        tokio::time::sleep(delay).await;
+        let _ = stream
+            .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            .await;
+    })
+    .await
 }
 
 /// Serves TLS with a self-signed certificate for `localhost`, made now; answers 200.
@@ -251,23 +233,19 @@ async fn serve_tls() -> u16 {
     let acceptor = tokio_native_tls::TlsAcceptor::from(
         native_tls::TlsAcceptor::builder(identity).build().unwrap(),
     );
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            let acceptor = acceptor.clone();
-            tokio::spawn(async move {
-                if let Ok(mut tls) = acceptor.accept(stream).await {
-                    let mut buf = [0u8; 4096];
-                    let _ = tls.read(&mut buf).await;
-                    let _ = tls
-                        .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
-                        .await;
-                }
-            });
+    common::accept_loop(move |stream, _| {
+        let acceptor = acceptor.clone();
+        async move {
+            if let Ok(mut tls) = acceptor.accept(stream).await {
+                let mut buf = [0u8; 4096];
+                let _ = tls.read(&mut buf).await;
+                let _ = tls
+                    .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+                    .await;
+            }
         }
-    });
-    port
+    })
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -317,32 +295,24 @@ async fn reachability_names_the_cause() {
 
 /// Answers 200 with a body of `len` bytes, sent in 64 KiB pieces.
 async fn serve_big_body(len: usize) -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    tokio::spawn(async move {
-        while let Ok((mut stream, _)) = listener.accept().await {
-            tokio::spawn(async move {
-                let mut buf = [0u8; 8192];
-                let _ = stream.read(&mut buf).await;
-                let head = format!(
-                    "HTTP/1.1 200 OK\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n"
-                );
-                if stream.write_all(head.as_bytes()).await.is_err() {
-                    return;
-                }
-                let piece = vec![b'z'; 64 * 1024];
-                let mut left = len;
-                while left > 0 {
-                    let n = left.min(piece.len());
-                    if stream.write_all(&piece[..n]).await.is_err() {
-                        return;
-                    }
-                    left -= n;
-                }
-            });
+    common::accept_loop(move |mut stream, _| async move {
+        let mut buf = [0u8; 8192];
+        let _ = stream.read(&mut buf).await;
+        let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n");
+        if stream.write_all(head.as_bytes()).await.is_err() {
+            return;
         }
-    });
-    port
+        let piece = vec![b'z'; 64 * 1024];
+        let mut left = len;
+        while left > 0 {
+            let n = left.min(piece.len());
+            if stream.write_all(&piece[..n]).await.is_err() {
+                return;
+            }
+            left -= n;
+        }
+    })
+    .await
 }
 
 /// An unsigned GET of one object, answered.

@@ -23,7 +23,6 @@ use corsprobe::store::target::{Credentials, Target};
 use std::path::Path;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
 
 const ACCESS_KEY: &str = "AKSHORT7";
 const SECRET_KEY: &str = "secret-key-of-the-hostile-test-0001";
@@ -53,14 +52,7 @@ fn parse(head: &str) -> (String, Vec<(String, String)>) {
 }
 
 async fn serve(kind: Server) -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    tokio::spawn(async move {
-        let mut n = 0u32;
-        while let Ok((mut stream, _)) = listener.accept().await {
-            n += 1;
-            let turn = n;
-            tokio::spawn(async move {
+    common::accept_loop(move |mut stream, turn| async move {
                 let mut buf = vec![0u8; 64 * 1024];
                 let mut len = 0;
                 while len < buf.len() {
@@ -116,10 +108,8 @@ async fn serve(kind: Server) -> u16 {
                 };
                 let _ = stream.write_all(&reply).await;
                 let _ = stream.shutdown().await;
-            });
-        }
-    });
-    port
+    })
+    .await
 }
 
 fn target(port: u16, dialect: Dialect, signature: OssSignature) -> Target {

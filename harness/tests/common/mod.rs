@@ -11,6 +11,25 @@ use corsprobe::run::engine::{self, Cancel, RunOptions};
 use corsprobe::store::client::Client;
 use std::path::{Path, PathBuf};
 
+/// Listens on a free loopback port and hands each connection, numbered from 1, to `handle`
+/// in a task of its own: the accept loop every test server shares. Returns the port.
+pub async fn accept_loop<F, Fut>(handle: F) -> u16
+where
+    F: Fn(tokio::net::TcpStream, u32) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        let mut turn = 0u32;
+        while let Ok((stream, _)) = listener.accept().await {
+            turn += 1;
+            tokio::spawn(handle(stream, turn));
+        }
+    });
+    port
+}
+
 /// The repository root (suites/, fixtures/, scripts/).
 pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

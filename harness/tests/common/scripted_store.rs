@@ -6,7 +6,6 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
 
 /// One request as the store read it.
 #[derive(Debug, Clone)]
@@ -69,37 +68,32 @@ pub async fn start(
     puts: LaterPuts,
     respond: impl Fn(&Asked, Option<&str>) -> Answer + Send + Sync + 'static,
 ) -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
     let respond: Arc<Responder> = Arc::new(respond);
     let rules: Arc<Mutex<HashMap<String, String>>> = Arc::default();
-    tokio::spawn(async move {
-        while let Ok((mut stream, _)) = listener.accept().await {
-            let respond = respond.clone();
-            let rules = rules.clone();
-            tokio::spawn(async move {
-                while let Some(asked) = read(&mut stream).await {
-                    let (status, headers, body) = housekeeping(&asked, puts, &rules)
-                        .unwrap_or_else(|| {
-                            let bucket = bucket_of(&asked.path);
-                            let stored = rules.lock().unwrap().get(&bucket).cloned();
-                            respond(&asked, stored.as_deref())
-                        });
-                    let mut out =
-                        format!("HTTP/1.1 {status} X\r\ncontent-length: {}\r\n", body.len());
-                    for (n, v) in headers {
-                        out.push_str(&format!("{n}: {v}\r\n"));
-                    }
-                    out.push_str("\r\n");
-                    out.push_str(&body);
-                    if stream.write_all(out.as_bytes()).await.is_err() {
-                        break;
-                    }
+    super::accept_loop(move |mut stream, _| {
+        let respond = respond.clone();
+        let rules = rules.clone();
+        async move {
+            while let Some(asked) = read(&mut stream).await {
+                let (status, headers, body) =
+                    housekeeping(&asked, puts, &rules).unwrap_or_else(|| {
+                        let bucket = bucket_of(&asked.path);
+                        let stored = rules.lock().unwrap().get(&bucket).cloned();
+                        respond(&asked, stored.as_deref())
+                    });
+                let mut out = format!("HTTP/1.1 {status} X\r\ncontent-length: {}\r\n", body.len());
+                for (n, v) in headers {
+                    out.push_str(&format!("{n}: {v}\r\n"));
                 }
-            });
+                out.push_str("\r\n");
+                out.push_str(&body);
+                if stream.write_all(out.as_bytes()).await.is_err() {
+                    break;
+                }
+            }
         }
-    });
-    port
+    })
+    .await
 }
 
 fn bucket_of(path: &str) -> String {

@@ -235,20 +235,22 @@ mod tests {
         );
     }
 
-    #[test]
-    fn s3_get_object_with_range_example() {
-        let c = creds(
-            "AKIAIOSFODNN7EXAMPLE",
-            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-        );
-        let scope = Scope {
-            region: "us-east-1",
-            service: "s3",
-        };
-        let headers = vec![("range".to_string(), "bytes=0-9".to_string())];
+    /// The Authorization header of AWS's S3 GetObject example (the example keys, 2013-05-24),
+    /// with these request headers.
+    fn s3_example_get(headers: &[(&str, &str)]) -> String {
+        let headers: Vec<(String, String)> = headers
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect();
         let h = header_signature(
-            &c,
-            &scope,
+            &creds(
+                "AKIAIOSFODNN7EXAMPLE",
+                "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            ),
+            &Scope {
+                region: "us-east-1",
+                service: "s3",
+            },
             true,
             Unsigned {
                 method: "GET",
@@ -259,50 +261,29 @@ mod tests {
             at("20130524T000000Z"),
         )
         .unwrap();
-        let auth = authorization(&h);
+        authorization(&h).to_string()
+    }
+
+    /// The published signature of that example with `Range: bytes=0-9`.
+    const RANGE_EXAMPLE: &str = "f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41";
+
+    #[test]
+    fn s3_get_object_with_range_example() {
+        let auth = s3_example_get(&[("range", "bytes=0-9")]);
         assert!(
             auth.contains("SignedHeaders=host;range;x-amz-content-sha256;x-amz-date"),
             "{auth}"
         );
         assert!(
-            auth.ends_with(
-                "Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41"
-            ),
+            auth.ends_with(&format!("Signature={RANGE_EXAMPLE}")),
             "{auth}"
         );
     }
 
     #[test]
     fn browser_added_headers_are_not_signed() {
-        let c = creds(
-            "AKIAIOSFODNN7EXAMPLE",
-            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-        );
-        let scope = Scope {
-            region: "us-east-1",
-            service: "s3",
-        };
-        let headers = vec![
-            ("range".to_string(), "bytes=0-9".to_string()),
-            ("Origin".to_string(), "http://app.example".to_string()),
-        ];
-        let h = header_signature(
-            &c,
-            &scope,
-            true,
-            Unsigned {
-                method: "GET",
-                url: "https://examplebucket.s3.amazonaws.com/test.txt",
-                headers: &headers,
-                body: b"",
-            },
-            at("20130524T000000Z"),
-        )
-        .unwrap();
-        assert!(
-            authorization(&h)
-                .ends_with("f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41")
-        );
+        let auth = s3_example_get(&[("range", "bytes=0-9"), ("Origin", "http://app.example")]);
+        assert!(auth.ends_with(RANGE_EXAMPLE), "{auth}");
     }
 
     #[test]
@@ -351,36 +332,28 @@ mod tests {
 
     #[test]
     fn a_wrong_secret_changes_the_signature() {
-        let scope = Scope {
-            region: "us-east-1",
-            service: "service",
+        let sign = |secret: &str| {
+            let h = header_signature(
+                &creds("AKIDEXAMPLE", secret),
+                &Scope {
+                    region: "us-east-1",
+                    service: "service",
+                },
+                false,
+                Unsigned {
+                    method: "GET",
+                    url: "https://example.amazonaws.com/",
+                    headers: &[],
+                    body: b"",
+                },
+                at("20150830T123600Z"),
+            )
+            .unwrap();
+            authorization(&h).to_string()
         };
-        let good = header_signature(
-            &creds("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"),
-            &scope,
-            false,
-            Unsigned {
-                method: "GET",
-                url: "https://example.amazonaws.com/",
-                headers: &[],
-                body: b"",
-            },
-            at("20150830T123600Z"),
-        )
-        .unwrap();
-        let bad = header_signature(
-            &creds("AKIDEXAMPLE", "other"),
-            &scope,
-            false,
-            Unsigned {
-                method: "GET",
-                url: "https://example.amazonaws.com/",
-                headers: &[],
-                body: b"",
-            },
-            at("20150830T123600Z"),
-        )
-        .unwrap();
-        assert_ne!(authorization(&good), authorization(&bad));
+        assert_ne!(
+            sign("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"),
+            sign("other")
+        );
     }
 }

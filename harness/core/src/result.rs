@@ -108,6 +108,17 @@ pub struct BrowserInfo {
     pub start_ms: f64,
 }
 
+impl BrowserInfo {
+    /// `, started in 1.2 s` for reports; nothing for a normalised record, whose timings are 0.
+    pub fn started(&self) -> String {
+        if self.start_ms > 0.0 {
+            format!(", started in {:.1} s", self.start_ms / 1000.0)
+        } else {
+            String::new()
+        }
+    }
+}
+
 /// A result with the scenario's words and no evidence yet.
 pub fn base_result(s: &Scenario) -> ScenarioResult {
     ScenarioResult::named(&s.id, &s.title, &s.requirement, s.level)

@@ -69,8 +69,8 @@ enum Command {
         /// JSON run records (`run --report-json`).
         #[arg(required = true)]
         runs: Vec<PathBuf>,
-        /// Normalise the records (no timings, dates, request ids or page ports), write each as
-        /// DIR/<target>.json, and render the matrix from these.
+        /// Normalise the records (no timings, dates, request ids or page ports), write each
+        /// under its own file name in DIR, and render the matrix from these.
         #[arg(long, value_name = "DIR")]
         records: Option<PathBuf>,
         #[command(flatten)]

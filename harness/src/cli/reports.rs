@@ -73,8 +73,13 @@ pub(super) fn matrix_cmd(runs: &[PathBuf], normalized: Option<&Path>, reports: &
         records = records.iter().map(|r| r.normalized()).collect();
         // The records were redacted when written; nothing of this run's own is left to scrub.
         let redactor = crate::model::redact::Redactor::default();
-        for r in &records {
-            let path = dir.join(format!("{}.json", r.target.name));
+        for (r, input) in records.iter().zip(runs) {
+            // Named as the input was: one target may have several runs (browser variants).
+            let name = input
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| format!("{}.json", r.target.name));
+            let path = dir.join(name);
             if let Err(e) = json::write_report(&path, r, &redactor) {
                 eprintln!("corsprobe: {e}");
                 return EXIT_USAGE;

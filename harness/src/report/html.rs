@@ -54,11 +54,11 @@ pub fn render_index(m: &Matrix) -> String {
         if let Some(br) = &c.browser {
             let _ = write!(
                 b,
-                "<br>column <b>{}</b>: {} {}, headless, started in {:.1} s",
+                "<br>column <b>{}</b>: {} {}, headless{}",
                 escape(&c.label),
                 escape(&br.name),
                 escape(&br.version),
-                br.start_ms / 1000.0
+                escape(&br.started())
             );
         }
     }

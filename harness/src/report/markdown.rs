@@ -26,11 +26,11 @@ pub fn render(m: &Matrix) -> String {
         if let Some(b) = &c.browser {
             let _ = writeln!(
                 out,
-                "  - column **{}**: {} {}, headless, started in {:.1} s",
+                "  - column **{}**: {} {}, headless{}",
                 c.label,
                 b.name,
                 b.version,
-                b.start_ms / 1000.0
+                b.started()
             );
         }
     }

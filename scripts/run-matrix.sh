@@ -17,8 +17,9 @@ for target in ceph garage garage-global s3rver moto s3s-fs; do
   # One run id for every rerun: bucket names then diff cleanly in the committed records.
   "$bin" run --mode all --target "$target" --run-id reference --report-json "reports/runs/$target.json" > "reports/runs/$target.txt" 2>&1
   echo "run-matrix: $target: $(grep -E '^corsprobe: [0-9]+ passed' "reports/runs/$target.txt" | tail -n1 || tail -n1 "reports/runs/$target.txt")"
-  # The Authorization page once more, in the browsers with the standard's rule switched on.
-  "$bin" run --mode browser --browser chromium-standard --browser firefox-standard --target "$target" \
+  # The Authorization page once more, in the browsers with the standard's rule switched on
+  # (not on s3s-fs: it has no bucket CORS API, which its own run already says).
+  [ "$target" = s3s-fs ] || "$bin" run --mode browser --browser chromium-standard --browser firefox-standard --target "$target" \
     --run-id standard --report-json "reports/runs/$target-standard.json" browser/authorization-header-star \
     > "reports/runs/$target-standard.txt" 2>&1
 done

@@ -118,6 +118,16 @@ pub struct Exchange {
 }
 
 impl Exchange {
+    /// True for a CORS preflight: an OPTIONS carrying Access-Control-Request-Method.
+    pub fn is_preflight(&self) -> bool {
+        self.request.method == "OPTIONS"
+            && self
+                .request
+                .headers
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case("access-control-request-method"))
+    }
+
     /// A one-line description of the outcome for error reasons.
     pub fn outcome(&self) -> String {
         match (&self.response, &self.error) {

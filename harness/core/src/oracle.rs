@@ -18,15 +18,6 @@ pub struct Disagreement {
     pub what: String,
 }
 
-fn is_preflight(ex: &Exchange) -> bool {
-    ex.request.method == "OPTIONS"
-        && ex
-            .request
-            .headers
-            .iter()
-            .any(|(n, _)| n.eq_ignore_ascii_case("access-control-request-method"))
-}
-
 /// Replays one page step: `exchanges` are those that reached the store for it.
 fn replay(
     view: &PageView,
@@ -50,8 +41,8 @@ fn replay(
             .map(|resp| browser_decision(&ex.request, resp, credentials, rules))
     };
     let mut out = Vec::new();
-    let preflight = exchanges.iter().find(|e| is_preflight(e));
-    let actual = exchanges.iter().rev().find(|e| !is_preflight(e));
+    let preflight = exchanges.iter().find(|e| e.is_preflight());
+    let actual = exchanges.iter().rev().find(|e| !e.is_preflight());
     if let Some(Some(decision)) = preflight.map(|p| decide(p)) {
         match (&decision, actual) {
             (Err(why), Some(_)) => out.push(format!(

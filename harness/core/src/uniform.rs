@@ -37,16 +37,6 @@ fn answer(ex: &Exchange) -> Option<String> {
     })
 }
 
-fn is_preflight(ex: &Exchange) -> bool {
-    ex.phase == Phase::Step
-        && ex.request.method == "OPTIONS"
-        && ex
-            .request
-            .headers
-            .iter()
-            .any(|(n, _)| n.eq_ignore_ascii_case("access-control-request-method"))
-}
-
 /// One preflight of a scenario: its answer and whether its rules let it through.
 struct Asked {
     result: usize,
@@ -58,7 +48,11 @@ struct Asked {
 fn preflights(results: &[ScenarioResult]) -> Vec<Asked> {
     let mut out = Vec::new();
     for (i, r) in results.iter().enumerate() {
-        for ex in r.exchanges.iter().filter(|e| is_preflight(e)) {
+        for ex in r
+            .exchanges
+            .iter()
+            .filter(|e| e.phase == Phase::Step && e.is_preflight())
+        {
             // What the scenario expects of this step's browser decision says what its rules allow.
             let expected = r.checks.iter().find(|c| {
                 c.step == ex.label

@@ -675,12 +675,7 @@ async fn run_steps(
 /// refusal may come from the rules or from a gate ahead of them (moto checks the object's ACL
 /// before it reads any rule), and only a control tells the two apart.
 fn refused_preflight(ex: &Exchange, judged: &[crate::model::check::CheckResult]) -> bool {
-    let preflight = ex.request.method == "OPTIONS"
-        && ex
-            .request
-            .headers
-            .iter()
-            .any(|(n, _)| n.eq_ignore_ascii_case("access-control-request-method"));
+    let preflight = ex.is_preflight();
     let forbidden = ex.response.as_ref().is_some_and(|r| r.status == 403);
     let expected_through = judged
         .iter()

@@ -27,6 +27,16 @@ pub struct RecordedRequest {
     pub body_bytes: usize,
 }
 
+impl RecordedRequest {
+    /// A header's value by case-insensitive name, the first line if several.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
 /// The response as received, with secrets redacted.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 pub struct RecordedResponse {
@@ -123,9 +133,8 @@ impl Exchange {
         self.request.method == "OPTIONS"
             && self
                 .request
-                .headers
-                .iter()
-                .any(|(n, _)| n.eq_ignore_ascii_case("access-control-request-method"))
+                .header("access-control-request-method")
+                .is_some()
     }
 
     /// A one-line description of the outcome for error reasons.

@@ -3,6 +3,7 @@
 //! resolve, moto's object ACL gate). The run says so once, at the top of the store's results,
 //! and each verdict it explains points there, instead of dozens of unrelated-looking FAILs.
 
+use crate::check::exchange::FETCH_CHECK;
 use crate::exchange::{Exchange, Phase};
 use crate::result::ScenarioResult;
 use crate::verdict::Verdict;
@@ -55,20 +56,12 @@ fn preflights(results: &[ScenarioResult]) -> Vec<Asked> {
         {
             // What the scenario expects of this step's browser decision says what its rules allow.
             let expected = r.checks.iter().find(|c| {
-                c.step == ex.label
-                    && c.check.starts_with("browser CORS decision")
-                    && c.level == Level::Must
+                c.step == ex.label && c.check.starts_with(FETCH_CHECK) && c.level == Level::Must
             });
             let (Some(answer), Some(expected)) = (answer(ex), expected) else {
                 continue;
             };
-            let origin = ex
-                .request
-                .headers
-                .iter()
-                .find(|(n, _)| n.eq_ignore_ascii_case("origin"))
-                .map(|(_, v)| v.clone())
-                .unwrap_or_default();
+            let origin = ex.request.header("origin").unwrap_or_default().to_string();
             out.push(Asked {
                 result: i,
                 answer,
@@ -154,7 +147,7 @@ mod tests {
         let outcome = if allowed { "allowed" } else { "blocked" };
         r.checks.push(CheckResult {
             step: "preflight".into(),
-            check: "browser CORS decision".into(),
+            check: FETCH_CHECK.into(),
             level: Level::Must,
             expected: outcome.into(),
             actual: String::new(),

@@ -677,9 +677,12 @@ async fn run_steps(
 fn refused_preflight(ex: &Exchange, judged: &[crate::model::check::CheckResult]) -> bool {
     let preflight = ex.is_preflight();
     let forbidden = ex.response.as_ref().is_some_and(|r| r.status == 403);
-    let expected_through = judged
-        .iter()
-        .any(|c| !c.ok && c.check.starts_with("browser CORS decision") && c.expected == "allowed");
+    let expected_through = judged.iter().any(|c| {
+        !c.ok
+            && c.check
+                .starts_with(crate::model::check::exchange::FETCH_CHECK)
+            && c.expected == "allowed"
+    });
     preflight && forbidden && expected_through
 }
 

@@ -227,7 +227,7 @@ impl Client {
         };
         let creds = &self.target.credentials;
         let secret = if matches!(mode, Signing::BadSignature | Signing::BadPresign) {
-            format!("{}-wrong", creds.secret_key)
+            creds.with_wrong_secret().secret_key
         } else {
             creds.secret_key.clone()
         };
@@ -347,7 +347,7 @@ impl Client {
             Signing::Header | Signing::BadSignature | Signing::UnknownKey => {
                 let mut creds = self.target.credentials.clone();
                 if mode == Signing::BadSignature {
-                    creds.secret_key = format!("{}-wrong", creds.secret_key);
+                    creds = creds.with_wrong_secret();
                 }
                 if mode == Signing::UnknownKey {
                     creds.access_key = UNKNOWN_ACCESS_KEY.to_string();
@@ -380,7 +380,7 @@ impl Client {
                 };
                 let mut creds = self.target.credentials.clone();
                 if mode == Signing::BadPresign {
-                    creds.secret_key = format!("{}-wrong", creds.secret_key);
+                    creds = creds.with_wrong_secret();
                 }
                 // User metadata the request carries is signed, as SDK presigners do: stores
                 // such as Garage refuse an unsigned x-amz-meta-* header.

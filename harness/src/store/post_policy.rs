@@ -173,7 +173,7 @@ pub fn form_fields(
     };
     let mut signer = target.clone();
     if form == Form::ForgedSignature {
-        signer.credentials.secret_key = format!("{}-wrong", signer.credentials.secret_key);
+        signer.credentials = signer.credentials.with_wrong_secret();
     }
     let mut signed = signed_form(&signer, bucket, key, now, expiration, conditions);
     if form == Form::ExtraField {

@@ -98,6 +98,16 @@ pub struct Credentials {
     pub session_token: Option<String>,
 }
 
+impl Credentials {
+    /// The same keys with a wrong secret: what a forged or broken signature is made with.
+    pub fn with_wrong_secret(&self) -> Credentials {
+        Credentials {
+            secret_key: format!("{}-wrong", self.secret_key),
+            ..self.clone()
+        }
+    }
+}
+
 impl std::fmt::Debug for Credentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Credentials([redacted])")

@@ -84,13 +84,9 @@ pub enum ExchangeSubject {
 
 const ABSENT: &str = "(absent)";
 
-/// The request facts a browser-side check needs.
-fn request_header<'a>(req: &'a RecordedRequest, name: &str) -> Option<&'a str> {
-    req.headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
-}
+/// What a `fetch` check is called in results: the engine and the same-answer notice find the
+/// browser's decision by it.
+pub const FETCH_CHECK: &str = "browser CORS decision";
 
 fn tokens_text(tokens: &[String]) -> String {
     format!("{{{}}}", tokens.join(", "))
@@ -163,7 +159,7 @@ impl ExchangeCheck {
                     ""
                 };
                 (
-                    format!("browser CORS decision{mode}{by}"),
+                    format!("{FETCH_CHECK}{mode}{by}"),
                     match outcome {
                         FetchOutcome::Allowed => "allowed".to_string(),
                         FetchOutcome::Blocked => "blocked".to_string(),
@@ -180,7 +176,7 @@ impl ExchangeCheck {
                 readable,
                 credentials,
             } => {
-                let result = match request_header(req, "origin") {
+                let result = match req.header("origin") {
                     Some(origin) => {
                         fetch_rules::header_readable(resp, origin, header, *credentials)
                     }
@@ -237,13 +233,13 @@ pub fn browser_decision(
     credentials: bool,
     rules: fetch_rules::Rules,
 ) -> Result<(), String> {
-    let Some(origin) = request_header(req, "origin") else {
+    let Some(origin) = req.header("origin") else {
         return Err("the request sent no Origin, so it is not a CORS request".to_string());
     };
-    match request_header(req, "access-control-request-method") {
+    match req.header("access-control-request-method") {
         Some(method) if req.method == "OPTIONS" => {
             let requested = fetch_rules::list_items(
-                &request_header(req, "access-control-request-headers")
+                &req.header("access-control-request-headers")
                     .unwrap_or_default()
                     .to_ascii_lowercase(),
             );

@@ -137,6 +137,24 @@ impl Exchange {
                 .is_some()
     }
 
+    /// What the store answered, in the terms a browser decides by: the status and the CORS
+    /// headers, sorted (`200 with access-control-allow-origin: *`, `403 without CORS headers`).
+    pub fn cors_answer(&self) -> Option<String> {
+        let resp = self.response.as_ref()?;
+        let mut cors: Vec<String> = resp
+            .headers
+            .iter()
+            .filter(|(n, _)| n.to_ascii_lowercase().starts_with("access-control-"))
+            .map(|(n, v)| format!("{}: {v}", n.to_ascii_lowercase()))
+            .collect();
+        cors.sort();
+        Some(if cors.is_empty() {
+            format!("{} without CORS headers", resp.status)
+        } else {
+            format!("{} with {}", resp.status, cors.join(", "))
+        })
+    }
+
     /// A one-line description of the outcome for error reasons.
     pub fn outcome(&self) -> String {
         match (&self.response, &self.error) {

@@ -15,7 +15,10 @@ struct RawFile {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawEntry {
-    id: String,
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    finding: Option<String>,
     #[serde(default = "default_verdict")]
     verdict: String,
     reason: String,
@@ -50,22 +53,74 @@ pub struct Expectations {
     pub file: Option<PathBuf>,
     /// Known failures by scenario id, or `id@browser` for one browser only.
     pub known: BTreeMap<String, Known>,
+    /// Known findings by id: every FAIL or NON-STRICT they alone cause is an XFAIL.
+    pub findings: BTreeMap<String, Known>,
 }
 
 impl Expectations {
-    /// Loads a file, checking every id against the known scenario ids.
+    /// Loads a file, checking every id against the known scenario ids (no finding entries).
     pub fn load(path: &Path, scenario_ids: &BTreeSet<String>) -> Result<Self, String> {
+        Self::load_with(path, scenario_ids, &BTreeSet::new())
+    }
+
+    /// Loads a file whose entries name scenarios (`id`) or findings (`finding`: a cause of the
+    /// catalog, or a `check/...` id a run reported).
+    pub fn load_with(
+        path: &Path,
+        scenario_ids: &BTreeSet<String>,
+        finding_ids: &BTreeSet<String>,
+    ) -> Result<Self, String> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("{}: cannot read expectations: {e}", path.display()))?;
         let raw: RawFile =
             toml::from_str(&text).map_err(|e| crate::located::toml_error(path, &text, &e))?;
         let mut known = BTreeMap::new();
+        let mut findings = BTreeMap::new();
         for entry in raw.known {
             let line = text[..entry.span().start].matches('\n').count() + 1;
             let at = format!("{}:{line}", path.display());
             let e = entry.into_inner();
-            if !scenario_ids.contains(&e.id) {
-                return Err(format!("{at}: `id = \"{}\"` is not a scenario", e.id));
+            let (id, is_finding) = match (&e.id, &e.finding) {
+                (Some(id), None) => (id.clone(), false),
+                (None, Some(f)) => (f.clone(), true),
+                _ => {
+                    return Err(format!(
+                        "{at}: an entry names a scenario (`id = ...`) or a finding (`finding = ...`), one of the two"
+                    ));
+                }
+            };
+            if is_finding {
+                if !finding_ids.contains(&id) && !id.starts_with(crate::finding::UNSORTED) {
+                    return Err(format!(
+                        "{at}: `finding = \"{id}\"` is not a cause of the findings catalog nor a `{}...` id",
+                        crate::finding::UNSORTED
+                    ));
+                }
+                if e.browser.is_some() || e.verdict != default_verdict() {
+                    return Err(format!(
+                        "{at}: a finding entry takes no `browser` or `verdict`: it covers the verdicts the finding causes"
+                    ));
+                }
+                if e.reason.trim().is_empty() {
+                    return Err(format!(
+                        "{at}: `reason` must say why finding `{id}` is known"
+                    ));
+                }
+                if findings.contains_key(&id) {
+                    return Err(format!("{at}: finding `{id}` is listed twice"));
+                }
+                findings.insert(
+                    id,
+                    Known {
+                        verdict: Verdict::Fail,
+                        reason: e.reason,
+                        link: e.link,
+                    },
+                );
+                continue;
+            }
+            if !scenario_ids.contains(&id) {
+                return Err(format!("{at}: `id = \"{id}\"` is not a scenario"));
             }
             let verdict = match Verdict::parse(&e.verdict) {
                 Some(v @ (Verdict::Fail | Verdict::NonStrict | Verdict::Error)) => v,
@@ -78,13 +133,12 @@ impl Expectations {
             };
             if e.reason.trim().is_empty() {
                 return Err(format!(
-                    "{at}: `reason` must say why `{}` is expected to fail",
-                    e.id
+                    "{at}: `reason` must say why `{id}` is expected to fail"
                 ));
             }
             let key = match e.browser {
-                Some(b) => format!("{}@{}", e.id, b.name()),
-                None => e.id.clone(),
+                Some(b) => format!("{id}@{}", b.name()),
+                None => id.clone(),
             };
             if known.contains_key(&key) {
                 return Err(format!("{at}: `{key}` is listed twice"));
@@ -101,7 +155,45 @@ impl Expectations {
         Ok(Self {
             file: Some(path.to_path_buf()),
             known,
+            findings,
         })
+    }
+
+    /// A FAIL or NON-STRICT caused only by listed findings becomes an XFAIL naming them; None
+    /// when the result is not one, or a finding behind it is not listed.
+    pub fn apply_findings(
+        &self,
+        verdict: Verdict,
+        reason: &str,
+        behind: &BTreeSet<String>,
+    ) -> Option<(Verdict, String)> {
+        if !matches!(verdict, Verdict::Fail | Verdict::NonStrict)
+            || behind.is_empty()
+            || !behind.iter().all(|f| self.findings.contains_key(f))
+        {
+            return None;
+        }
+        let listed: Vec<String> = behind
+            .iter()
+            .map(|f| format!("{f} ({})", self.findings[f].reason))
+            .collect();
+        Some((
+            Verdict::Xfail,
+            format!(
+                "known {} by finding {}{SEEN}{reason}",
+                verdict.name(),
+                listed.join(", ")
+            ),
+        ))
+    }
+
+    /// The listed findings a run did not see: stale entries, if the run covered their scenarios.
+    pub fn unseen_findings<'a>(&'a self, seen: &BTreeSet<String>) -> Vec<&'a str> {
+        self.findings
+            .keys()
+            .filter(|f| !seen.contains(*f))
+            .map(String::as_str)
+            .collect()
     }
 
     /// Applies the list to a judged verdict: XFAIL when it failed as listed, XPASS when it did better.
@@ -222,6 +314,42 @@ mod tests {
             Verdict::Pass
         );
         assert_eq!(e.apply("a/b", "", Verdict::Pass, "r").0, Verdict::Pass);
+    }
+
+    #[test]
+    fn a_listed_finding_covers_the_verdicts_it_alone_causes() {
+        let p = file(
+            "finding",
+            "[[known]]\nfinding = \"no-vary-origin\"\nreason = \"ceph#1\"\n",
+        );
+        let causes: BTreeSet<String> = ["no-vary-origin".to_string()].into();
+        let e = Expectations::load_with(&p, &ids(), &causes).unwrap();
+        let one: BTreeSet<String> = ["no-vary-origin".to_string()].into();
+        let (v, why) = e.apply_findings(Verdict::NonStrict, "r", &one).unwrap();
+        assert_eq!(v, Verdict::Xfail);
+        assert!(why.contains("no-vary-origin (ceph#1)"), "{why}");
+        let two: BTreeSet<String> = ["no-vary-origin".to_string(), "other".to_string()].into();
+        assert!(
+            e.apply_findings(Verdict::Fail, "r", &two).is_none(),
+            "another cause is not known"
+        );
+        assert!(
+            e.apply_findings(Verdict::Info, "r", &one).is_none(),
+            "an INFO is no failure"
+        );
+        assert_eq!(e.unseen_findings(&BTreeSet::new()), ["no-vary-origin"]);
+        assert!(e.unseen_findings(&one).is_empty());
+        let err = Expectations::load(&p, &ids()).unwrap_err();
+        assert!(err.contains(":1:") && err.contains("not a cause"), "{err}");
+        let p = file(
+            "both",
+            "[[known]]\nid = \"a/b\"\nfinding = \"no-vary-origin\"\nreason = \"r\"\n",
+        );
+        assert!(
+            Expectations::load_with(&p, &ids(), &causes)
+                .unwrap_err()
+                .contains("one of the two")
+        );
     }
 
     #[test]

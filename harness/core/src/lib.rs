@@ -10,6 +10,7 @@ pub mod cors_config;
 pub mod exchange;
 pub mod expectations;
 pub mod fetch_rules;
+pub mod finding;
 pub mod located;
 pub mod oracle;
 pub mod page_view;

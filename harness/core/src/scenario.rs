@@ -943,16 +943,20 @@ pub fn expand(value: &str, vars: &BTreeMap<&str, String>) -> String {
 
 /// Every `*.toml` below `suites`, sorted, skipping `_group.toml` and `snapshots/`.
 pub fn discover(suites: &Path) -> Result<Vec<PathBuf>, String> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
+    // The findings catalog sits beside the groups; it is not a scenario.
+    let catalog = suites.join("findings.toml");
+    let walk_from = |dir: &Path, out: &mut Vec<PathBuf>| walk(dir, out, &catalog);
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>, catalog: &Path) -> Result<(), String> {
         let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         for entry in entries {
             let path = entry.map_err(|e| format!("{}: {e}", dir.display()))?.path();
             if path.is_dir() {
                 if path.file_name().is_some_and(|n| n != "snapshots") {
-                    walk(&path, out)?;
+                    walk(&path, out, catalog)?;
                 }
             } else if path.extension().is_some_and(|e| e == "toml")
                 && path.file_name().is_some_and(|n| n != "_group.toml")
+                && path != catalog
             {
                 out.push(path);
             }
@@ -960,7 +964,7 @@ pub fn discover(suites: &Path) -> Result<Vec<PathBuf>, String> {
         Ok(())
     }
     let mut out = Vec::new();
-    walk(suites, &mut out)?;
+    walk_from(suites, &mut out)?;
     out.sort();
     Ok(out)
 }

@@ -4,7 +4,7 @@
 //! and each verdict it explains points there, instead of dozens of unrelated-looking FAILs.
 
 use crate::check::exchange::FETCH_CHECK;
-use crate::exchange::{Exchange, Phase};
+use crate::exchange::Phase;
 use crate::result::ScenarioResult;
 use crate::verdict::Verdict;
 use crate::vocabulary::Level;
@@ -20,23 +20,6 @@ const AT_LEAST: (usize, usize) = (5, 3);
 /// And it must hold at least two thirds of all preflights: a store with a few rule bugs gives
 /// their refusals one bare 403 too, but answers the rest by its rules.
 const SHARE: (usize, usize) = (2, 3);
-
-/// What a preflight was answered, in the terms a browser decides by: status and CORS headers.
-fn answer(ex: &Exchange) -> Option<String> {
-    let resp = ex.response.as_ref()?;
-    let mut cors: Vec<String> = resp
-        .headers
-        .iter()
-        .filter(|(n, _)| n.to_ascii_lowercase().starts_with("access-control-"))
-        .map(|(n, v)| format!("{}: {v}", n.to_ascii_lowercase()))
-        .collect();
-    cors.sort();
-    Some(if cors.is_empty() {
-        format!("{} without CORS headers", resp.status)
-    } else {
-        format!("{} with {}", resp.status, cors.join(", "))
-    })
-}
 
 /// One preflight of a scenario: its answer and whether its rules let it through.
 struct Asked {
@@ -58,7 +41,7 @@ fn preflights(results: &[ScenarioResult]) -> Vec<Asked> {
             let expected = r.checks.iter().find(|c| {
                 c.step == ex.label && c.check.starts_with(FETCH_CHECK) && c.level == Level::Must
             });
-            let (Some(answer), Some(expected)) = (answer(ex), expected) else {
+            let (Some(answer), Some(expected)) = (ex.cors_answer(), expected) else {
                 continue;
             };
             let origin = ex.request.header("origin").unwrap_or_default().to_string();
@@ -117,14 +100,24 @@ pub fn same_preflight_answer(results: &[ScenarioResult]) -> Option<(ScenarioResu
 
 /// The words added to a verdict the notice explains.
 pub fn marked(reason: &str) -> String {
-    format!("{reason} (same answer as the store's other preflights: see {SAME_PREFLIGHT_ANSWER})")
+    format!("{reason}{}", mark())
+}
+
+/// What [`marked`] adds to a reason.
+fn mark() -> String {
+    format!(" (same answer as the store's other preflights: see {SAME_PREFLIGHT_ANSWER})")
+}
+
+/// True for a verdict's reason that points to the same-answer notice.
+pub fn is_marked(reason: &str) -> bool {
+    reason.ends_with(&mark())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::check::CheckResult;
-    use crate::exchange::{RecordedRequest, RecordedResponse};
+    use crate::exchange::{Exchange, RecordedRequest, RecordedResponse};
 
     fn scenario(n: usize, allowed: bool, answer: &[(&str, &str)], status: u16) -> ScenarioResult {
         let mut r = ScenarioResult::named(&format!("g/s{n}"), "t", "r", Level::Must);

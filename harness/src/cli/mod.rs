@@ -182,7 +182,7 @@ pub fn main() -> i32 {
             runs,
             records,
             reports,
-        } => matrix_cmd(&runs, records.as_deref(), &reports),
+        } => matrix_cmd(&root, &runs, records.as_deref(), &reports),
         Command::Expectations {
             command: ExpectationsCommand::Update { run, output },
         } => expectations_update(&run, output.as_deref()),

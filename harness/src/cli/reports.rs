@@ -58,7 +58,12 @@ pub(super) fn write_reports(args: &ReportArgs, records: Vec<RunRecord>) -> Vec<S
     failed
 }
 
-pub(super) fn matrix_cmd(runs: &[PathBuf], normalized: Option<&Path>, reports: &ReportArgs) -> i32 {
+pub(super) fn matrix_cmd(
+    root: &Path,
+    runs: &[PathBuf],
+    normalized: Option<&Path>,
+    reports: &ReportArgs,
+) -> i32 {
     let mut records = Vec::new();
     for p in runs {
         match json::read(p) {
@@ -67,6 +72,23 @@ pub(super) fn matrix_cmd(runs: &[PathBuf], normalized: Option<&Path>, reports: &
                 eprintln!("corsprobe: {e}");
                 return EXIT_USAGE;
             }
+        }
+    }
+    // A record written before findings existed gets them from today's catalog.
+    if records.iter().any(|r| r.findings.is_empty()) {
+        let catalog = match load_scenarios(root).and_then(|all| {
+            let ids = crate::run::session::judged_ids(&all.iter().map(|s| s.id.clone()).collect());
+            crate::model::finding::Catalog::load(&crate::model::finding::Catalog::path(root), &ids)
+                .map_err(|e| {
+                    eprintln!("corsprobe: {e}");
+                    EXIT_PARSE
+                })
+        }) {
+            Ok(c) => c,
+            Err(code) => return code,
+        };
+        for r in records.iter_mut().filter(|r| r.findings.is_empty()) {
+            r.findings = catalog.findings(&r.results);
         }
     }
     if let Some(dir) = normalized {

@@ -219,6 +219,7 @@ pub(super) fn run(root: &Path, args: RunArgs) -> i32 {
                 }
                 let mut record = RunRecord::new(target, started_at, 0.0, opts.jobs, run_id.clone(), results);
                 record.mode = args.mode.name().to_string();
+                record.findings = session.findings(&record.results);
                 let _ = publish(&record, client, &args, &reports);
                 return EXIT_ERROR;
             }
@@ -276,6 +277,11 @@ pub(super) fn run(root: &Path, args: RunArgs) -> i32 {
         let mut record = RunRecord::new(target, started_at, duration_ms, opts.jobs, opts.run_id.clone(), results);
         record.mode = args.mode.name().to_string();
         record.browsers = browser_infos;
+        record.findings = session.findings(&record.results);
+        let seen: BTreeSet<String> = record.findings.iter().map(|f| f.id.clone()).collect();
+        for stale in session.expectations.unseen_findings(&seen) {
+            println!("NOTICE listed finding `{stale}` was not seen in this run: if the run covered its scenarios, remove its entry");
+        }
         let published = publish(&record, client, &args, &reports);
         if record.snapshots.changed + record.snapshots.new > 0 && !args.accept_snapshots {
             println!("{}", snapshot_hint(&snapshots));

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::model::expectations::Expectations;
+use crate::model::finding::Catalog;
 use crate::store::target;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -11,8 +12,17 @@ pub(super) fn validate(root: &Path, targets: Option<&Path>) -> i32 {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let ids: BTreeSet<String> = scenarios.iter().map(|s| s.id.clone()).collect();
+    let ids: BTreeSet<String> =
+        crate::run::session::judged_ids(&scenarios.iter().map(|s| s.id.clone()).collect());
     let mut errors = Vec::new();
+    let catalog = match Catalog::load(&Catalog::path(root), &ids) {
+        Ok(c) => c,
+        Err(e) => {
+            errors.push(e);
+            Catalog::default()
+        }
+    };
+    let causes = crate::run::session::cause_ids(&catalog);
     let exp_dir = root.join("fixtures/expectations");
     let mut expectation_files: BTreeSet<PathBuf> = BTreeSet::new();
     if let Ok(entries) = std::fs::read_dir(&exp_dir) {
@@ -40,7 +50,7 @@ pub(super) fn validate(root: &Path, targets: Option<&Path>) -> i32 {
         }
     }
     for p in &expectation_files {
-        if let Err(e) = Expectations::load(p, &ids) {
+        if let Err(e) = Expectations::load_with(p, &ids, &causes) {
             errors.push(e);
         }
     }
@@ -51,8 +61,9 @@ pub(super) fn validate(root: &Path, targets: Option<&Path>) -> i32 {
         return EXIT_PARSE;
     }
     println!(
-        "ok: {} scenarios, {} expectations file(s), {} target(s) in {}",
+        "ok: {} scenarios, {} causes of findings, {} expectations file(s), {} target(s) in {}",
         scenarios.len(),
+        catalog.causes.len(),
         expectation_files.len(),
         loaded.len(),
         targets_file.display()

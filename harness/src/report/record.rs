@@ -92,6 +92,9 @@ pub struct RunRecord {
     /// The browsers of the browser scenarios, with their versions and start times.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub browsers: Vec<crate::model::result::BrowserInfo>,
+    /// The failed and hazardous checks grouped by cause, most severe first.
+    #[serde(default)]
+    pub findings: Vec<crate::model::finding::Finding>,
 }
 
 impl RunRecord {
@@ -130,6 +133,7 @@ impl RunRecord {
             summary,
             snapshots,
             browsers: vec![],
+            findings: vec![],
         }
     }
 

@@ -3,6 +3,7 @@
 //! conformance tests all open their target through it, so they load, check and run alike.
 
 use crate::model::expectations::Expectations;
+use crate::model::finding::{Catalog, Finding};
 use crate::model::result::{BrowserInfo, ScenarioResult};
 use crate::model::scenario::Scenario;
 use crate::model::vocabulary::BrowserKind;
@@ -45,6 +46,10 @@ pub struct Session {
     pub client: Client,
     /// Its known failures (the given file, or the target's own, or none).
     pub expectations: Expectations,
+    /// The causes findings are grouped by (empty until [`Session::expecting`] loads them).
+    pub catalog: Catalog,
+    /// The repository root it was opened from.
+    pub root: PathBuf,
 }
 
 impl Session {
@@ -73,27 +78,44 @@ impl Session {
             target,
             client,
             expectations: Expectations::default(),
+            catalog: Catalog::default(),
+            root: root.to_path_buf(),
         })
     }
 
-    /// Loads the known failures a run applies (`file`, else the target's own), checked
-    /// against the scenario ids.
+    /// Loads the findings catalog and the known failures a run applies (`file`, else the
+    /// target's own), checked against the scenario ids and the catalog's causes.
     pub fn expecting(
         self,
         file: Option<&Path>,
         ids: &BTreeSet<String>,
     ) -> Result<Session, OpenError> {
-        // The capability verdicts are listed like scenarios.
-        let mut ids = ids.clone();
-        ids.extend(crate::model::capability::IDS.map(String::from));
+        let ids = judged_ids(ids);
+        let catalog = Catalog::load(&Catalog::path(&self.root), &ids).map_err(OpenError::File)?;
         let expectations = match file.or(self.target.expectations.as_deref()) {
-            Some(p) => Expectations::load(p, &ids).map_err(OpenError::File)?,
+            Some(p) => {
+                Expectations::load_with(p, &ids, &cause_ids(&catalog)).map_err(OpenError::File)?
+            }
             None => Expectations::default(),
         };
         Ok(Session {
             expectations,
+            catalog,
             ..self
         })
+    }
+
+    /// The run's findings, the known ones with the expectations file's reason.
+    pub fn findings(&self, results: &[ScenarioResult]) -> Vec<Finding> {
+        let mut found = self.catalog.findings(results);
+        for f in &mut found {
+            f.known = self
+                .expectations
+                .findings
+                .get(&f.id)
+                .map(|k| k.reason.clone());
+        }
+        found
     }
 
     /// Runs the probes `opts.jobs` at a time, then the browser scenarios in each browser, one
@@ -161,6 +183,32 @@ impl Session {
                 },
             );
         }
+        // Known findings last: a verdict is theirs once every cause behind it is known.
+        for r in results.iter_mut() {
+            let behind = self.catalog.findings_of(r);
+            if let Some((verdict, reason)) = self
+                .expectations
+                .apply_findings(r.verdict, &r.reason, &behind)
+            {
+                r.verdict = verdict;
+                r.reason = reason;
+            }
+        }
         (results, infos)
     }
+}
+
+/// Every id a verdict can carry: the scenarios', the capability verdicts' and the notice's.
+pub fn judged_ids(scenario_ids: &BTreeSet<String>) -> BTreeSet<String> {
+    let mut ids = scenario_ids.clone();
+    ids.extend(crate::model::capability::IDS.map(String::from));
+    ids.insert(crate::model::uniform::SAME_PREFLIGHT_ANSWER.to_string());
+    ids
+}
+
+/// The ids an expectations file may list as findings.
+pub fn cause_ids(catalog: &Catalog) -> BTreeSet<String> {
+    let mut ids: BTreeSet<String> = catalog.causes.iter().map(|c| c.id.clone()).collect();
+    ids.insert(crate::model::finding::SAME_ANSWER.to_string());
+    ids
 }

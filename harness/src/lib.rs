@@ -5,5 +5,6 @@ pub mod cli;
 pub use corsprobe_core as model;
 pub mod proxy;
 pub mod report;
+pub mod repro;
 pub mod run;
 pub mod store;

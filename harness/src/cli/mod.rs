@@ -6,7 +6,9 @@ mod expectations;
 mod faults;
 mod list;
 mod reports;
+mod repro;
 mod run;
+mod sign;
 mod validate;
 
 use clean::clean;
@@ -14,7 +16,9 @@ use expectations::{ExpectationsCommand, expectations_update};
 use faults::{FaultsArgs, faults_cmd};
 use list::list;
 use reports::{ReportArgs, matrix_cmd};
+use repro::{ReproArgs, repro};
 use run::{RunArgs, run};
+use sign::{SignArgs, sign_cmd};
 use validate::validate;
 
 use crate::model::scenario::{self, Scenario};
@@ -81,6 +85,11 @@ enum Command {
         #[command(subcommand)]
         command: ExpectationsCommand,
     },
+    /// Print a bash script that reproduces a finding (or a scenario) on a target with curl:
+    /// bucket, rules, the failing requests and what to look at; keys from the environment.
+    Repro(ReproArgs),
+    /// Make a signature for a repro script at its run time: a signed URL, or a form's fields.
+    Sign(SignArgs),
     /// Remove buckets left by interrupted runs: only those named with the target's prefix.
     Clean {
         /// Target name in the targets file.
@@ -187,6 +196,8 @@ pub fn main() -> i32 {
             command: ExpectationsCommand::Update { run, output },
         } => expectations_update(&run, output.as_deref()),
         Command::Faults(args) => faults_cmd(&root, &args),
+        Command::Repro(args) => repro(&root, &args),
+        Command::Sign(args) => sign_cmd(&root, &args),
     }
 }
 

@@ -152,6 +152,10 @@ pub struct Target {
     /// Run as `bash HOOK created|deleted BUCKET` after each CreateBucket and DeleteBucket: the
     /// store-side setup an S3 call cannot make (Garage's global bucket aliases).
     pub bucket_hook: Option<PathBuf>,
+    /// The environment variables holding the access key and the secret (never their values).
+    pub credential_vars: [String; 2],
+    /// The file of local throwaway keys used when those variables are unset.
+    pub env_file: Option<PathBuf>,
 }
 
 /// Why a target could not be loaded: the file is wrong (exit 2), or the request is (exit 1).
@@ -213,6 +217,8 @@ impl Target {
             oss_signature: OssSignature::default(),
             probe_only: None,
             snapshots: None,
+            credential_vars: ["ACCESS_KEY".to_string(), "SECRET_KEY".to_string()],
+            env_file: None,
         }
     }
 
@@ -375,6 +381,8 @@ fn resolve(
         start: path("start", &raw.start)?,
         stop: path("stop", &raw.stop)?,
         bucket_hook: path("bucket_hook", &raw.bucket_hook)?,
+        credential_vars: [raw.access_key_env.clone(), raw.secret_key_env.clone()],
+        env_file: path("env_file", &raw.env_file)?,
         ready_timeout_secs: raw.ready_timeout_secs,
         existing_bucket: raw.existing_bucket.clone(),
         oss_signature: raw.oss_signature.unwrap_or_default(),

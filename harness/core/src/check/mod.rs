@@ -73,7 +73,8 @@ impl StatusSpec {
         }
     }
 
-    pub(crate) fn text(&self) -> String {
+    /// As written: `200` or `2xx`.
+    pub fn text(&self) -> String {
         match self {
             StatusSpec::Code(c) => c.to_string(),
             StatusSpec::Class(s) => s.clone(),

@@ -1,0 +1,423 @@
+//! A scenario as a bash script of curl calls a maintainer can paste: the bucket, its objects
+//! and rules, each step as the engine sends it, and what to look at. Credentials are read from
+//! the target's environment variables when the script runs, and signatures are made then
+//! (curl's `--aws-sigv4`, or `corsprobe sign` for signed URLs, forms and OSS), so the script
+//! holds no secret and no signature, and prints none: signed URLs stay in shell variables.
+
+use crate::model::check::CheckResult;
+use crate::model::place::{Place, Resolved};
+use crate::model::scenario::{Action, BucketRef, Scenario, Step};
+use crate::model::vocabulary::{Addressing, Dialect, Signing};
+use crate::store::client::{Client, UNKNOWN_ACCESS_KEY};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// Stands for the bucket name while URLs are built; the script's `$BUCKET` replaces it.
+const BUCKET_TOKEN: &str = "corsprobe-repro-bucket-token";
+
+/// Stands for an object key in the cleanup loop; the loop's `$k` replaces it.
+const KEY_TOKEN: &str = "corsprobe-repro-key-token";
+
+/// Where the lines a step prints begin: `== step <name>`; the request lines follow with `> `.
+pub const STEP_MARK: &str = "== step ";
+
+/// What the script says it reproduces, above the scenario.
+#[derive(Debug, Clone, Default)]
+pub struct Heading {
+    /// `finding <id>: <title>` lines, the rule and its address.
+    pub lines: Vec<String>,
+    /// The checks to look at, each with what the recorded run saw.
+    pub look_at: Vec<CheckResult>,
+}
+
+/// Single-quotes a word for bash, with the bucket token turned back into `$BUCKET`.
+fn sh(text: &str) -> String {
+    let quoted = format!("'{}'", text.replace('\'', r"'\''"));
+    quoted.replace(BUCKET_TOKEN, "'\"$BUCKET\"'")
+}
+
+/// The script's comment lines: one `# ` per line, control characters dropped.
+fn comment(out: &mut String, text: &str) {
+    for line in text.lines() {
+        let clean: String = line.chars().filter(|c| !c.is_control()).collect();
+        let _ = writeln!(out, "# {clean}");
+    }
+}
+
+/// Renders the script for `scenario` on the client's target. `root` is the repository (for
+/// `corsprobe sign` and the store's key file); `targets` the targets file the run used.
+pub fn render(
+    client: &Client,
+    scenario: &Scenario,
+    heading: &Heading,
+    root: &Path,
+    targets: &Path,
+) -> String {
+    let t = client.target();
+    let [ak, sk] = &t.credential_vars;
+    let mut out = String::from("#!/usr/bin/env bash\n");
+    comment(
+        &mut out,
+        "corsprobe repro, printed by `corsprobe repro`: run it with bash.",
+    );
+    for line in &heading.lines {
+        comment(&mut out, line);
+    }
+    comment(
+        &mut out,
+        &format!(
+            "Scenario {} ({}): {}\nWhat must hold: {}\nTarget {}: {} ({} dialect, {} addressing, region {})",
+            scenario.id,
+            scenario
+                .file
+                .strip_prefix(root)
+                .unwrap_or(&scenario.file)
+                .display(),
+            scenario.title,
+            scenario.requirement,
+            t.name,
+            t.endpoint,
+            t.dialect.name(),
+            match t.addressing {
+                Addressing::Path => "path",
+                Addressing::Virtual => "virtual-host",
+            },
+            t.region
+        ),
+    );
+    comment(
+        &mut out,
+        &format!(
+            "Needs curl and openssl; signed URLs and forms come from corsprobe (set CORSPROBE to its path).\nThe keys are read from ${ak} and ${sk} when it runs; nothing secret or signed is\nwritten here, and signed URLs are kept in variables, never printed. It makes one bucket and\ndeletes it at the end, whatever happens."
+        ),
+    );
+    out.push_str("set -euo pipefail\n");
+    if let Some(env_file) = &t.env_file {
+        let _ = writeln!(
+            out,
+            "# A local store's throwaway keys, when the variables are not set.\nif [ -z \"${{{ak}:-}}\" ] && [ -f {f} ]; then set -a; . {f}; set +a; fi",
+            f = sh(&std::fs::canonicalize(env_file)
+                .unwrap_or_else(|_| env_file.clone())
+                .display()
+                .to_string())
+        );
+    }
+    let _ = writeln!(
+        out,
+        ": \"${{{ak}:?export the access key}}\"\n: \"${{{sk}:?export the secret key}}\""
+    );
+    let _ = writeln!(
+        out,
+        "CORSPROBE=\"${{CORSPROBE:-corsprobe}}\"\nREGION={}\nBUCKET=\"{}repro-$(date +%s)-$$\"\nWORK=\"$(mktemp -d)\"",
+        sh(&t.region),
+        t.bucket_prefix
+    );
+    // Signed with curl itself: what the maintainer's own tools do. curl signs `?cors` only
+    // written `?cors=`, and Ceph wants the payload hash header curl leaves out.
+    let _ = writeln!(
+        out,
+        "s3() {{ curl -sS --aws-sigv4 \"aws:amz:$REGION:s3\" --user \"${ak}:${sk}\" -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' \"$@\"; }}\nsigned() {{ \"$CORSPROBE\" --root {} sign --targets {} --target {} \"$@\"; }}",
+        sh(&root.display().to_string()),
+        sh(&targets.display().to_string()),
+        sh(&t.name)
+    );
+    let bucket_url = client.url(BUCKET_TOKEN, None, None).to_string();
+    let list_url = client
+        .url(BUCKET_TOKEN, None, Some("list-type=2"))
+        .to_string();
+    let admin = |method: &str, url: &str| -> String {
+        match t.dialect {
+            Dialect::S3 => format!("s3 -o /dev/null -X {method} {}", curl_query(&sh(url))),
+            Dialect::Oss => format!(
+                "curl -sS -o /dev/null -X {method} \"$(signed --method {method} --url {})\"",
+                sh(url)
+            ),
+        }
+    };
+    let hook = t.bucket_hook.as_ref().map(|h| sh(&h.display().to_string()));
+    let _ = writeln!(
+        out,
+        "cleanup() {{\n  set +e\n  for k in $({list} | grep -o '<Key>[^<]*</Key>' | sed -e 's/<Key>//' -e 's/<\\/Key>//'); do\n    {del_obj}\n  done\n  {del_bucket}\n{hook_deleted}  rm -rf \"$WORK\"\n}}\ntrap cleanup EXIT",
+        list = match t.dialect {
+            Dialect::S3 => format!("s3 {}", curl_query(&sh(&list_url))),
+            Dialect::Oss => format!(
+                "curl -sS \"$(signed --method GET --url {})\"",
+                sh(&list_url)
+            ),
+        },
+        del_obj = admin(
+            "DELETE",
+            client.url(BUCKET_TOKEN, Some(KEY_TOKEN), None).as_str()
+        )
+        .replace(KEY_TOKEN, "'\"$k\"'"),
+        del_bucket = admin("DELETE", &bucket_url),
+        hook_deleted = hook
+            .as_ref()
+            .map(|h| format!("  bash {h} deleted \"$BUCKET\"\n"))
+            .unwrap_or_default(),
+    );
+    out.push_str("\necho \"== setup: bucket $BUCKET\"\n");
+    let _ = writeln!(out, "{}", admin("PUT", &bucket_url));
+    if let Some(h) = &hook {
+        let _ = writeln!(out, "bash {h} created \"$BUCKET\"");
+    }
+    for o in &scenario.objects {
+        let url = client.url(BUCKET_TOKEN, Some(&o.key), None).to_string();
+        let _ = writeln!(
+            out,
+            "printf '%s' {} > \"$WORK/object\"\n{} -H {} --data-binary @\"$WORK/object\"",
+            sh(&o.body),
+            admin("PUT", &url),
+            sh(&format!("Content-Type: {}", o.content_type))
+        );
+    }
+    if let Some(cors) = &scenario.cors {
+        put_rules(&mut out, client, &cors.to_xml(), true, "setup");
+    }
+    let mut vars: BTreeMap<&str, String> = BTreeMap::new();
+    vars.insert("bucket", BUCKET_TOKEN.to_string());
+    vars.insert("region", t.region.clone());
+    vars.insert("endpoint", t.endpoint.origin().ascii_serialization());
+    let place = Place::Fresh(BUCKET_TOKEN.to_string());
+    for step in &scenario.steps {
+        let looks: Vec<&CheckResult> = heading
+            .look_at
+            .iter()
+            .filter(|c| c.step == step.name)
+            .collect();
+        render_step(&mut out, client, step, &place, &vars, &looks);
+    }
+    out
+}
+
+/// A URL for curl's signer: a query name without a value written `name=`.
+fn curl_query(quoted_url: &str) -> String {
+    match quoted_url.split_once('?') {
+        Some((base, query)) => {
+            let q: Vec<String> = query
+                .trim_end_matches('\'')
+                .split('&')
+                .map(|p| {
+                    if p.contains('=') || p.is_empty() {
+                        p.to_string()
+                    } else {
+                        format!("{p}=")
+                    }
+                })
+                .collect();
+            format!("{base}?{}'", q.join("&"))
+        }
+        None => quoted_url.to_string(),
+    }
+}
+
+/// PutBucketCors of this document, from a file the script writes.
+fn put_rules(out: &mut String, client: &Client, xml: &str, md5: bool, label: &str) {
+    let url = client.url(BUCKET_TOKEN, None, Some("cors")).to_string();
+    let _ = writeln!(
+        out,
+        "cat > \"$WORK/rules.xml\" <<'CORSPROBE_RULES'\n{xml}\nCORSPROBE_RULES"
+    );
+    // The heredoc adds a newline the harness does not send.
+    out.push_str("printf '%s' \"$(cat \"$WORK/rules.xml\")\" > \"$WORK/rules.xml\"\n");
+    let md5_header = if md5 {
+        " -H \"Content-MD5: $(openssl md5 -binary \"$WORK/rules.xml\" | base64)\""
+    } else {
+        ""
+    };
+    let send = match client.target().dialect {
+        Dialect::S3 => format!(
+            "s3 -i -X PUT{md5_header} --data-binary @\"$WORK/rules.xml\" {}",
+            curl_query(&sh(&url))
+        ),
+        Dialect::Oss => format!(
+            "curl -sS -i -X PUT{md5_header} --data-binary @\"$WORK/rules.xml\" \"$(signed --method PUT --url {})\"",
+            sh(&url)
+        ),
+    };
+    if label == "setup" {
+        let _ = writeln!(out, "{} > /dev/null", send.replacen(" -i", "", 1));
+    } else {
+        let _ = writeln!(out, "{send}");
+    }
+}
+
+fn render_step(
+    out: &mut String,
+    client: &Client,
+    step: &Step,
+    place: &Place,
+    vars: &BTreeMap<&str, String>,
+    looks: &[&CheckResult],
+) {
+    let t = client.target();
+    let _ = writeln!(
+        out,
+        "\necho\necho {}",
+        sh(&format!("{STEP_MARK}{}", step.name))
+    );
+    if let Some(when) = &step.when {
+        comment(
+            out,
+            &format!(
+                "The suite asks this step only when step `{}` was answered {}.",
+                when.step,
+                when.status.text()
+            ),
+        );
+    }
+    let resolved = Resolved::of(step, place, vars);
+    let bucket = match step.bucket {
+        BucketRef::Own => BUCKET_TOKEN.to_string(),
+        BucketRef::Missing => format!("{BUCKET_TOKEN}-none"),
+    };
+    match step.action {
+        Action::PutCors => {
+            let _ = writeln!(out, "echo '> PUT ?cors'");
+            let xml = step.cors.as_ref().map(|c| c.to_xml()).unwrap_or_default();
+            put_rules(out, client, &xml, step.content_md5, &step.name);
+        }
+        Action::GetCors | Action::DeleteCors => {
+            let method = if step.action == Action::GetCors {
+                "GET"
+            } else {
+                "DELETE"
+            };
+            let url = client.url(&bucket, None, Some("cors")).to_string();
+            let _ = writeln!(out, "echo '> {method} ?cors'");
+            let _ = match t.dialect {
+                Dialect::S3 => writeln!(out, "s3 -i -X {method} {}", curl_query(&sh(&url))),
+                Dialect::Oss => writeln!(
+                    out,
+                    "curl -sS -i -X {method} \"$(signed --method {method} --url {})\"",
+                    sh(&url)
+                ),
+            };
+        }
+        Action::Page => {
+            comment(
+                out,
+                "A page step: a real browser sends it. `corsprobe repro --page` writes the page that does.",
+            );
+        }
+        Action::Request => {
+            let key = resolved.key.clone();
+            let url = client
+                .url(&bucket, key.as_deref(), step.query.as_deref())
+                .to_string();
+            let method = if step.form.is_some() {
+                "POST"
+            } else {
+                step.method.as_str()
+            };
+            let shown_path = url.split_once(BUCKET_TOKEN).map(|(_, p)| p).unwrap_or("");
+            let _ = writeln!(out, "echo {}", sh(&format!("> {method} {shown_path}")));
+            let mut headers = String::new();
+            for (n, v) in &resolved.headers {
+                let _ = writeln!(out, "echo {}", sh(&format!("> {n}: {v}")));
+                let _ = write!(headers, " -H {}", sh(&format!("{n}: {v}")));
+            }
+            let typed = resolved.headers.iter().any(|(n, _)| n == "content-type");
+            let body = match &resolved.body {
+                Some(b) if step.form.is_none() => {
+                    let _ = writeln!(out, "printf '%s' {} > \"$WORK/body\"", sh(b));
+                    // curl would add a form Content-Type the engine does not send.
+                    let untyped = if typed { "" } else { " -H 'Content-Type:'" };
+                    format!(" --data-binary @\"$WORK/body\"{untyped}")
+                }
+                _ => String::new(),
+            };
+            let request = format!("-X {method}{headers}{body}");
+            if let Some(form) = step.form {
+                let key = key.unwrap_or_else(|| "upload.txt".to_string());
+                let _ = writeln!(
+                    out,
+                    "printf '%s' {} > \"$WORK/file\"\nargs=()\nwhile IFS= read -r field; do args+=(--form-string \"$field\"); done < <(signed --form {} --bucket \"$BUCKET\" --key {})\ncurl -sS -i{headers} \"${{args[@]}}\" -F \"file=@$WORK/file;filename={};type=text/plain\" {}",
+                    sh(resolved.body.as_deref().unwrap_or("")),
+                    form_name(form),
+                    sh(&key),
+                    key.rsplit('/').next().unwrap_or(&key),
+                    sh(&client.url(&bucket, None, None).to_string())
+                );
+            } else {
+                let _ = writeln!(
+                    out,
+                    "{}",
+                    signed_request(
+                        t.dialect,
+                        step.sign,
+                        (&t.credential_vars[0], &t.credential_vars[1]),
+                        &request,
+                        &url
+                    )
+                );
+            }
+        }
+    }
+    // A body without a final newline would run into the next line.
+    out.push_str("echo\n");
+    for c in looks {
+        let _ = writeln!(
+            out,
+            "echo {}",
+            sh(&format!(
+                "look at ({}, {}): {}: expected {}; the recorded run saw {}",
+                c.level.name(),
+                c.source,
+                c.check,
+                c.expected,
+                c.actual.lines().next().unwrap_or("")
+            ))
+        );
+    }
+}
+
+/// The curl call of a raw request signed as the step says; `ak` and `sk` name the key variables.
+fn signed_request(
+    dialect: Dialect,
+    sign: Signing,
+    (ak, sk): (&str, &str),
+    request: &str,
+    url: &str,
+) -> String {
+    let url_q = sh(url);
+    let presigned = |mode: &str| {
+        let method = request
+            .split_whitespace()
+            .nth(1)
+            .unwrap_or("GET")
+            .to_string();
+        format!(
+            "url=\"$(signed --signing {mode} --method {method} --url {url_q})\"\ncurl -sS -i {request} \"$url\""
+        )
+    };
+    match (dialect, sign) {
+        (_, Signing::None) => format!("curl -sS -i {request} {url_q}"),
+        (Dialect::S3, Signing::Header) => format!("s3 -i {request} {}", curl_query(&url_q)),
+        (Dialect::S3, Signing::BadSignature) => format!(
+            "s3 -i {request} --user \"${{{ak}}}:${{{sk}}}-wrong\" {}",
+            curl_query(&url_q)
+        ),
+        (Dialect::S3, Signing::UnknownKey) => format!(
+            "s3 -i {request} --user \"{UNKNOWN_ACCESS_KEY}:${{{sk}}}\" {}",
+            curl_query(&url_q)
+        ),
+        (_, Signing::Presign) => presigned("presign"),
+        (_, Signing::ExpiredPresign) => presigned("expired-presign"),
+        (_, Signing::BadPresign) => presigned("bad-presign"),
+        (Dialect::Oss, Signing::Header) => presigned("presign"),
+        (Dialect::Oss, Signing::BadSignature) => presigned("bad-presign"),
+        (Dialect::Oss, Signing::UnknownKey) => presigned("unknown-key"),
+    }
+}
+
+fn form_name(form: crate::model::vocabulary::Form) -> &'static str {
+    use crate::model::vocabulary::Form;
+    match form {
+        Form::Valid => "valid",
+        Form::ForgedSignature => "forged-signature",
+        Form::ExtraField => "extra-field",
+        Form::ExpiredPolicy => "expired-policy",
+    }
+}

@@ -62,6 +62,17 @@ struct Evidence {
     dead_driver: Result<(i32, Vec<(String, String)>), String>,
     /// Processes still alive in the process groups of the drivers the runs started.
     browser_processes_left: Vec<u32>,
+    /// Each finding of the probe run reproduced by its `corsprobe repro` script.
+    repros: Result<Repros, String>,
+}
+
+/// The findings of the probe run and what their repro scripts printed against the store.
+struct Repros {
+    findings: Vec<corsprobe::model::finding::Finding>,
+    /// Per finding with a raw-probe scenario: (finding id, script, its output and exit code).
+    runs: Vec<(String, String, String, i32)>,
+    /// Buckets named `<prefix>repro-` still listed after the scripts ran.
+    leftovers: Vec<String>,
 }
 
 /// The browser scenarios in one browser: straight against the store, then through the fault
@@ -524,6 +535,7 @@ fn run_suite(
         target,
         client,
         expectations,
+        ..
     } = session.clone();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -543,6 +555,7 @@ fn run_suite(
                 |_| {},
             )
             .await;
+        let repros = run_repros(root, &session, &results).await;
         let run_prefix = format!("{}{}", target.bucket_prefix, opts.run_id);
         let (_, names) = client.list_buckets(Phase::Teardown).await;
         let leftovers = names
@@ -733,7 +746,94 @@ fn run_suite(
             browsers,
             dead_driver,
             browser_processes_left,
+            repros,
         })
+    })
+}
+
+/// Prints every finding's repro script from a record of this run and runs it against the store.
+async fn run_repros(
+    root: &Path,
+    session: &Session,
+    results: &[ScenarioResult],
+) -> Result<Repros, String> {
+    let dir = std::env::temp_dir().join(format!("corsprobe-repro-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let mut record = RunRecord::new(
+        &session.target,
+        "now".into(),
+        0.0,
+        1,
+        "repro".into(),
+        results.to_vec(),
+    );
+    record.findings = session.findings(results);
+    let record_file = dir.join("record.json");
+    std::fs::write(
+        &record_file,
+        serde_json::to_string(&record).map_err(|e| e.to_string())?,
+    )
+    .map_err(|e| e.to_string())?;
+    let bin = env!("CARGO_BIN_EXE_corsprobe");
+    let mut runs = Vec::new();
+    for f in record
+        .findings
+        .iter()
+        .filter(|f| f.instances.iter().any(|i| i.browser.is_empty()))
+    {
+        let printed = tokio::process::Command::new(bin)
+            .args([
+                "--root",
+                &root.display().to_string(),
+                "repro",
+                &f.id,
+                "--target",
+                TARGET,
+                "--record",
+            ])
+            .arg(&record_file)
+            .output()
+            .await
+            .map_err(|e| e.to_string())?;
+        let script = String::from_utf8_lossy(&printed.stdout).into_owned();
+        if !printed.status.success() {
+            runs.push((
+                f.id.clone(),
+                script,
+                String::from_utf8_lossy(&printed.stderr).into_owned(),
+                -1,
+            ));
+            continue;
+        }
+        let ran = tokio::process::Command::new("bash")
+            .arg("-c")
+            .arg(&script)
+            .env("CORSPROBE", bin)
+            .output()
+            .await
+            .map_err(|e| e.to_string())?;
+        let output = format!(
+            "{}{}",
+            String::from_utf8_lossy(&ran.stdout),
+            String::from_utf8_lossy(&ran.stderr)
+        );
+        runs.push((
+            f.id.clone(),
+            script,
+            output,
+            ran.status.code().unwrap_or(-1),
+        ));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    let prefix = format!("{}repro-", session.target.bucket_prefix);
+    let (_, names) = session.client.list_buckets(Phase::Teardown).await;
+    Ok(Repros {
+        findings: record.findings,
+        runs,
+        leftovers: names
+            .into_iter()
+            .filter(|n| n.starts_with(&prefix))
+            .collect(),
     })
 }
 
@@ -1223,6 +1323,60 @@ fn judge_recipe(r: &Recipe) -> Result<(), String> {
 /// Trials about the suite itself: faults caught, secrets kept, nothing left behind.
 fn store_trials(evidence: &Result<Evidence, String>) -> Vec<Trial> {
     let mut trials = Vec::new();
+    let repros = match evidence {
+        Ok(e) => e
+            .repros
+            .as_ref()
+            .map(|r| (r.findings.clone(), r.runs.clone(), r.leftovers.clone()))
+            .map_err(Clone::clone),
+        Err(e) => Err(e.clone()),
+    };
+    let secrets = match evidence {
+        Ok(e) => e.secrets.iter().take(2).cloned().collect(),
+        Err(_) => Vec::new(),
+    };
+    trials.push(Trial::test(
+        format!("repro::{TARGET}::every-finding-reproduces-from-its-script"),
+        move || {
+            let (findings, runs, leftovers) = repros?;
+            check_repros(&findings, &runs, &secrets)?;
+            // The judge can fail: the same output with the symptom fixed is refused.
+            let vary = runs
+                .iter()
+                .find(|r| r.0 == "no-vary-origin")
+                .ok_or("Ceph's run has no `no-vary-origin` finding to prove the judge with")?;
+            let fixed = vary
+                .2
+                .replace("HTTP/1.1 200 OK", "HTTP/1.1 200 OK\nVary: Origin");
+            let mutated = vec![(vary.0.clone(), vary.1.clone(), fixed, 0)];
+            let only: Vec<_> = findings
+                .iter()
+                .filter(|f| f.id == vary.0)
+                .cloned()
+                .collect();
+            match check_repros(&only, &mutated, &secrets) {
+                Err(e) if e.contains("passes") => {}
+                other => {
+                    return Err(
+                        format!("an output with `Vary: Origin` was judged {other:?}").into(),
+                    );
+                }
+            }
+            let leaked = vec![(
+                vary.0.clone(),
+                format!("{}\n# {}", vary.1, secrets[0]),
+                vary.2.clone(),
+                0,
+            )];
+            if check_repros(&only, &leaked, &secrets).is_ok() {
+                return Err("a script holding the secret was not refused".into());
+            }
+            if !leftovers.is_empty() {
+                return Err(format!("repro scripts left buckets behind: {leftovers:?}").into());
+            }
+            Ok(())
+        },
+    ));
     for fault in Fault::ALL {
         let outcome = match evidence {
             Ok(e) => e.faults.clone().and_then(|faults| {
@@ -1694,4 +1848,183 @@ fn browser_trials(
         },
     ));
     trials
+}
+
+/// One step of a repro script's output: its name, the request it printed and the answer.
+struct ReproStep {
+    name: String,
+    request: corsprobe::model::exchange::RecordedRequest,
+    response: Option<corsprobe::model::exchange::RecordedResponse>,
+}
+
+/// Reads a repro script's output: `== step` sections, their `> ` request lines and the
+/// `curl -i` answer (status line, headers, body).
+fn repro_steps(output: &str) -> Vec<ReproStep> {
+    use corsprobe::model::exchange::{RecordedRequest, RecordedResponse};
+    use corsprobe::repro::script::STEP_MARK;
+    let mut steps: Vec<ReproStep> = Vec::new();
+    let mut in_headers = false;
+    for line in output.lines() {
+        let line = line.trim_end_matches('\r');
+        if let Some(name) = line.strip_prefix(STEP_MARK) {
+            steps.push(ReproStep {
+                name: name.to_string(),
+                request: RecordedRequest {
+                    method: String::new(),
+                    url: String::new(),
+                    headers: vec![],
+                    body_bytes: 0,
+                },
+                response: None,
+            });
+            in_headers = false;
+            continue;
+        }
+        let Some(step) = steps.last_mut() else {
+            continue;
+        };
+        if let Some(req) = line.strip_prefix("> ") {
+            if step.request.method.is_empty() {
+                let (m, u) = req.split_once(' ').unwrap_or((req, ""));
+                step.request.method = m.to_string();
+                step.request.url = u.to_string();
+            } else if let Some((n, v)) = req.split_once(": ") {
+                step.request.headers.push((n.to_string(), v.to_string()));
+            }
+        } else if line.starts_with("HTTP/1.") || line.starts_with("HTTP/2") {
+            let status = line
+                .split_whitespace()
+                .nth(1)
+                .and_then(|c| c.parse().ok())
+                .unwrap_or(0);
+            step.response = Some(RecordedResponse::new(status, &[], ""));
+            in_headers = true;
+        } else if let Some(resp) = step.response.as_mut() {
+            if in_headers {
+                match line.split_once(": ") {
+                    Some((n, v)) => resp.headers.push((n.to_string(), v.to_string())),
+                    None => in_headers = false,
+                }
+            } else if !line.starts_with("look at (") {
+                resp.body.push_str(line);
+            }
+        }
+    }
+    steps
+}
+
+/// True when a text holds a signature: `Signature=` (a query's or a header's) followed by at
+/// least 16 hex digits, or an OSS header signature.
+fn signed(text: &str) -> bool {
+    text.match_indices("ignature=").any(|(at, m)| {
+        text[at + m.len()..]
+            .chars()
+            .take_while(char::is_ascii_hexdigit)
+            .count()
+            >= 16
+    })
+}
+
+/// Every repro ran, held no secret or signature, and showed each check of its scenario failing
+/// as the finding says (the same check, judged again on what the script printed).
+fn check_repros(
+    findings: &[corsprobe::model::finding::Finding],
+    runs: &[(String, String, String, i32)],
+    secrets: &[String],
+) -> Result<(), String> {
+    let scenarios = common::all_scenarios();
+    let mut problems = Vec::new();
+    let with_probe = findings
+        .iter()
+        .filter(|f| f.instances.iter().any(|i| i.browser.is_empty()))
+        .count();
+    if runs.len() != with_probe || runs.is_empty() {
+        problems.push(format!(
+            "{} repro(s) ran for {with_probe} finding(s) with a raw probe",
+            runs.len()
+        ));
+    }
+    for (id, script, output, code) in runs {
+        let mut fail = |why: String| problems.push(format!("finding `{id}`: {why}"));
+        for text in [script, output] {
+            if secrets
+                .iter()
+                .any(|k| !k.is_empty() && text.contains(k.as_str()))
+                || signed(text)
+            {
+                fail("a secret or a signature is in the script or its output".to_string());
+            }
+        }
+        if *code != 0 {
+            fail(format!("the script exited {code}:\n{output}"));
+            continue;
+        }
+        let Some(scenario_id) = script.lines().find_map(|l| {
+            l.strip_prefix("# Scenario ")
+                .and_then(|r| r.split_once(' '))
+                .map(|(id, _)| id.to_string())
+        }) else {
+            fail("the script names no scenario".to_string());
+            continue;
+        };
+        let scenario = scenarios
+            .iter()
+            .find(|s| s.id == scenario_id)
+            .expect("a scenario of the suite");
+        let steps = repro_steps(output);
+        let finding = findings
+            .iter()
+            .find(|f| &f.id == id)
+            .expect("the finding ran");
+        let instances: Vec<_> = finding
+            .instances
+            .iter()
+            .filter(|i| i.scenario == scenario_id && i.browser.is_empty())
+            .collect();
+        if instances.is_empty() {
+            fail(format!("no check of {scenario_id} to look at"));
+        }
+        for i in instances {
+            let c = &i.check;
+            let judged = scenario
+                .steps
+                .iter()
+                .find(|st| st.name == c.step)
+                .and_then(|st| match &st.checks {
+                    corsprobe::model::check::StepChecks::Exchange(checks) => {
+                        checks.iter().find(|k| k.source == c.source)
+                    }
+                    _ => None,
+                })
+                .and_then(|check| {
+                    let shown = steps.iter().find(|s| s.name == c.step)?;
+                    Some(check.evaluate(&c.step, &shown.request, shown.response.as_ref()?))
+                });
+            match judged {
+                None => fail(format!(
+                    "{}: step `{}` shows no answer to judge {}",
+                    scenario_id, c.step, c.source
+                )),
+                Some(again) if again.ok => fail(format!(
+                    "{}: the script's answer passes `{}` ({}), which the run failed with {}",
+                    scenario_id, c.check, c.source, c.actual
+                )),
+                Some(again) => {
+                    let volatile =
+                        c.actual.contains("<RequestId>") || c.actual.contains("corsprobe-");
+                    if !volatile && again.actual != c.actual {
+                        fail(format!(
+                            "{}: `{}`: the run saw {}, the script {}",
+                            scenario_id, c.check, c.actual, again.actual
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("\n"))
+    }
 }

@@ -535,7 +535,9 @@ fn flags(text: &str) -> std::collections::BTreeSet<String> {
 #[test]
 fn the_readme_synopsis_and_help_name_the_same_flags() {
     let synopsis = readme_commands();
-    for sub in ["run", "list", "validate", "clean", "matrix", "faults"] {
+    for sub in [
+        "run", "list", "validate", "clean", "matrix", "faults", "repro", "sign",
+    ] {
         let o = corsprobe(&[sub, "--help"]);
         assert_eq!(o.status.code(), Some(0), "{}", text(&o));
         // The options a --help lists: lines that start with a flag (`-j, --jobs`, `--mode`).

@@ -40,7 +40,25 @@ fn matrix() -> Matrix {
     variant.summary = corsprobe::report::record::count(&variant.results);
     let text = std::fs::read_to_string(golden_dir().join("sample-browser-run.json")).unwrap();
     let browsers: RunRecord = serde_json::from_str(&text).unwrap();
-    Matrix::new(vec![ceph, variant, browsers])
+    let mut records = vec![ceph, variant, browsers];
+    // The samples predate findings: they get them as `corsprobe matrix` gives them.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let ids = corsprobe::run::session::judged_ids(
+        &corsprobe::model::scenario::load_all(&root.join("suites"), &root.join("fixtures"))
+            .unwrap()
+            .iter()
+            .map(|s| s.id.clone())
+            .collect(),
+    );
+    let catalog = corsprobe::model::finding::Catalog::load(
+        &corsprobe::model::finding::Catalog::path(root),
+        &ids,
+    )
+    .unwrap();
+    for r in &mut records {
+        r.findings = catalog.findings(&r.results);
+    }
+    Matrix::new(records)
 }
 
 fn golden(name: &str, actual: &str) {
@@ -63,6 +81,49 @@ fn markdown_matches_its_golden_file() {
             && text.contains("| FAIL | a MUST does not hold: browsers break |")
     );
     golden("report.md", &text);
+}
+
+#[test]
+fn findings_open_the_reports_and_each_failed_cell_links_to_its_finding() {
+    let m = matrix();
+    let md = markdown::render(&m);
+    let (findings, legend) = (
+        md.find("## Findings").unwrap(),
+        md.find("## Legend").unwrap(),
+    );
+    assert!(findings < legend, "findings before the matrix");
+    let variant = &m.findings.iter().find(|(n, _)| n == "variant").unwrap().1;
+    assert_eq!(
+        variant[0].verdict(),
+        Verdict::Fail,
+        "most severe first: {variant:#?}"
+    );
+    let anchor = Matrix::anchor("variant", &variant[0]);
+    assert!(md.contains(&format!("<a id=\"{anchor}\"></a>")), "{anchor}");
+    assert!(
+        md.contains(&format!("[FAIL](#{anchor})")),
+        "the FAIL cell links to its finding"
+    );
+    let index = html::render_index(&m);
+    assert!(index.find("id=\"findings\"").unwrap() < index.find("id=\"legend\"").unwrap());
+    assert!(
+        index.contains(&format!("<tr id=\"{anchor}\">"))
+            && index.contains(&format!("href=\"#{anchor}\""))
+    );
+    let junit = junit::render_findings(&m);
+    assert!(
+        junit.contains(&format!("<testcase name=\"{}\"", variant[0].id))
+            && junit.contains("type=\"FAIL\"")
+    );
+    golden("report-findings.junit.xml", &junit);
+    let tap = tap::render_findings(&m);
+    let total: usize = m.findings.iter().map(|(_, f)| f.len()).sum();
+    assert!(tap.starts_with(&format!("TAP version 13\n1..{total}\n")));
+    assert!(
+        tap.contains(&format!("not ok 1 - variant {}", variant[0].id))
+            || tap.contains(&format!("- variant {}", variant[0].id))
+    );
+    golden("report-findings.tap", &tap);
 }
 
 #[test]
@@ -127,7 +188,8 @@ fn html_index_and_a_cell_match_their_golden_files_and_every_link_resolves() {
     assert_eq!(pages, 19);
     let index = std::fs::read_to_string(dir.join("index.html")).unwrap();
     assert!(index.contains("id=\"legend\""), "the index has its legend");
-    for outside in ["src=\"http", "href=\"http", "url(http", "@import"] {
+    // Rule addresses are links a reader may follow; nothing outside is loaded with the page.
+    for outside in ["src=\"http", "href=\"http:", "url(http", "@import"] {
         assert!(
             !index.contains(outside),
             "self-contained: `{outside}` in the index"
@@ -141,8 +203,17 @@ fn html_index_and_a_cell_match_their_golden_files_and_every_link_resolves() {
         .split("href=\"")
         .skip(1)
         .map(|s| &s[..s.find('"').unwrap()])
+        .filter(|h| !h.starts_with("https://"))
     {
-        assert!(dir.join(href).is_file(), "dead link {href}");
+        let (file, anchor) = href.split_once('#').unwrap_or((href, ""));
+        if file.is_empty() {
+            assert!(
+                index.contains(&format!("id=\"{anchor}\"")),
+                "dead anchor {href}"
+            );
+        } else {
+            assert!(dir.join(file).is_file(), "dead link {href}");
+        }
     }
     golden("report-index.html", &index);
     let r = m.cell(1, "preflight/origin/exact").unwrap();

@@ -55,12 +55,14 @@ pub struct Expectations {
     pub known: BTreeMap<String, Known>,
     /// Known findings by id: every FAIL or NON-STRICT they alone cause is an XFAIL.
     pub findings: BTreeMap<String, Known>,
+    /// The causes the findings are told by (empty when the file lists none).
+    pub catalog: crate::finding::Catalog,
 }
 
 impl Expectations {
     /// Loads a file, checking every id against the known scenario ids (no finding entries).
     pub fn load(path: &Path, scenario_ids: &BTreeSet<String>) -> Result<Self, String> {
-        Self::load_with(path, scenario_ids, &BTreeSet::new())
+        Self::load_with(path, scenario_ids, &crate::finding::Catalog::default())
     }
 
     /// Loads a file whose entries name scenarios (`id`) or findings (`finding`: a cause of the
@@ -68,8 +70,9 @@ impl Expectations {
     pub fn load_with(
         path: &Path,
         scenario_ids: &BTreeSet<String>,
-        finding_ids: &BTreeSet<String>,
+        catalog: &crate::finding::Catalog,
     ) -> Result<Self, String> {
+        let finding_ids = catalog.ids();
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("{}: cannot read expectations: {e}", path.display()))?;
         let raw: RawFile =
@@ -152,11 +155,29 @@ impl Expectations {
                 },
             );
         }
+        let catalog = if findings.is_empty() {
+            crate::finding::Catalog::default()
+        } else {
+            catalog.clone()
+        };
         Ok(Self {
             file: Some(path.to_path_buf()),
             known,
             findings,
+            catalog,
         })
+    }
+
+    /// A judged result's verdict and reason with the known failures applied: its own entry,
+    /// else the listed findings that alone cause it.
+    pub fn judge(&self, result: &crate::result::ScenarioResult) -> (Verdict, String) {
+        let (verdict, reason) =
+            self.apply(&result.id, &result.browser, result.verdict, &result.reason);
+        if self.findings.is_empty() || verdict != result.verdict {
+            return (verdict, reason);
+        }
+        self.apply_findings(verdict, &reason, &self.catalog.findings_of(result))
+            .unwrap_or((verdict, reason))
     }
 
     /// A FAIL or NON-STRICT caused only by listed findings becomes an XFAIL naming them; None
@@ -322,8 +343,38 @@ mod tests {
             "finding",
             "[[known]]\nfinding = \"no-vary-origin\"\nreason = \"ceph#1\"\n",
         );
-        let causes: BTreeSet<String> = ["no-vary-origin".to_string()].into();
+        let causes = crate::finding::Catalog {
+            causes: vec![crate::finding::Cause {
+                id: "no-vary-origin".into(),
+                title: "t".into(),
+                rule: "r".into(),
+                link: "https://x".into(),
+                page: "p".into(),
+                when: vec![crate::finding::Matcher {
+                    check: Some("header vary".into()),
+                    ..Default::default()
+                }],
+                source: String::new(),
+            }],
+        };
         let e = Expectations::load_with(&p, &ids(), &causes).unwrap();
+        let mut r =
+            crate::result::ScenarioResult::named("a/b", "t", "r", crate::vocabulary::Level::Should);
+        r.verdict = Verdict::NonStrict;
+        r.checks.push(crate::check::CheckResult {
+            step: "get".into(),
+            check: "header vary".into(),
+            level: crate::vocabulary::Level::Should,
+            expected: "contains `Origin`".into(),
+            actual: "(absent)".into(),
+            ok: false,
+            source: String::new(),
+        });
+        assert_eq!(
+            e.judge(&r).0,
+            Verdict::Xfail,
+            "the one cause behind it is known"
+        );
         let one: BTreeSet<String> = ["no-vary-origin".to_string()].into();
         let (v, why) = e.apply_findings(Verdict::NonStrict, "r", &one).unwrap();
         assert_eq!(v, Verdict::Xfail);

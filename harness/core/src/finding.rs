@@ -244,6 +244,13 @@ impl Catalog {
             .find(|c| c.when.iter().any(|m| m.matches(result, check)))
     }
 
+    /// The ids an expectations file may list: every cause's and the same-answer notice's.
+    pub fn ids(&self) -> BTreeSet<String> {
+        let mut ids: BTreeSet<String> = self.causes.iter().map(|c| c.id.clone()).collect();
+        ids.insert(SAME_ANSWER.to_string());
+        ids
+    }
+
     /// The cause with this id.
     pub fn cause(&self, id: &str) -> Option<&Cause> {
         self.causes.iter().find(|c| c.id == id)
@@ -301,12 +308,7 @@ impl Catalog {
             }
         }
         let mut out: Vec<Finding> = by_id.into_values().collect();
-        out.sort_by(|a, b| {
-            b.level
-                .cmp(&a.level)
-                .then(b.scenarios.len().cmp(&a.scenarios.len()))
-                .then(a.id.cmp(&b.id))
-        });
+        sort(&mut out);
         out
     }
 
@@ -351,6 +353,46 @@ impl Catalog {
     }
 }
 
+/// Most severe first, then the widest, then by id.
+fn sort(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        b.level
+            .cmp(&a.level)
+            .then(b.scenarios.len().cmp(&a.scenarios.len()))
+            .then(a.id.cmp(&b.id))
+    });
+}
+
+/// The findings of several runs of one store (its probes, each browser) as one list: a
+/// finding seen in two runs is one finding with both runs' scenarios.
+pub fn merge(runs: impl IntoIterator<Item = Vec<Finding>>) -> Vec<Finding> {
+    let mut out: Vec<Finding> = Vec::new();
+    for run in runs {
+        for f in run {
+            match out.iter_mut().find(|o| o.id == f.id) {
+                Some(o) => {
+                    o.level = o.level.max(f.level);
+                    for s in f.scenarios {
+                        if !o.scenarios.contains(&s) {
+                            o.scenarios.push(s);
+                        }
+                    }
+                    for s in f.seen {
+                        if !o.seen.contains(&s) {
+                            o.seen.push(s);
+                        }
+                    }
+                    o.instances.extend(f.instances);
+                    o.known = o.known.take().or(f.known);
+                }
+                None => out.push(f),
+            }
+        }
+    }
+    sort(&mut out);
+    out
+}
+
 /// One finding of one target: a cause and everywhere it showed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
@@ -380,8 +422,15 @@ pub struct Finding {
 }
 
 impl Finding {
-    /// The verdict a finding of this level gives.
+    /// The verdict a finding of this level gives: XFAIL when it is known (listed as a
+    /// finding, or every verdict it shows in was listed).
     pub fn verdict(&self) -> Verdict {
+        if self.known.is_some()
+            || (!self.instances.is_empty()
+                && self.instances.iter().all(|i| i.verdict == Verdict::Xfail))
+        {
+            return Verdict::Xfail;
+        }
         match self.level {
             Level::Must => Verdict::Fail,
             Level::Should => Verdict::NonStrict,
@@ -688,6 +737,47 @@ when = [{ check = "header vary", expected = "contains `Origin`*" }]
             Catalog::default().findings_of(&r),
             [SAME_ANSWER.to_string()].into()
         );
+    }
+
+    #[test]
+    fn runs_of_one_store_merge_into_one_list() {
+        let c = catalog(VARY).unwrap();
+        let probe = c.findings(&[failed(
+            "actual/get-without-origin",
+            "header vary",
+            "contains `Origin` (or *)",
+            "(absent)",
+            Level::Should,
+        )]);
+        let mut page = failed(
+            "actual/get-non-matching-origin",
+            "header vary",
+            "contains `Origin`",
+            "(absent)",
+            Level::Should,
+        );
+        page.browser = "chromium".into();
+        let other = c.findings(&[
+            page,
+            failed(
+                "errors/bad-signature-403",
+                "status",
+                "4xx",
+                "200",
+                Level::Must,
+            ),
+        ]);
+        let m = merge([probe, other]);
+        assert_eq!(m.len(), 2);
+        assert_eq!(m[0].level, Level::Must);
+        assert_eq!(
+            m[1].scenarios,
+            [
+                "actual/get-without-origin",
+                "actual/get-non-matching-origin [chromium]"
+            ]
+        );
+        assert_eq!(m[1].instances.len(), 2);
     }
 
     #[test]

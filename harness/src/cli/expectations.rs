@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Subcommand)]
 pub(super) enum ExpectationsCommand {
     /// Propose an expectations file from a run: every FAIL, NON-STRICT or ERROR listed with its
-    /// reason. Printed (or written to --output) for review; nothing is edited in place.
+    /// reason, and the known findings kept. Printed (or written to --output) for review; nothing is edited in place.
     Update {
         /// A JSON run record.
         run: PathBuf,
@@ -38,6 +38,8 @@ pub(super) fn expectations_update(run: &Path, output: Option<&Path>) -> i32 {
             crate::model::verdict::Verdict::Fail
             | crate::model::verdict::Verdict::NonStrict
             | crate::model::verdict::Verdict::Error => (r.verdict, r.reason.clone()),
+            // Covered by a listed finding: that entry stays, proposed below.
+            crate::model::verdict::Verdict::Xfail if r.reason.contains(" by finding ") => continue,
             // Already listed and still failing: keep the entry, its verdict and its reason.
             crate::model::verdict::Verdict::Xfail => {
                 let listed = r.reason.trim_start_matches("known ");
@@ -64,6 +66,14 @@ pub(super) fn expectations_update(run: &Path, output: Option<&Path>) -> i32 {
             r.id,
             verdict.name(),
             reason
+        ));
+    }
+    for f in record.findings.iter().filter(|f| f.known.is_some()) {
+        n += 1;
+        text.push_str(&format!(
+            "\n[[known]]\nfinding = {:?}\nreason = {:?}\n",
+            f.id,
+            f.known.as_deref().unwrap_or_default()
         ));
     }
     match output {

@@ -18,6 +18,18 @@ pub(super) struct ReportArgs {
     /// Write the HTML report into this directory.
     #[arg(long)]
     pub(super) report_html: Option<PathBuf>,
+    /// What a JUnit or TAP test case is: a scenario, or a finding (for CI that tracks tests).
+    #[arg(long, value_enum, default_value = "scenario")]
+    pub(super) report_by: ReportBy,
+}
+
+/// What a JUnit or TAP test case stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(super) enum ReportBy {
+    /// One case per scenario and run.
+    Scenario,
+    /// One case per finding and store.
+    Finding,
 }
 
 /// Writes every report format that was asked for, all rendered from the run records; a file
@@ -39,10 +51,25 @@ pub(super) fn write_reports(args: &ReportArgs, records: Vec<RunRecord>) -> Vec<S
         std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
     };
     let mut failed = Vec::new();
+    let by_finding = args.report_by == ReportBy::Finding;
     for (path, render) in [
         (&args.report_md, markdown::render as fn(&Matrix) -> String),
-        (&args.report_junit, junit::render),
-        (&args.report_tap, tap::render),
+        (
+            &args.report_junit,
+            if by_finding {
+                junit::render_findings
+            } else {
+                junit::render
+            },
+        ),
+        (
+            &args.report_tap,
+            if by_finding {
+                tap::render_findings
+            } else {
+                tap::render
+            },
+        ),
     ] {
         if let Some(p) = path
             && let Err(e) = write(p, render(&m))

@@ -82,6 +82,9 @@ pub(super) struct RunArgs {
     /// Write the HTML report (index and a page per scenario) into this directory.
     #[arg(long, help_heading = "Reports")]
     report_html: Option<PathBuf>,
+    /// What a JUnit or TAP test case is: a scenario, or a finding (for CI that tracks tests).
+    #[arg(long, value_enum, default_value = "scenario")]
+    report_by: super::reports::ReportBy,
     /// NON-STRICT verdicts fail the gate too.
     #[arg(long, help_heading = "Gate")]
     strict: bool,
@@ -144,6 +147,7 @@ pub(super) fn run(root: &Path, args: RunArgs) -> i32 {
         report_junit: args.report_junit.clone(),
         report_tap: args.report_tap.clone(),
         report_html: args.report_html.clone(),
+        report_by: args.report_by,
     };
     if let Some(at) = args.at {
         session

@@ -22,7 +22,6 @@ pub(super) fn validate(root: &Path, targets: Option<&Path>) -> i32 {
             Catalog::default()
         }
     };
-    let causes = crate::run::session::cause_ids(&catalog);
     let exp_dir = root.join("fixtures/expectations");
     let mut expectation_files: BTreeSet<PathBuf> = BTreeSet::new();
     if let Ok(entries) = std::fs::read_dir(&exp_dir) {
@@ -50,7 +49,7 @@ pub(super) fn validate(root: &Path, targets: Option<&Path>) -> i32 {
         }
     }
     for p in &expectation_files {
-        if let Err(e) = Expectations::load_with(p, &ids, &causes) {
+        if let Err(e) = Expectations::load_with(p, &ids, &catalog) {
             errors.push(e);
         }
     }

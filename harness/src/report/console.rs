@@ -77,6 +77,24 @@ pub fn render(record: &RunRecord, verbose: bool) -> String {
             )
         })
         .collect();
+    if !record.findings.is_empty() {
+        let _ = writeln!(
+            out,
+            "findings (corsprobe repro <id> --target {} prints a script that shows one):",
+            record.target.name
+        );
+        for f in &record.findings {
+            let known = if f.known.is_some() { " (known)" } else { "" };
+            let _ = writeln!(
+                out,
+                "  {:<10} {}{known}: {} [{} scenario(s)]",
+                f.verdict().name(),
+                f.id,
+                safe(&f.title),
+                f.scenarios.len()
+            );
+        }
+    }
     if !record.browsers.is_empty() {
         let browsers: Vec<String> = record
             .browsers

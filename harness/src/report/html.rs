@@ -65,9 +65,9 @@ pub fn render_index(m: &Matrix) -> String {
     if !m.columns.is_empty() {
         b.push_str("</li>\n");
     }
-    b.push_str(
-        "</ul>\n<h2 id=\"legend\">Legend</h2>\n<table><tr><th>verdict</th><th>meaning</th></tr>\n",
-    );
+    b.push_str("</ul>\n");
+    render_findings(&mut b, m);
+    b.push_str("<h2 id=\"legend\">Legend</h2>\n<table><tr><th>verdict</th><th>meaning</th></tr>\n");
     for (v, meaning) in LEGEND {
         let _ = writeln!(
             b,
@@ -132,9 +132,21 @@ pub fn render_index(m: &Matrix) -> String {
             for &i in &shown {
                 match m.cell(i, id) {
                     Some(r) => {
+                        let finding = m
+                            .findings_of(i, r)
+                            .first()
+                            .map(|f| {
+                                format!(
+                                    "<small><a href=\"#{}\" title=\"{}\">{}</a></small>",
+                                    Matrix::anchor(&m.columns[i].record.target.name, f),
+                                    escape(&f.title),
+                                    escape(&f.id)
+                                )
+                            })
+                            .unwrap_or_default();
                         let _ = write!(
                             b,
-                            "<td class=\"v {0}\" title=\"{1}\"><a href=\"{2}\">{0}</a></td>",
+                            "<td class=\"v {0}\" title=\"{1}\"><a href=\"{2}\">{0}</a>{finding}</td>",
                             r.verdict.name(),
                             escape(&r.reason),
                             cell_path(i, id)
@@ -148,6 +160,59 @@ pub fn render_index(m: &Matrix) -> String {
         b.push_str("</table>\n");
     }
     page("corsprobe compatibility matrix", &b)
+}
+
+/// Each store's findings, most severe first, each with its rule, what a page sees, its
+/// scenarios and the command that reproduces it.
+fn render_findings(b: &mut String, m: &Matrix) {
+    b.push_str("<h2 id=\"findings\">Findings</h2>\n<p>The failed and hazardous checks grouped by the store behaviour behind them, most severe first. <code>corsprobe repro &lt;id&gt; --target &lt;store&gt;</code> prints a script that shows it.</p>\n");
+    for (store, list) in &m.findings {
+        let _ = writeln!(b, "<h3>{}: {} finding(s)</h3>", escape(store), list.len());
+        if list.is_empty() {
+            b.push_str("<p>None: every check holds.</p>\n");
+            continue;
+        }
+        b.push_str("<table><tr><th>verdict</th><th>finding</th><th>rule and what a page sees</th><th>scenarios</th></tr>\n");
+        for f in list {
+            let rule = if f.link.is_empty() {
+                escape(&f.rule)
+            } else {
+                format!(
+                    "{} <a href=\"{}\">rule</a>",
+                    escape(&f.rule),
+                    escape(&f.link)
+                )
+            };
+            let seen: String = f
+                .seen
+                .iter()
+                .map(|s| format!("<br><small>seen in {}</small>", escape(s)))
+                .collect();
+            let known = f
+                .known
+                .as_deref()
+                .map(|k| format!("<br><small>known: {}</small>", escape(k)))
+                .unwrap_or_default();
+            let _ = writeln!(
+                b,
+                "<tr id=\"{}\"><td class=\"v {}\">{}</td><td><code>{}</code><br>{}{known}<br><small><code>corsprobe repro {} --target {}</code></small></td><td>{rule}<br><i>{}</i>{seen}</td><td>{}</td></tr>",
+                Matrix::anchor(store, f),
+                f.verdict().name(),
+                f.verdict().name(),
+                escape(&f.id),
+                escape(&f.title),
+                escape(&f.id),
+                escape(store),
+                escape(&f.page),
+                f.scenarios
+                    .iter()
+                    .map(|s| escape(s))
+                    .collect::<Vec<_>>()
+                    .join("<br>")
+            );
+        }
+        b.push_str("</table>\n");
+    }
 }
 
 /// The detail page of one cell.
@@ -176,6 +241,21 @@ pub fn render_cell(m: &Matrix, column: usize, r: &ScenarioResult) -> String {
         r.verdict.name(),
         escape(&r.reason)
     );
+    let behind = m.findings_of(column, r);
+    if !behind.is_empty() {
+        b.push_str("<h2>Findings behind it</h2>\n<ul>\n");
+        for f in behind {
+            let _ = writeln!(
+                b,
+                "<li><a href=\"../../index.html#{}\"><code>{}</code></a> ({}): {}</li>",
+                Matrix::anchor(&c.record.target.name, f),
+                escape(&f.id),
+                f.verdict().name(),
+                escape(&f.title)
+            );
+        }
+        b.push_str("</ul>\n");
+    }
     if !r.pages.is_empty() {
         b.push_str(&render_pages(r));
     }

@@ -95,3 +95,60 @@ pub fn render(m: &Matrix) -> String {
     out.push_str("</testsuites>\n");
     out
 }
+
+/// Renders one testsuite per store and one testcase per finding: a must finding is a failure,
+/// a known one skipped, the others pass with their words, so a tracker follows each cause.
+pub fn render_findings(m: &Matrix) -> String {
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"corsprobe findings\">\n",
+    );
+    for (store, list) in &m.findings {
+        let fails = list.iter().filter(|f| f.verdict() == Verdict::Fail).count();
+        let known = list
+            .iter()
+            .filter(|f| f.verdict() == Verdict::Xfail)
+            .count();
+        let _ = writeln!(
+            out,
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{fails}\" errors=\"0\" skipped=\"{known}\">",
+            escape(store),
+            list.len()
+        );
+        for f in list {
+            let details = escape(&format!(
+                "{}\nRule: {} {}\nWhat a page sees: {}\nScenarios: {}\nReproduce: corsprobe repro {} --target {store}",
+                f.title,
+                f.rule,
+                f.link,
+                f.page,
+                f.scenarios.join(", "),
+                f.id
+            ));
+            let _ = write!(
+                out,
+                "    <testcase name=\"{}\" classname=\"corsprobe.{}.findings\">",
+                escape(&f.id),
+                escape(store)
+            );
+            let body = match f.verdict() {
+                Verdict::Xfail => format!(
+                    "<skipped message=\"known: {}\"/>",
+                    escape(
+                        f.known
+                            .as_deref()
+                            .unwrap_or("listed in the expectations file")
+                    )
+                ),
+                Verdict::Fail => format!(
+                    "<failure message=\"{}\" type=\"FAIL\">{details}</failure>",
+                    escape(&f.title)
+                ),
+                v => format!("<system-out>{}: {details}</system-out>", v.name()),
+            };
+            let _ = writeln!(out, "{body}</testcase>");
+        }
+        out.push_str("  </testsuite>\n");
+    }
+    out.push_str("</testsuites>\n");
+    out
+}

@@ -34,6 +34,7 @@ pub fn render(m: &Matrix) -> String {
             );
         }
     }
+    findings(&mut out, m);
     out.push_str("\n## Legend\n\n| verdict | meaning |\n|---|---|\n");
     for (v, meaning) in LEGEND {
         let _ = writeln!(out, "| {} | {meaning} |", v.name());
@@ -68,14 +69,63 @@ pub fn render(m: &Matrix) -> String {
         for id in ids {
             let _ = write!(out, "| `{}` |", Matrix::short(id));
             for &i in &shown {
-                let _ = write!(
-                    out,
-                    " {} |",
-                    m.cell(i, id).map(|r| r.verdict.name()).unwrap_or("—")
-                );
+                let cell = match m.cell(i, id) {
+                    Some(r) => match m.findings_of(i, r).first() {
+                        Some(f) => format!(
+                            "[{}](#{})",
+                            r.verdict.name(),
+                            Matrix::anchor(&m.columns[i].record.target.name, f)
+                        ),
+                        None => r.verdict.name().to_string(),
+                    },
+                    None => "—".to_string(),
+                };
+                let _ = write!(out, " {cell} |");
             }
             out.push('\n');
         }
     }
     out
+}
+
+/// Each store's findings, most severe first: what a maintainer fixes, before the matrix.
+fn findings(out: &mut String, m: &Matrix) {
+    out.push_str("\n## Findings\n\nThe failed and hazardous checks grouped by the store behaviour behind them. `corsprobe repro <id> --target <store>` prints a script that shows it.\n");
+    for (store, list) in &m.findings {
+        let _ = writeln!(out, "\n### {store}: {} finding(s)\n", list.len());
+        if list.is_empty() {
+            out.push_str("None: every check holds.\n");
+        }
+        for f in list {
+            let rule = if f.link.is_empty() {
+                f.rule.clone()
+            } else {
+                format!("{} ([rule]({}))", f.rule, f.link)
+            };
+            let known = f
+                .known
+                .as_deref()
+                .map(|k| format!(" Known: {k}."))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "- <a id=\"{}\"></a>**{}** `{}`: {}. {} scenario(s): {}.{known}\n  - Rule: {}\n  - What a page sees: {}",
+                Matrix::anchor(store, f),
+                f.verdict().name(),
+                f.id,
+                f.title.trim_end_matches('.'),
+                f.scenarios.len(),
+                f.scenarios
+                    .iter()
+                    .map(|s| format!("`{s}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                rule.replace('\n', " "),
+                f.page
+            );
+            for seen in &f.seen {
+                let _ = writeln!(out, "    - seen in {seen}");
+            }
+        }
+    }
 }

@@ -1,6 +1,7 @@
 //! The compatibility matrix: several run records merged, scenarios as rows, runs as columns.
 
 use super::record::RunRecord;
+use crate::model::finding::Finding;
 use crate::model::result::ScenarioResult;
 use crate::model::verdict::Verdict;
 use std::collections::{BTreeMap, BTreeSet};
@@ -57,6 +58,8 @@ pub struct Matrix {
     pub groups: BTreeMap<String, Vec<String>>,
     /// Title and requirement by scenario id (from whichever run had it).
     pub titles: BTreeMap<String, (String, String)>,
+    /// Each store's findings over all its runs, most severe first; stores in the order given.
+    pub findings: Vec<(String, Vec<Finding>)>,
 }
 
 /// Splits a run into its probe part and one part per browser, each with its own counts.
@@ -85,6 +88,17 @@ fn split(record: RunRecord) -> Vec<(RunRecord, Option<crate::model::result::Brow
 impl Matrix {
     /// Merges runs; two runs of the same target (and browser) get numbered labels.
     pub fn new(records: Vec<RunRecord>) -> Self {
+        let mut by_store: Vec<(String, Vec<Vec<Finding>>)> = Vec::new();
+        for r in &records {
+            match by_store.iter_mut().find(|(n, _)| *n == r.target.name) {
+                Some((_, runs)) => runs.push(r.findings.clone()),
+                None => by_store.push((r.target.name.clone(), vec![r.findings.clone()])),
+            }
+        }
+        let findings = by_store
+            .into_iter()
+            .map(|(n, runs)| (n, crate::model::finding::merge(runs)))
+            .collect();
         let mut seen: BTreeMap<String, usize> = BTreeMap::new();
         let mut columns = Vec::new();
         let mut ids = BTreeSet::new();
@@ -130,7 +144,28 @@ impl Matrix {
             columns,
             groups,
             titles,
+            findings,
         }
+    }
+
+    /// The findings behind a cell's verdict, most severe first.
+    pub fn findings_of(&self, column: usize, r: &ScenarioResult) -> Vec<&Finding> {
+        let store = &self.columns[column].record.target.name;
+        self.findings
+            .iter()
+            .filter(|(n, _)| n == store)
+            .flat_map(|(_, f)| f)
+            .filter(|f| {
+                f.instances
+                    .iter()
+                    .any(|i| i.scenario == r.id && i.browser == r.browser)
+            })
+            .collect()
+    }
+
+    /// The anchor of a store's finding in a report: `<store>--<id>`, safe in HTML and Markdown.
+    pub fn anchor(store: &str, f: &Finding) -> String {
+        format!("{store}--{}", f.anchor())
     }
 
     /// The columns with at least one result among `ids` (a group's table leaves out the rest).

@@ -43,3 +43,37 @@ pub fn render(m: &Matrix) -> String {
     }
     out
 }
+
+/// One TAP line per finding and store: a must finding `not ok`, a known one `# TODO`.
+pub fn render_findings(m: &Matrix) -> String {
+    let total: usize = m.findings.iter().map(|(_, f)| f.len()).sum();
+    let mut out = format!("TAP version 13\n1..{total}\n");
+    let mut n = 0;
+    for (store, list) in &m.findings {
+        for f in list {
+            n += 1;
+            let title = f.title.replace('#', "\\#").replace('\n', " ");
+            let name = format!("{store} {}", f.id);
+            let line = match f.verdict() {
+                Verdict::Xfail => format!(
+                    "not ok {n} - {name} # TODO {}",
+                    f.known
+                        .as_deref()
+                        .unwrap_or("listed in the expectations file")
+                        .replace('#', "\\#")
+                ),
+                Verdict::Fail => format!("not ok {n} - {name}"),
+                v => format!("ok {n} - {name} ({}: {title})", v.name().to_lowercase()),
+            };
+            let _ = writeln!(out, "{line}");
+            if f.verdict() == Verdict::Fail {
+                let _ = writeln!(
+                    out,
+                    "  ---\n  title: {:?}\n  rule: {:?}\n  link: {:?}\n  scenarios: {:?}\n  repro: \"corsprobe repro {} --target {store}\"\n  ...",
+                    f.title, f.rule, f.link, f.scenarios, f.id
+                );
+            }
+        }
+    }
+    out
+}

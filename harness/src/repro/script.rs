@@ -338,7 +338,7 @@ fn render_step(
                     form_name(form),
                     sh(&key),
                     key.rsplit('/').next().unwrap_or(&key),
-                    sh(&client.url(&bucket, None, None).to_string())
+                    sh(client.url(&bucket, None, None).as_str())
                 );
             } else {
                 let _ = writeln!(

@@ -266,8 +266,7 @@ async fn run_one(
     if let Some(stage) = stage {
         result.browser = stage.kind().name().to_string();
     }
-    let (verdict, reason) =
-        expectations.apply(&result.id, &result.browser, result.verdict, &result.reason);
+    let (verdict, reason) = expectations.judge(&result);
     result.verdict = verdict;
     result.reason = reason;
     result

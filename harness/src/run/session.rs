@@ -93,9 +93,7 @@ impl Session {
         let ids = judged_ids(ids);
         let catalog = Catalog::load(&Catalog::path(&self.root), &ids).map_err(OpenError::File)?;
         let expectations = match file.or(self.target.expectations.as_deref()) {
-            Some(p) => {
-                Expectations::load_with(p, &ids, &cause_ids(&catalog)).map_err(OpenError::File)?
-            }
+            Some(p) => Expectations::load_with(p, &ids, &catalog).map_err(OpenError::File)?,
             None => Expectations::default(),
         };
         Ok(Session {
@@ -183,7 +181,7 @@ impl Session {
                 },
             );
         }
-        // Known findings last: a verdict is theirs once every cause behind it is known.
+        // The notice re-files the verdicts it explains under its finding: known findings again.
         for r in results.iter_mut() {
             let behind = self.catalog.findings_of(r);
             if let Some((verdict, reason)) = self
@@ -203,12 +201,5 @@ pub fn judged_ids(scenario_ids: &BTreeSet<String>) -> BTreeSet<String> {
     let mut ids = scenario_ids.clone();
     ids.extend(crate::model::capability::IDS.map(String::from));
     ids.insert(crate::model::uniform::SAME_PREFLIGHT_ANSWER.to_string());
-    ids
-}
-
-/// The ids an expectations file may list as findings.
-pub fn cause_ids(catalog: &Catalog) -> BTreeSet<String> {
-    let mut ids: BTreeSet<String> = catalog.causes.iter().map(|c| c.id.clone()).collect();
-    ids.insert(crate::model::finding::SAME_ANSWER.to_string());
     ids
 }

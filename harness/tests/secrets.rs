@@ -157,10 +157,39 @@ fn spellings(value: &str) -> Vec<String> {
 
 /// Every output a user can get from the run, by name.
 fn outputs(record: &RunRecord, client: &Client) -> Vec<(String, String)> {
+    // Findings quote what the store answered, and their repro scripts are outputs too.
+    let mut record = record.clone();
+    let root = common::repo();
+    let scenarios = common::all_scenarios();
+    let ids =
+        corsprobe::run::session::judged_ids(&scenarios.iter().map(|s| s.id.clone()).collect());
+    let catalog = corsprobe::model::finding::Catalog::load(
+        &corsprobe::model::finding::Catalog::path(&root),
+        &ids,
+    )
+    .unwrap();
+    record.findings = catalog.findings(&record.results);
+    assert!(
+        !record.findings.is_empty(),
+        "a hostile store gives findings"
+    );
+    let record = &record;
     let mut out = vec![
         ("json".to_string(), json::render(record, client.redactor())),
         ("console".to_string(), console::render(record, true)),
     ];
+    for f in &record.findings {
+        if let Ok(chosen) = corsprobe::repro::for_finding(f, &scenarios) {
+            let script = corsprobe::repro::script::render(
+                client,
+                chosen.scenario,
+                &chosen.heading,
+                &root,
+                &root.join("fixtures/targets.toml"),
+            );
+            out.push((format!("repro {}", f.id), script));
+        }
+    }
     for r in &record.results {
         out.push((format!("snapshot {}", r.id), snapshot::render(r)));
     }
@@ -168,6 +197,12 @@ fn outputs(record: &RunRecord, client: &Client) -> Vec<(String, String)> {
     out.push(("markdown".into(), markdown::render(&m)));
     out.push(("junit".into(), junit::render(&m)));
     out.push(("tap".into(), tap::render(&m)));
+    assert!(
+        out.iter().any(|(n, _)| n.starts_with("repro ")),
+        "the findings' repro scripts are searched too"
+    );
+    out.push(("junit by finding".into(), junit::render_findings(&m)));
+    out.push(("tap by finding".into(), tap::render_findings(&m)));
     let dir = std::env::temp_dir().join(format!(
         "corsprobe-secrets-html-{}-{}",
         std::process::id(),

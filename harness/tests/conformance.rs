@@ -73,6 +73,8 @@ struct Repros {
     runs: Vec<(String, String, String, i32)>,
     /// Buckets named `<prefix>repro-` still listed after the scripts ran.
     leftovers: Vec<String>,
+    /// The cache collision's repro page opened in headless Chromium: (exit code, output).
+    page: (i32, String),
 }
 
 /// The browser scenarios in one browser: straight against the store, then through the fault
@@ -824,6 +826,52 @@ async fn run_repros(
             ran.status.code().unwrap_or(-1),
         ));
     }
+    // A page repro, opened by Chromium as a reader would: it must see the collision.
+    let printed = tokio::process::Command::new(bin)
+        .args([
+            "--root",
+            &root.display().to_string(),
+            "repro",
+            "browser/cache-collision-img-first",
+            "--target",
+            TARGET,
+        ])
+        .output()
+        .await
+        .map_err(|e| e.to_string())?;
+    let profile = dir.join("chromium-profile");
+    let open = format!(
+        "chromium --headless=new --no-sandbox --disable-gpu --disable-background-networking --disable-component-update --disable-sync --no-first-run --disable-extensions --host-resolver-rules=MAP_*_~NOTFOUND --user-data-dir={} --virtual-time-budget=10000 --dump-dom",
+        profile.display()
+    );
+    let page = match tokio::time::timeout(
+        Duration::from_secs(120),
+        tokio::process::Command::new("bash")
+            .arg("-c")
+            .arg(String::from_utf8_lossy(&printed.stdout).into_owned())
+            .env("CORSPROBE", bin)
+            .env(
+                "REPRO_OPEN",
+                open.replace("MAP_*_~NOTFOUND", "'MAP * ~NOTFOUND , EXCLUDE 127.*'"),
+            )
+            .env("REPRO_PORT", "18765")
+            .stdin(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .output(),
+    )
+    .await
+    {
+        Ok(Ok(o)) => (
+            o.status.code().unwrap_or(-1),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&o.stdout),
+                String::from_utf8_lossy(&o.stderr)
+            ),
+        ),
+        Ok(Err(e)) => (-1, e.to_string()),
+        Err(_) => (-1, "the page repro did not finish in 120 s".to_string()),
+    };
     let _ = std::fs::remove_dir_all(&dir);
     let prefix = format!("{}repro-", session.target.bucket_prefix);
     let (_, names) = session.client.list_buckets(Phase::Teardown).await;
@@ -834,6 +882,7 @@ async fn run_repros(
             .into_iter()
             .filter(|n| n.starts_with(&prefix))
             .collect(),
+        page,
     })
 }
 
@@ -1327,7 +1376,14 @@ fn store_trials(evidence: &Result<Evidence, String>) -> Vec<Trial> {
         Ok(e) => e
             .repros
             .as_ref()
-            .map(|r| (r.findings.clone(), r.runs.clone(), r.leftovers.clone()))
+            .map(|r| {
+                (
+                    r.findings.clone(),
+                    r.runs.clone(),
+                    r.leftovers.clone(),
+                    r.page.clone(),
+                )
+            })
             .map_err(Clone::clone),
         Err(e) => Err(e.clone()),
     };
@@ -1338,8 +1394,16 @@ fn store_trials(evidence: &Result<Evidence, String>) -> Vec<Trial> {
     trials.push(Trial::test(
         format!("repro::{TARGET}::every-finding-reproduces-from-its-script"),
         move || {
-            let (findings, runs, leftovers) = repros?;
+            let (findings, runs, leftovers, (code, page)) = repros?;
             check_repros(&findings, &runs, &secrets)?;
+            // The page repro shows what the browser run saw: the <img>'s cached answer, without
+            // Vary: Origin, blocks the CORS fetch of the same URL in Chromium.
+            if code != 0 || !page.contains("step with-cors: network-error") || !page.contains("done") {
+                return Err(format!("the cache collision's page repro (exit {code}) did not show the page's network error:\n{page}").into());
+            }
+            if signed(&page) {
+                return Err("the page repro printed a signature".into());
+            }
             // The judge can fail: the same output with the symptom fixed is refused.
             let vary = runs
                 .iter()

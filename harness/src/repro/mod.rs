@@ -1,5 +1,6 @@
 //! Reproductions: a finding or a scenario as a script a maintainer runs against the store.
 
+pub mod page;
 pub mod script;
 
 use crate::model::finding::Finding;

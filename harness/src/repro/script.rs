@@ -32,7 +32,7 @@ pub struct Heading {
 }
 
 /// Single-quotes a word for bash, with the bucket token turned back into `$BUCKET`.
-fn sh(text: &str) -> String {
+pub(super) fn sh(text: &str) -> String {
     let quoted = format!("'{}'", text.replace('\'', r"'\''"));
     quoted.replace(BUCKET_TOKEN, "'\"$BUCKET\"'")
 }
@@ -109,7 +109,7 @@ pub fn render(
     );
     let _ = writeln!(
         out,
-        "CORSPROBE=\"${{CORSPROBE:-corsprobe}}\"\nREGION={}\nBUCKET=\"{}repro-$(date +%s)-$$\"\nWORK=\"$(mktemp -d)\"",
+        "CORSPROBE=\"${{CORSPROBE:-corsprobe}}\"\nREGION={}\nBUCKET=\"{}repro-$(date +%s)-$$\"\nWORK=\"$(mktemp -d)\"\nPORT=\"${{REPRO_PORT:-8765}}\"\nservers=()",
         sh(&t.region),
         t.bucket_prefix
     );
@@ -138,7 +138,7 @@ pub fn render(
     let hook = t.bucket_hook.as_ref().map(|h| sh(&h.display().to_string()));
     let _ = writeln!(
         out,
-        "cleanup() {{\n  set +e\n  for k in $({list} | grep -o '<Key>[^<]*</Key>' | sed -e 's/<Key>//' -e 's/<\\/Key>//'); do\n    {del_obj}\n  done\n  {del_bucket}\n{hook_deleted}  rm -rf \"$WORK\"\n}}\ntrap cleanup EXIT",
+        "cleanup() {{\n  set +e\n  [ ${{#servers[@]}} -eq 0 ] || kill \"${{servers[@]}}\" 2> /dev/null\n  for k in $({list} | grep -o '<Key>[^<]*</Key>' | sed -e 's/<Key>//' -e 's/<\\/Key>//'); do\n    {del_obj}\n  done\n  {del_bucket}\n{hook_deleted}  rm -rf \"$WORK\"\n}}\ntrap cleanup EXIT",
         list = match t.dialect {
             Dialect::S3 => format!("s3 {}", curl_query(&sh(&list_url))),
             Dialect::Oss => format!(
@@ -173,14 +173,28 @@ pub fn render(
         );
     }
     if let Some(cors) = &scenario.cors {
-        put_rules(&mut out, client, &cors.to_xml(), true, "setup");
+        // The page origins are the repro's own servers: `$PORT` is known when it runs.
+        let tokens: Vec<(String, String)> = super::page::ORIGINS
+            .iter()
+            .map(|(n, _, _)| (format!("page_{n}"), format!("CORSPROBE-PAGE-{n}")))
+            .collect();
+        let xml = cors.with_origins(&tokens).to_xml();
+        put_rules(&mut out, client, &xml, true, "setup");
     }
     let mut vars: BTreeMap<&str, String> = BTreeMap::new();
     vars.insert("bucket", BUCKET_TOKEN.to_string());
     vars.insert("region", t.region.clone());
     vars.insert("endpoint", t.endpoint.origin().ascii_serialization());
     let place = Place::Fresh(BUCKET_TOKEN.to_string());
+    let mut page_done = false;
     for step in &scenario.steps {
+        if step.action == Action::Page {
+            if !page_done {
+                render_page(&mut out, client, scenario, root, heading);
+                page_done = true;
+            }
+            continue;
+        }
         let looks: Vec<&CheckResult> = heading
             .look_at
             .iter()
@@ -189,6 +203,80 @@ pub fn render(
         render_step(&mut out, client, step, &place, &vars, &looks);
     }
     out
+}
+
+/// The page steps: the page written, its URLs signed now, served from the page origins until
+/// the reader (or `$REPRO_OPEN`, a command given the page's address) is done with it.
+fn render_page(
+    out: &mut String,
+    client: &Client,
+    scenario: &Scenario,
+    root: &Path,
+    heading: &Heading,
+) {
+    let js = std::fs::read_to_string(root.join("fixtures/pages/corsprobe.js")).unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "\necho\necho '== page: the page steps, in a browser'\nmkdir -p \"$WORK/page\"\ncat > \"$WORK/page/repro.html\" <<'CORSPROBE_PAGE'\n{}CORSPROBE_PAGE",
+        super::page::html(scenario, &js)
+    );
+    let signed_url = |step: &Step| -> String {
+        let url = client
+            .url(BUCKET_TOKEN, step.key.as_deref(), step.query.as_deref())
+            .to_string();
+        match step.sign {
+            Signing::None => format!("printf %s {}", sh(&url)),
+            mode => format!(
+                "signed --signing {} --method {} --url {}",
+                serde_json::to_value(mode)
+                    .ok()
+                    .and_then(|v| v.as_str().map(String::from))
+                    .unwrap_or_default(),
+                step.method,
+                sh(&url)
+            ),
+        }
+    };
+    out.push_str(&super::page::urls_script(scenario, signed_url));
+    let mut look = String::new();
+    let on_page = |name: &str| {
+        scenario
+            .steps
+            .iter()
+            .any(|s| s.name == name && s.action == Action::Page)
+    };
+    for c in heading.look_at.iter().filter(|c| on_page(&c.step)) {
+        let _ = writeln!(
+            look,
+            "echo {}",
+            sh(&format!(
+                "look at ({}, {}): step {}: {}: expected {}; the recorded run saw {}",
+                c.level.name(),
+                c.source,
+                c.step,
+                c.check,
+                c.expected,
+                c.actual.lines().next().unwrap_or("")
+            ))
+        );
+    }
+    let _ = write!(
+        out,
+        r#"for spec in "127.0.0.1 0" "127.0.0.1 1" "127.0.0.2 2"; do
+  set -- $spec
+  python3 -m http.server "$((PORT + $2))" --bind "$1" --directory "$WORK/page" > /dev/null 2>&1 &
+  servers+=("$!")
+done
+sleep 1
+echo "served by: python3 -m http.server $PORT --bind 127.0.0.1 --directory $WORK/page (and ports $((PORT + 1)), $((PORT + 2)) on 127.0.0.1, 127.0.0.2)"
+echo "open http://127.0.0.1:$PORT/repro.html in the browser; it writes what the page saw"
+{look}if [ -n "${{REPRO_OPEN:-}}" ]; then
+  $REPRO_OPEN "http://127.0.0.1:$PORT/repro.html"
+else
+  read -r -p "press Enter when done (the bucket is deleted then) " _ < /dev/tty || true
+fi
+"#
+    );
 }
 
 /// A URL for curl's signer: a query name without a value written `name=`.
@@ -221,6 +309,9 @@ fn put_rules(out: &mut String, client: &Client, xml: &str, md5: bool, label: &st
     );
     // The heredoc adds a newline the harness does not send.
     out.push_str("printf '%s' \"$(cat \"$WORK/rules.xml\")\" > \"$WORK/rules.xml\"\n");
+    if xml.contains("CORSPROBE-PAGE-") {
+        out.push_str("sed -i -e \"s#CORSPROBE-PAGE-a2#http://127.0.0.1:$((PORT + 1))#g\" -e \"s#CORSPROBE-PAGE-a#http://127.0.0.1:$PORT#g\" -e \"s#CORSPROBE-PAGE-b#http://127.0.0.2:$((PORT + 2))#g\" \"$WORK/rules.xml\"\n");
+    }
     let md5_header = if md5 {
         " -H \"Content-MD5: $(openssl md5 -binary \"$WORK/rules.xml\" | base64)\""
     } else {
@@ -295,12 +386,7 @@ fn render_step(
                 ),
             };
         }
-        Action::Page => {
-            comment(
-                out,
-                "A page step: a real browser sends it. `corsprobe repro --page` writes the page that does.",
-            );
-        }
+        Action::Page => unreachable!("page steps are rendered together, as one page"),
         Action::Request => {
             let key = resolved.key.clone();
             let url = client
@@ -412,7 +498,7 @@ fn signed_request(
     }
 }
 
-fn form_name(form: crate::model::vocabulary::Form) -> &'static str {
+pub(super) fn form_name(form: crate::model::vocabulary::Form) -> &'static str {
     use crate::model::vocabulary::Form;
     match form {
         Form::Valid => "valid",

@@ -596,6 +596,16 @@ mod tests {
         r
     }
 
+    fn bad_signature() -> ScenarioResult {
+        failed(
+            "errors/bad-signature-403",
+            "status",
+            "4xx",
+            "200",
+            Level::Must,
+        )
+    }
+
     const VARY: &str = r#"
 [[cause]]
 id = "no-vary-origin"
@@ -643,13 +653,7 @@ when = [{ check = "header vary", expected = "contains `Origin`*" }]
                 "(absent)",
                 Level::Should,
             ),
-            failed(
-                "errors/bad-signature-403",
-                "status",
-                "4xx",
-                "200",
-                Level::Must,
-            ),
+            bad_signature(),
             ScenarioResult::named("actual/get-with-origin", "t", "r", Level::Must),
         ];
         let f = c.findings(&results);
@@ -725,13 +729,7 @@ when = [{ check = "header vary", expected = "contains `Origin`*" }]
 
     #[test]
     fn results_the_same_answer_notice_explains_share_its_finding() {
-        let mut r = failed(
-            "errors/bad-signature-403",
-            "status",
-            "4xx",
-            "200",
-            Level::Must,
-        );
+        let mut r = bad_signature();
         r.reason = crate::uniform::marked("x");
         assert_eq!(
             Catalog::default().findings_of(&r),
@@ -757,16 +755,7 @@ when = [{ check = "header vary", expected = "contains `Origin`*" }]
             Level::Should,
         );
         page.browser = "chromium".into();
-        let other = c.findings(&[
-            page,
-            failed(
-                "errors/bad-signature-403",
-                "status",
-                "4xx",
-                "200",
-                Level::Must,
-            ),
-        ]);
+        let other = c.findings(&[page, bad_signature()]);
         let m = merge([probe, other]);
         assert_eq!(m.len(), 2);
         assert_eq!(m[0].level, Level::Must);

@@ -246,19 +246,7 @@ fn render_page(
             .any(|s| s.name == name && s.action == Action::Page)
     };
     for c in heading.look_at.iter().filter(|c| on_page(&c.step)) {
-        let _ = writeln!(
-            look,
-            "echo {}",
-            sh(&format!(
-                "look at ({}, {}): step {}: {}: expected {}; the recorded run saw {}",
-                c.level.name(),
-                c.source,
-                c.step,
-                c.check,
-                c.expected,
-                c.actual.lines().next().unwrap_or("")
-            ))
-        );
+        let _ = writeln!(look, "{}", look_at(c));
     }
     let _ = write!(
         out,
@@ -444,19 +432,24 @@ fn render_step(
     // A body without a final newline would run into the next line.
     out.push_str("echo\n");
     for c in looks {
-        let _ = writeln!(
-            out,
-            "echo {}",
-            sh(&format!(
-                "look at ({}, {}): {}: expected {}; the recorded run saw {}",
-                c.level.name(),
-                c.source,
-                c.check,
-                c.expected,
-                c.actual.lines().next().unwrap_or("")
-            ))
-        );
+        let _ = writeln!(out, "{}", look_at(c));
     }
+}
+
+/// The line that says which check to look at and what the recorded run saw.
+fn look_at(c: &CheckResult) -> String {
+    format!(
+        "echo {}",
+        sh(&format!(
+            "look at ({}, {}): step {}: {}: expected {}; the recorded run saw {}",
+            c.level.name(),
+            c.source,
+            c.step,
+            c.check,
+            c.expected,
+            c.actual.lines().next().unwrap_or("")
+        ))
+    )
 }
 
 /// The curl call of a raw request signed as the step says; `ak` and `sk` name the key variables.

@@ -2,6 +2,7 @@
 
 pub mod page;
 pub mod script;
+pub mod shell;
 
 use crate::model::finding::Finding;
 use crate::model::scenario::Scenario;

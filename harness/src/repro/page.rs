@@ -111,7 +111,7 @@ pub fn urls_script(
         let _ = writeln!(
             out,
             "  printf '\"%s\": \"%s\", ' {} \"$({})\"",
-            super::script::sh(&step.name),
+            super::shell::sh(&step.name),
             signed_url(step)
         );
     }
@@ -126,12 +126,12 @@ pub fn urls_script(
         let _ = writeln!(
             out,
             "  printf '\"%s\": {{\"fields\": [' {}\n  signed --form {} --bucket \"$BUCKET\" --key {} | while IFS= read -r f; do printf '[\"%s\", \"%s\"], ' \"${{f%%=*}}\" \"${{f#*=}}\"; done\n  printf '], \"file\": \"%s\", \"file_name\": \"%s\", \"content_type\": \"%s\"}}, ' {} {} {}",
-            super::script::sh(&step.name),
-            super::script::form_name(step.form.unwrap_or_default()),
-            super::script::sh(&key),
-            super::script::sh(step.body.as_deref().unwrap_or("")),
-            super::script::sh(&file_name),
-            super::script::sh(
+            super::shell::sh(&step.name),
+            super::shell::form_name(step.form.unwrap_or_default()),
+            super::shell::sh(&key),
+            super::shell::sh(step.body.as_deref().unwrap_or("")),
+            super::shell::sh(&file_name),
+            super::shell::sh(
                 step.page
                     .as_ref()
                     .map(|p| p.content_type.as_str())

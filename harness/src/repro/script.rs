@@ -4,6 +4,7 @@
 //! (curl's `--aws-sigv4`, or `corsprobe sign` for signed URLs, forms and OSS), so the script
 //! holds no secret and no signature, and prints none: signed URLs stay in shell variables.
 
+use super::shell::{BUCKET_TOKEN, form_name, sh};
 use crate::model::check::CheckResult;
 use crate::model::place::{Place, Resolved};
 use crate::model::scenario::{Action, BucketRef, Scenario, Step};
@@ -12,9 +13,6 @@ use crate::store::client::{Client, UNKNOWN_ACCESS_KEY};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
-
-/// Stands for the bucket name while URLs are built; the script's `$BUCKET` replaces it.
-const BUCKET_TOKEN: &str = "corsprobe-repro-bucket-token";
 
 /// Stands for an object key in the cleanup loop; the loop's `$k` replaces it.
 const KEY_TOKEN: &str = "corsprobe-repro-key-token";
@@ -29,12 +27,6 @@ pub struct Heading {
     pub lines: Vec<String>,
     /// The checks to look at, each with what the recorded run saw.
     pub look_at: Vec<CheckResult>,
-}
-
-/// Single-quotes a word for bash, with the bucket token turned back into `$BUCKET`.
-pub(super) fn sh(text: &str) -> String {
-    let quoted = format!("'{}'", text.replace('\'', r"'\''"));
-    quoted.replace(BUCKET_TOKEN, "'\"$BUCKET\"'")
 }
 
 /// The script's comment lines: one `# ` per line, control characters dropped.
@@ -488,15 +480,5 @@ fn signed_request(
         (Dialect::Oss, Signing::Header) => presigned("presign"),
         (Dialect::Oss, Signing::BadSignature) => presigned("bad-presign"),
         (Dialect::Oss, Signing::UnknownKey) => presigned("unknown-key"),
-    }
-}
-
-pub(super) fn form_name(form: crate::model::vocabulary::Form) -> &'static str {
-    use crate::model::vocabulary::Form;
-    match form {
-        Form::Valid => "valid",
-        Form::ForgedSignature => "forged-signature",
-        Form::ExtraField => "extra-field",
-        Form::ExpiredPolicy => "expired-policy",
     }
 }

@@ -165,12 +165,7 @@ pub fn render(
         );
     }
     if let Some(cors) = &scenario.cors {
-        // The page origins are the repro's own servers: `$PORT` is known when it runs.
-        let tokens: Vec<(String, String)> = super::page::ORIGINS
-            .iter()
-            .map(|(n, _, _)| (format!("page_{n}"), format!("CORSPROBE-PAGE-{n}")))
-            .collect();
-        let xml = cors.with_origins(&tokens).to_xml();
+        let xml = cors.with_origins(&page_tokens()).to_xml();
         put_rules(&mut out, client, &xml, true, "setup");
     }
     let mut vars: BTreeMap<&str, String> = BTreeMap::new();
@@ -257,6 +252,15 @@ else
 fi
 "#
     );
+}
+
+/// Rules name the page origins; in a repro they are its own servers, whose `$PORT` is known
+/// when it runs: tokens now, replaced by the script.
+fn page_tokens() -> Vec<(String, String)> {
+    super::page::ORIGINS
+        .iter()
+        .map(|(n, _, _)| (format!("page_{n}"), format!("CORSPROBE-PAGE-{n}")))
+        .collect()
 }
 
 /// A URL for curl's signer: a query name without a value written `name=`.
@@ -346,7 +350,11 @@ fn render_step(
     match step.action {
         Action::PutCors => {
             let _ = writeln!(out, "echo '> PUT ?cors'");
-            let xml = step.cors.as_ref().map(|c| c.to_xml()).unwrap_or_default();
+            let xml = step
+                .cors
+                .as_ref()
+                .map(|c| c.with_origins(&page_tokens()).to_xml())
+                .unwrap_or_default();
             put_rules(out, client, &xml, step.content_md5, &step.name);
         }
         Action::GetCors | Action::DeleteCors => {

@@ -454,6 +454,40 @@ fn every_bad_expectations_file_names_file_and_line() {
 }
 
 #[test]
+fn a_bad_findings_catalog_is_named_by_file_and_line_and_stops_a_run() {
+    let d = dir("catalog");
+    std::fs::write(d.join("suites/g/case.toml"), SCENARIO).unwrap();
+    let validate = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_corsprobe"))
+            .args(["--root", d.to_str().unwrap(), "validate", "--targets"])
+            .arg(d.join("fixtures/none.toml"))
+            .output()
+            .unwrap()
+    };
+    for (what, text, needle) in [
+        (
+            "an unknown field",
+            "[[cause]]\nid = \"x\"\ncolour = 1\n",
+            "colour",
+        ),
+        (
+            "a pattern that matches no scenario",
+            "\n[[cause]]\nid = \"x\"\ntitle = \"t\"\nrule = \"r\"\nlink = \"https://a\"\npage = \"p\"\nwhen = [{ scenario = \"nothing/*\" }]\n",
+            "findings.toml:2:",
+        ),
+    ] {
+        std::fs::write(d.join("suites/findings.toml"), text).unwrap();
+        let out = validate();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{what}: {err}");
+        assert!(
+            err.contains("suites/findings.toml") && err.contains(needle),
+            "{what}: {err}"
+        );
+    }
+}
+
+#[test]
 fn nothing_is_sent_while_any_input_is_invalid() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.set_nonblocking(true).unwrap();

@@ -158,7 +158,12 @@ impl Catalog {
     }
 
     /// Reads and checks a catalog; `scenario_ids` are the ids a `scenario` pattern may match.
+    /// A repository without one (a server project's own suites) has no causes: every finding
+    /// is then of its own kind.
     pub fn load(path: &Path, scenario_ids: &BTreeSet<String>) -> Result<Catalog, String> {
+        if !path.exists() {
+            return Ok(Catalog::default());
+        }
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("{}: cannot read the findings catalog: {e}", path.display()))?;
         Catalog::parse(path, &text, scenario_ids)

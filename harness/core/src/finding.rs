@@ -239,7 +239,7 @@ impl Catalog {
         }
         self.cause_of(result, check)
             .map(|c| c.id.clone())
-            .unwrap_or_else(|| unsorted_id(check))
+            .unwrap_or_else(|| unsorted_id(group_of(&result.id), check))
     }
 
     /// The cause that claims a failed check, if one does.
@@ -335,8 +335,11 @@ impl Catalog {
         } else {
             (
                 format!(
-                    "`{}`: expected {}, got {}",
-                    check.check, check.expected, check.actual
+                    "`{}` ({} scenarios): expected {}, got {}",
+                    check.check,
+                    group_of(&r.id),
+                    check.expected,
+                    check.actual
                 ),
                 r.requirement.clone(),
                 String::new(),
@@ -520,9 +523,10 @@ fn model_page(check: &CheckResult) -> String {
     }
 }
 
-/// A stable id for a failed check no cause claims: the check's words and a hash of its
-/// expected and actual values, with port numbers left out (they change on every run).
-fn unsorted_id(check: &CheckResult) -> String {
+/// A stable id for a failed check no cause claims: the scenario group (a status 200 where 400
+/// was due means one thing for a configuration and another for a preflight), the check's words
+/// and a hash of its expected and actual values, port numbers left out (they change every run).
+fn unsorted_id(group: &str, check: &CheckResult) -> String {
     let slug: String = check
         .check
         .chars()
@@ -539,7 +543,7 @@ fn unsorted_id(check: &CheckResult) -> String {
         .collect::<Vec<_>>()
         .join("-");
     let key = format!(
-        "{}\0{}\0{}",
+        "{group}\0{}\0{}\0{}",
         check.check,
         without_ports(&check.expected),
         without_ports(&check.actual)
@@ -550,7 +554,12 @@ fn unsorted_id(check: &CheckResult) -> String {
         h ^= u32::from(b);
         h = h.wrapping_mul(0x0100_0193);
     }
-    format!("{UNSORTED}{slug}-{h:08x}")
+    format!("{UNSORTED}{group}/{slug}-{h:08x}")
+}
+
+/// A scenario's group: the first part of its id.
+fn group_of(id: &str) -> &str {
+    id.split('/').next().unwrap_or(id)
 }
 
 fn without_ports(text: &str) -> String {
@@ -664,7 +673,7 @@ when = [{ check = "header vary", expected = "contains `Origin`*" }]
         let f = c.findings(&results);
         assert_eq!(f.len(), 2, "{f:#?}");
         assert_eq!(f[0].level, Level::Must, "the must finding comes first");
-        assert!(f[0].id.starts_with("check/status-"), "{}", f[0].id);
+        assert!(f[0].id.starts_with("check/errors/status-"), "{}", f[0].id);
         assert_eq!(f[1].id, "no-vary-origin");
         assert_eq!(
             f[1].scenarios,
@@ -727,8 +736,15 @@ when = [{ check = "header vary", expected = "contains `Origin`*" }]
         assert_eq!(id, cat.finding_of(&b, &b.checks[0]));
         assert_ne!(id, cat.finding_of(&c, &c.checks[0]));
         assert!(
-            id.starts_with("check/header-access-control-allow-origin-"),
+            id.starts_with("check/errors/header-access-control-allow-origin-"),
             "{id}"
+        );
+        let mut other_group = a.clone();
+        other_group.id = "preflight/x".into();
+        assert_ne!(
+            id,
+            cat.finding_of(&other_group, &other_group.checks[0]),
+            "the group is part of it"
         );
     }
 

@@ -101,22 +101,29 @@ pub(super) fn matrix_cmd(
             }
         }
     }
-    // A record written before findings existed gets them from today's catalog.
-    if records.iter().any(|r| r.findings.is_empty()) {
-        let catalog = match load_scenarios(root).and_then(|all| {
-            let ids = crate::run::session::judged_ids(&all.iter().map(|s| s.id.clone()).collect());
-            crate::model::finding::Catalog::load(&crate::model::finding::Catalog::path(root), &ids)
-                .map_err(|e| {
-                    eprintln!("corsprobe: {e}");
-                    EXIT_PARSE
-                })
-        }) {
-            Ok(c) => c,
-            Err(code) => return code,
-        };
-        for r in records.iter_mut().filter(|r| r.findings.is_empty()) {
-            r.findings = catalog.findings(&r.results);
+    // Findings are told by this checkout's catalog, so records of older runs (or of runs
+    // before a cause was added) group alike; a finding the run knew stays known.
+    let catalog = match load_scenarios(root).and_then(|all| {
+        let ids = crate::run::session::judged_ids(&all.iter().map(|s| s.id.clone()).collect());
+        crate::model::finding::Catalog::load(&crate::model::finding::Catalog::path(root), &ids)
+            .map_err(|e| {
+                eprintln!("corsprobe: {e}");
+                EXIT_PARSE
+            })
+    }) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    for r in records.iter_mut() {
+        let mut found = catalog.findings(&r.results);
+        for f in &mut found {
+            f.known = r
+                .findings
+                .iter()
+                .find(|old| old.id == f.id)
+                .and_then(|old| old.known.clone());
         }
+        r.findings = found;
     }
     if let Some(dir) = normalized {
         records = records.iter().map(|r| r.normalized()).collect();

@@ -246,7 +246,8 @@ sleep 1
 echo "served by: python3 -m http.server $PORT --bind 127.0.0.1 --directory $WORK/page (and ports $((PORT + 1)), $((PORT + 2)) on 127.0.0.1, 127.0.0.2)"
 echo "open http://127.0.0.1:$PORT/repro.html in the browser; it writes what the page saw"
 {look}if [ -n "${{REPRO_OPEN:-}}" ]; then
-  $REPRO_OPEN "http://127.0.0.1:$PORT/repro.html"
+  # A command line, quotes and all, given the page's address.
+  bash -c "$REPRO_OPEN \"\$1\"" repro-open "http://127.0.0.1:$PORT/repro.html"
 else
   read -r -p "press Enter when done (the bucket is deleted then) " _ < /dev/tty || true
 fi

@@ -1,6 +1,7 @@
 //! The command line: the arguments, the exit codes (part of the contract) and the dispatch to
 //! one file per subcommand.
 
+mod bench;
 mod clean;
 mod expectations;
 mod faults;
@@ -11,6 +12,7 @@ mod run;
 mod sign;
 mod validate;
 
+use bench::{BenchArgs, bench};
 use clean::clean;
 use expectations::{ExpectationsCommand, expectations_update};
 use faults::{FaultsArgs, faults_cmd};
@@ -85,6 +87,9 @@ enum Command {
         #[command(subcommand)]
         command: ExpectationsCommand,
     },
+    /// Run the probe suite N times at each --jobs and print what it cost: wall time, checks,
+    /// milliseconds a check, exchanges by phase, buckets, and the floor of the step exchanges.
+    Bench(BenchArgs),
     /// Print a bash script that reproduces a finding (or a scenario) on a target with curl:
     /// bucket, rules, the failing requests and what to look at; keys from the environment.
     Repro(ReproArgs),
@@ -197,6 +202,7 @@ pub fn main() -> i32 {
         } => expectations_update(&run, output.as_deref()),
         Command::Faults(args) => faults_cmd(&root, &args),
         Command::Repro(args) => repro(&root, &args),
+        Command::Bench(args) => bench(&root, &args),
         Command::Sign(args) => sign_cmd(&root, &args),
     }
 }

@@ -64,6 +64,8 @@ struct Evidence {
     browser_processes_left: Vec<u32>,
     /// Each finding of the probe run reproduced by its `corsprobe repro` script.
     repros: Result<Repros, String>,
+    /// The probe scenarios once more, every one in a bucket of its own (the plan off).
+    unplanned: Vec<ScenarioResult>,
 }
 
 /// The findings of the probe run and what their repro scripts printed against the store.
@@ -558,6 +560,15 @@ fn run_suite(
             )
             .await;
         let repros = run_repros(root, &session, &results).await;
+        let (unplanned, _) = session
+            .run(
+                (scenarios, &[]),
+                (&[], &pages),
+                &RunOptions::new(4).unplanned(),
+                &Cancel::default(),
+                |_| {},
+            )
+            .await;
         let run_prefix = format!("{}{}", target.bucket_prefix, opts.run_id);
         let (_, names) = client.list_buckets(Phase::Teardown).await;
         let leftovers = names
@@ -749,6 +760,7 @@ fn run_suite(
             dead_driver,
             browser_processes_left,
             repros,
+            unplanned,
         })
     })
 }
@@ -1372,6 +1384,50 @@ fn judge_recipe(r: &Recipe) -> Result<(), String> {
 /// Trials about the suite itself: faults caught, secrets kept, nothing left behind.
 fn store_trials(evidence: &Result<Evidence, String>) -> Vec<Trial> {
     let mut trials = Vec::new();
+    let runs = evidence
+        .as_ref()
+        .map(|e| (e.results.clone(), e.unplanned.clone()))
+        .map_err(Clone::clone);
+    trials.push(Trial::test(
+        format!("plan::{TARGET}::shared-buckets-change-no-verdict"),
+        move || {
+            let (planned, unplanned) = runs?;
+            let buckets = |rs: &[ScenarioResult]| {
+                rs.iter()
+                    .map(|r| r.bucket.as_str())
+                    .filter(|b| !b.is_empty())
+                    .collect::<BTreeSet<_>>()
+                    .len()
+            };
+            let mut differ = Vec::new();
+            for p in &planned {
+                match unplanned.iter().find(|u| u.id == p.id) {
+                    Some(u) if u.verdict == p.verdict => {}
+                    Some(u) => differ.push(format!(
+                        "  {}: {} planned, {} alone ({})",
+                        p.id,
+                        p.verdict.name(),
+                        u.verdict.name(),
+                        u.reason
+                    )),
+                    None => differ.push(format!("  {}: not in the unplanned run", p.id)),
+                }
+            }
+            if !differ.is_empty() {
+                return Err(
+                    format!("the bucket plan changed verdicts:\n{}", differ.join("\n")).into(),
+                );
+            }
+            let (b_planned, b_alone) = (buckets(&planned), buckets(&unplanned));
+            if b_planned * 2 > b_alone {
+                return Err(format!(
+                    "the plan used {b_planned} buckets where one each uses {b_alone}"
+                )
+                .into());
+            }
+            Ok(())
+        },
+    ));
     let repros = match evidence {
         Ok(e) => e
             .repros

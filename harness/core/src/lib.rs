@@ -15,6 +15,7 @@ pub mod located;
 pub mod oracle;
 pub mod page_view;
 pub mod place;
+pub mod plan;
 pub mod redact;
 pub mod result;
 pub mod scenario;

@@ -60,6 +60,9 @@ enum Command {
     List {
         /// Only ids starting with one of these.
         filters: Vec<String>,
+        /// Print the bucket plan of the probe scenarios instead: which share a bucket.
+        #[arg(long)]
+        plan: bool,
     },
     /// Check every scenario, the targets file and expectations without sending anything.
     Validate {
@@ -188,7 +191,7 @@ pub fn main() -> i32 {
         }
     };
     match cli.command {
-        Command::List { filters } => list(&root, &filters),
+        Command::List { filters, plan } => list(&root, &filters, plan),
         Command::Validate { targets } => validate(&root, targets.as_deref()),
         Command::Run(args) => run(&root, *args),
         Command::Clean { target, targets } => clean(&root, &target, targets.as_deref()),

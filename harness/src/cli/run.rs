@@ -447,6 +447,10 @@ pub(super) fn dry_run(
     let opts = RunOptions::for_target(client.target(), 1)
         .with_run_id(run_id)
         .in_bucket(existing_bucket);
+    if opts.existing_bucket.is_none() && opts.probe_only.is_none() {
+        let units = crate::model::plan::plan(scenarios);
+        print!("{}", crate::model::plan::describe(scenarios, &units));
+    }
     runtime().block_on(engine::run_all(
         &client,
         scenarios,

@@ -29,6 +29,9 @@ pub struct RunOptions {
     pub existing_bucket: Option<String>,
     /// Only read this bucket, whose rules and objects are declared.
     pub probe_only: Option<crate::store::target::ProbeOnly>,
+    /// Read-only scenarios of one setup share a bucket (the bucket plan); false gives every
+    /// scenario its own, as a check that the plan changes no verdict.
+    pub plan: bool,
 }
 
 impl RunOptions {
@@ -39,6 +42,7 @@ impl RunOptions {
             run_id: new_run_id(),
             existing_bucket: None,
             probe_only: None,
+            plan: true,
         }
     }
 
@@ -55,6 +59,14 @@ impl RunOptions {
     pub fn with_run_id(self, run_id: impl Into<String>) -> Self {
         Self {
             run_id: run_id.into(),
+            ..self
+        }
+    }
+
+    /// Every scenario in a bucket of its own, the bucket plan off.
+    pub fn unplanned(self) -> Self {
+        Self {
+            plan: false,
             ..self
         }
     }
@@ -163,7 +175,13 @@ pub fn bucket_name(prefix: &str, run_id: &str, index: usize) -> String {
 /// Removes a bucket and everything in it; used by `corsprobe clean`.
 pub async fn remove_bucket(client: &Client, bucket: &str) -> (Vec<Exchange>, Result<(), String>) {
     let mut exchanges = Vec::new();
-    let result = teardown(client, &Place::Fresh(bucket.to_string()), &mut exchanges).await;
+    let result = teardown(
+        client,
+        &Place::Fresh(bucket.to_string()),
+        &[],
+        &mut exchanges,
+    )
+    .await;
     (exchanges, result)
 }
 
@@ -292,7 +310,43 @@ pub async fn run_all(
     let semaphore = Arc::new(tokio::sync::Semaphore::new(jobs));
     let progress = Arc::new(progress);
     let mut set = tokio::task::JoinSet::new();
-    for (index, scenario) in scenarios.iter().enumerate() {
+    // Inside an existing or a probe-only bucket every scenario already shares the one bucket.
+    let units = if opts.existing_bucket.is_some() || opts.probe_only.is_some() || !opts.plan {
+        crate::model::plan::unplanned(scenarios.len())
+    } else {
+        crate::model::plan::plan(scenarios)
+    };
+    let (shared, alone): (Vec<_>, Vec<_>) = units.into_iter().partition(|u| u.shared());
+    for unit in shared {
+        let client = client.clone();
+        let members: Vec<(usize, Scenario)> = unit
+            .members
+            .iter()
+            .map(|&i| (i, scenarios[i].clone()))
+            .collect();
+        let bucket = bucket_name(
+            &client.target().bucket_prefix,
+            &opts.run_id,
+            unit.members[0],
+        );
+        let (semaphore, cancel, progress) = (semaphore.clone(), cancel.clone(), progress.clone());
+        let expectations = expectations.clone();
+        set.spawn(async move {
+            let shared = Shared {
+                client: &client,
+                expectations: &expectations,
+                cancel: &cancel,
+                semaphore: &semaphore,
+            };
+            let results = shared.run(members, bucket).await;
+            for (i, r) in &results {
+                progress(*i, r);
+            }
+            results
+        });
+    }
+    for index in alone.into_iter().map(|u| u.members[0]) {
+        let scenario = &scenarios[index];
         let client = client.clone();
         let scenario = scenario.clone();
         let semaphore = semaphore.clone();
@@ -307,18 +361,162 @@ pub async fn run_all(
                 .expect("semaphore is never closed");
             let result = run_one(&client, &scenario, &expectations, place, &cancel, None).await;
             progress(index, &result);
-            (index, result)
+            vec![(index, result)]
         });
     }
     let mut results: Vec<(usize, ScenarioResult)> = Vec::with_capacity(scenarios.len());
     while let Some(joined) = set.join_next().await {
         match joined {
-            Ok(r) => results.push(r),
+            Ok(r) => results.extend(r),
             Err(e) => panic!("a scenario task panicked: {e}"),
         }
     }
     results.sort_by_key(|(i, _)| *i);
     results.into_iter().map(|(_, r)| r).collect()
+}
+
+/// What the scenarios of one shared bucket run with.
+struct Shared<'a> {
+    client: &'a Client,
+    expectations: &'a Expectations,
+    cancel: &'a Cancel,
+    semaphore: &'a Arc<tokio::sync::Semaphore>,
+}
+
+impl Shared<'_> {
+    /// One setup (the first scenario's, which all share), every scenario's steps, `jobs` at a
+    /// time, then one teardown; the setup and teardown exchanges are the first scenario's.
+    async fn run(
+        &self,
+        members: Vec<(usize, Scenario)>,
+        bucket: String,
+    ) -> Vec<(usize, ScenarioResult)> {
+        let client = self.client;
+        let dialect = client.target().dialect;
+        let mut out = Vec::new();
+        let mut runnable = Vec::new();
+        for (i, s) in members {
+            let why = if self.cancel.is_cancelled() {
+                Some("the run was interrupted before this scenario started".to_string())
+            } else {
+                not_applicable(&s, dialect, false)
+            };
+            match why {
+                Some(why) => {
+                    let mut r = skipped(&s, &why);
+                    (r.verdict, r.reason) = self.expectations.judge(&r);
+                    out.push((i, r));
+                }
+                None => runnable.push((i, s)),
+            }
+        }
+        let Some((_, first)) = runnable.first() else {
+            return out;
+        };
+        let place = Place::Fresh(bucket);
+        let start = Instant::now();
+        let mut base = Evidence::default();
+        let exists = {
+            let _permit = self
+                .semaphore
+                .acquire()
+                .await
+                .expect("semaphore is never closed");
+            set_up(client, first, &place, &[], &mut base).await
+        };
+        let setup_ms = start.elapsed().as_secs_f64() * 1000.0;
+        // Each scenario's steps in a task of its own, `jobs` at a time across the run.
+        let mut steps = tokio::task::JoinSet::new();
+        for (n, (i, s)) in runnable.iter().enumerate() {
+            let (client, s, place) = (client.clone(), s.clone(), place.clone());
+            let (semaphore, cancel) = (self.semaphore.clone(), self.cancel.clone());
+            let mut ev = Evidence {
+                error: base.error.clone(),
+                lacking: base.lacking.clone(),
+                ..Evidence::default()
+            };
+            let i = *i;
+            steps.spawn(async move {
+                let _permit = semaphore
+                    .acquire_owned()
+                    .await
+                    .expect("semaphore is never closed");
+                let started = Instant::now();
+                if !ev.stopped() {
+                    run_steps(&client, &s, &place, (&[], None), &cancel, &mut ev).await;
+                }
+                (n, i, ev, started.elapsed().as_secs_f64() * 1000.0)
+            });
+        }
+        let mut done = Vec::new();
+        while let Some(joined) = steps.join_next().await {
+            done.push(joined.unwrap_or_else(|e| panic!("a scenario task panicked: {e}")));
+        }
+        done.sort_by_key(|(n, ..)| *n);
+        let mut torn = Vec::new();
+        let failed = if exists {
+            let _permit = self
+                .semaphore
+                .acquire()
+                .await
+                .expect("semaphore is never closed");
+            let known: Vec<String> = runnable
+                .iter()
+                .flat_map(|(_, s)| known_keys(client, s, &place))
+                .collect();
+            teardown(client, &place, &known, &mut torn).await.err()
+        } else {
+            None
+        };
+        let vendor = client.target().dialect.reference_vendor();
+        for (n, i, mut ev, ms) in done {
+            let s = &runnable[n].1;
+            let mut ms = ms;
+            if n == 0 {
+                let mut exchanges = std::mem::take(&mut base.exchanges);
+                exchanges.append(&mut ev.exchanges);
+                exchanges.append(&mut torn);
+                ev.exchanges = exchanges;
+                if let Some(e) = failed.clone() {
+                    ev.error.get_or_insert(e);
+                }
+                ms += setup_ms;
+            }
+            let mut result = base_result(s);
+            result.bucket = place.bucket().to_string();
+            result.missing_bucket = place.missing_bucket();
+            result.duration_ms = (ms * 1000.0).round() / 1000.0;
+            let mut result = judged(result, ev, vendor);
+            (result.verdict, result.reason) = self.expectations.judge(&result);
+            out.push((i, result));
+        }
+        out
+    }
+}
+
+/// The variables a step's templates may name.
+fn step_vars(client: &Client, place: &Place) -> BTreeMap<&'static str, String> {
+    let target = client.target();
+    let mut vars = BTreeMap::new();
+    vars.insert("bucket", place.bucket().to_string());
+    vars.insert("region", target.region.clone());
+    vars.insert("endpoint", target.endpoint.origin().ascii_serialization());
+    vars
+}
+
+/// The keys a scenario leaves in its bucket: its setup objects and what its steps put or post.
+fn known_keys(client: &Client, scenario: &Scenario, place: &Place) -> Vec<String> {
+    let vars = step_vars(client, place);
+    let mut keys: Vec<String> = scenario.objects.iter().map(|o| place.key(&o.key)).collect();
+    for step in &scenario.steps {
+        let writes = matches!(step.action, Action::Request | Action::Page)
+            && (step.form.is_some() || matches!(step.method.as_str(), "PUT" | "POST"));
+        if writes {
+            let key = Resolved::of(step, place, &vars).key;
+            keys.push(key.unwrap_or_else(|| place.key("upload.txt")));
+        }
+    }
+    keys
 }
 
 /// Runs browser scenarios in one browser, one at a time (one session, one window).
@@ -470,7 +668,8 @@ pub async fn run_scenario(
     if !ev.stopped() {
         run_steps(client, scenario, place, (&origins, stage), cancel, &mut ev).await;
     }
-    if bucket_exists && let Err(e) = teardown(client, place, &mut ev.exchanges).await {
+    let known = known_keys(client, scenario, place);
+    if bucket_exists && let Err(e) = teardown(client, place, &known, &mut ev.exchanges).await {
         ev.error.get_or_insert(e);
     }
     let mut result = base_result(scenario);
@@ -575,10 +774,7 @@ async fn run_steps(
     ev: &mut Evidence,
 ) {
     let target = client.target();
-    let mut vars = BTreeMap::new();
-    vars.insert("bucket", place.bucket().to_string());
-    vars.insert("region", target.region.clone());
-    vars.insert("endpoint", target.endpoint.origin().ascii_serialization());
+    let vars = step_vars(client, place);
     let mut urls = std::collections::HashMap::new();
     // What each raw step was answered, for the steps that are asked only in one case of it.
     let mut answered: std::collections::HashMap<&str, Option<u16>> =
@@ -862,9 +1058,12 @@ impl Relabel for Exchange {
 }
 
 /// Deletes every object the scenario created, then its bucket unless the bucket existed before.
+/// The `known` keys (setup objects, what the steps put) go first; one listing is the safety net
+/// for anything else a step or the store made.
 async fn teardown(
     client: &Client,
     place: &Place,
+    known: &[String],
     exchanges: &mut Vec<Exchange>,
 ) -> Result<(), String> {
     let bucket = place.bucket();
@@ -873,7 +1072,13 @@ async fn teardown(
         Place::Existing { key_prefix, .. } => Some(key_prefix.as_str()),
         Place::ReadOnly { .. } => return Ok(()),
     };
-    // Steps may have created objects; list rather than trust the setup list.
+    let mut deleted: Vec<&str> = Vec::new();
+    for key in known {
+        if !deleted.contains(&key.as_str()) {
+            exchanges.push(client.delete_object(Phase::Teardown, bucket, key).await);
+            deleted.push(key);
+        }
+    }
     for _round in 0..3 {
         let (listing, keys) = client.list_keys(Phase::Teardown, bucket, prefix).await;
         let listed = listing.succeeded();

@@ -157,8 +157,7 @@ mod tests {
         assert_eq!(unplanned(3).len(), 3);
         let words = describe(&all, &units);
         assert!(words.contains("readers share it") && words.contains("writes: its own"));
-        assert!(
-            words.ends_with(&format!(
+        assert!(words.ends_with(&format!(
                 "{} scenario(s); {} share {} bucket(s)\n",
                 all.len(),
                 units
@@ -167,8 +166,7 @@ mod tests {
                     .map(|u| u.members.len())
                     .sum::<usize>(),
                 units.iter().filter(|u| u.shared()).count()
-            ))
-        );
+            )));
     }
 
     #[test]

@@ -28,6 +28,9 @@ pub struct Stage {
     pages: PageServer,
     recorder: Passthrough,
     client: Client,
+    /// One page step at a time: the session, its DevTools log and the recorder's count are
+    /// the step's own while it holds this; a scenario that waits does so without it.
+    turn: tokio::sync::Mutex<()>,
 }
 
 /// True for hosts a browser kept off the network can reach.
@@ -74,6 +77,7 @@ impl Stage {
             pages,
             recorder,
             client: proxied,
+            turn: tokio::sync::Mutex::new(()),
         })
     }
 
@@ -116,6 +120,7 @@ impl Stage {
         if page.pause_ms > 0 {
             tokio::time::sleep(Duration::from_millis(page.pause_ms)).await;
         }
+        let _turn = self.turn.lock().await;
         let started = Instant::now();
         let Resolved {
             bucket,

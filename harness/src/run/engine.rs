@@ -532,21 +532,48 @@ pub async fn run_in_browser(
     (kind, pages_dir): (crate::model::vocabulary::BrowserKind, &std::path::Path),
     progress: impl Fn(usize, &ScenarioResult),
 ) -> (crate::model::result::BrowserInfo, Vec<ScenarioResult>) {
+    // A scenario that waits (a page step's `pause_ms`: Chromium keeps a preflight 5 s) runs
+    // beside the others in the same session: it sleeps between its steps while they take
+    // their turns, so the pass costs its work, not its sleeps.
+    let waits = |s: &Scenario| {
+        s.steps
+            .iter()
+            .any(|st| st.page.as_ref().is_some_and(|p| p.pause_ms > 0))
+    };
+    let (waiting, rest): (Vec<Indexed>, Vec<Indexed>) =
+        scenarios.iter().enumerate().partition(|(_, s)| waits(s));
     match crate::browser::stage::Stage::start(kind, client, pages_dir).await {
         Ok(stage) => {
-            let results = run_in_stage(
-                client,
-                scenarios,
-                expectations,
-                opts,
-                cancel,
-                &stage,
-                progress,
-            )
-            .await;
+            let beside = waiting.iter().map(|item| {
+                run_indexed(
+                    client,
+                    std::slice::from_ref(item),
+                    expectations,
+                    opts,
+                    cancel,
+                    &stage,
+                    &progress,
+                )
+            });
+            let (mut waited, main) = tokio::join!(
+                futures_util::future::join_all(beside),
+                run_indexed(client, &rest, expectations, opts, cancel, &stage, &progress)
+            );
+            let mut results: Vec<(usize, ScenarioResult)> = rest
+                .iter()
+                .map(|(i, _)| *i)
+                .zip(main)
+                .chain(
+                    waiting
+                        .iter()
+                        .map(|(i, _)| *i)
+                        .zip(waited.drain(..).flatten()),
+                )
+                .collect();
+            results.sort_by_key(|(i, _)| *i);
             let info = stage.info();
             stage.close().await;
-            (info, results)
+            (info, results.into_iter().map(|(_, r)| r).collect())
         }
         Err(e) => {
             let info = crate::model::result::BrowserInfo {
@@ -580,13 +607,31 @@ pub async fn run_in_stage(
     stage: &crate::browser::stage::Stage,
     progress: impl Fn(usize, &ScenarioResult),
 ) -> Vec<ScenarioResult> {
+    let items: Vec<(usize, &Scenario)> = scenarios.iter().enumerate().collect();
+    run_indexed(client, &items, expectations, opts, cancel, stage, progress).await
+}
+
+/// A scenario with its index in the run's list (which names its bucket).
+type Indexed<'a> = (usize, &'a Scenario);
+
+/// Runs browser scenarios on a started stage, one at a time; each keeps the bucket of its
+/// index in the run's list, wherever it runs.
+async fn run_indexed(
+    client: &Client,
+    items: &[(usize, &Scenario)],
+    expectations: &Expectations,
+    opts: &RunOptions,
+    cancel: &Cancel,
+    stage: &crate::browser::stage::Stage,
+    progress: impl Fn(usize, &ScenarioResult),
+) -> Vec<ScenarioResult> {
     // Bucket names stay unique across the browsers and the probes of one run.
     let opts = RunOptions {
         run_id: format!("{}{}", opts.run_id, &stage.kind().name()[..1]),
         ..opts.clone()
     };
-    let mut results = Vec::with_capacity(scenarios.len());
-    for (index, scenario) in scenarios.iter().enumerate() {
+    let mut results = Vec::with_capacity(items.len());
+    for &(index, scenario) in items {
         let place = place_for(client, scenario, &opts, index);
         let result = run_one(client, scenario, expectations, place, cancel, Some(stage)).await;
         progress(index, &result);

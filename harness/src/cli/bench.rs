@@ -5,9 +5,7 @@
 use super::*;
 use crate::model::exchange::Phase;
 use crate::model::result::ScenarioResult;
-use crate::report::console;
 use crate::run::engine::RunOptions;
-use crate::store::local;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -117,20 +115,10 @@ pub(super) fn bench(root: &Path, args: &BenchArgs) -> i32 {
         Err(code) => return code,
     };
     runtime().block_on(async {
-        let (cancel, interruption) = match super::watch_signals() {
+        let (cancel, interruption, guard) = match super::watched_store(&session.client).await {
             Ok(w) => w,
             Err(code) => return code,
         };
-        let guard = match local::ensure_running(&session.client).await {
-            Ok(g) => g,
-            Err(e) => {
-                eprintln!("corsprobe: {}", console::safe(&e));
-                return EXIT_ERROR;
-            }
-        };
-        if guard.started() {
-            interruption.stop_store_on_quit(session.target.stop.clone());
-        }
         println!(
             "corsprobe bench: target {}, {} probe scenarios, {} run(s) per configuration",
             session.target.name,

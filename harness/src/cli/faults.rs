@@ -4,7 +4,6 @@ use super::*;
 use crate::model::vocabulary::BrowserKind;
 use crate::report::console;
 use crate::run::session::Session;
-use crate::store::local;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -80,20 +79,10 @@ pub(super) fn faults_cmd(root: &Path, args: &FaultsArgs) -> i32 {
             Err(code) => return code,
         };
     runtime().block_on(async {
-        let (cancel, interruption) = match super::watch_signals() {
+        let (cancel, interruption, guard) = match super::watched_store(&client).await {
             Ok(w) => w,
             Err(code) => return code,
         };
-        let guard = match local::ensure_running(&client).await {
-            Ok(g) => g,
-            Err(e) => {
-                eprintln!("corsprobe: {}", console::safe(&e));
-                return EXIT_ERROR;
-            }
-        };
-        if guard.started() {
-            interruption.stop_store_on_quit(target.stop.clone());
-        }
         let start = Instant::now();
         let pages = root.join("fixtures/pages");
         let outcome = crate::run::mutation::run(

@@ -260,6 +260,31 @@ fn watch_signals() -> Result<
     }
 }
 
+/// Inside the runtime: the signal handlers, then the local store started if it is not running
+/// (and stopped on a signal when this started it); errors printed, as an exit code.
+async fn watched_store(
+    client: &crate::store::client::Client,
+) -> Result<
+    (
+        crate::run::engine::Cancel,
+        crate::run::signals::Interruption,
+        crate::store::local::StoreGuard,
+    ),
+    i32,
+> {
+    let (cancel, interruption) = watch_signals()?;
+    let guard = crate::store::local::ensure_running(client)
+        .await
+        .map_err(|e| {
+            eprintln!("corsprobe: {}", crate::report::console::safe(&e));
+            EXIT_ERROR
+        })?;
+    if guard.started() {
+        interruption.stop_store_on_quit(client.target().stop.clone());
+    }
+    Ok((cancel, interruption, guard))
+}
+
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

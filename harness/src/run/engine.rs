@@ -534,7 +534,8 @@ pub async fn run_in_browser(
 ) -> (crate::model::result::BrowserInfo, Vec<ScenarioResult>) {
     // A scenario that waits (a page step's `pause_ms`: Chromium keeps a preflight 5 s) runs
     // beside the others in the same session: it sleeps between its steps while they take
-    // their turns, so the pass costs its work, not its sleeps.
+    // their turns, so the pass costs its work, not its sleeps. Page steps take the browser one
+    // at a time (the stage's turn); buckets are made and removed meanwhile.
     let waits = |s: &Scenario| {
         s.steps
             .iter()
@@ -555,21 +556,41 @@ pub async fn run_in_browser(
                     &progress,
                 )
             });
-            let (mut waited, main) = tokio::join!(
+            // Two lanes share the browser: while one lane's scenario makes or removes its
+            // bucket, the other's page steps take the browser (a step holds it alone).
+            let lanes: [Vec<Indexed>; 2] = [
+                rest.iter().step_by(2).copied().collect(),
+                rest.iter().skip(1).step_by(2).copied().collect(),
+            ];
+            let (waited, first, second) = tokio::join!(
                 futures_util::future::join_all(beside),
-                run_indexed(client, &rest, expectations, opts, cancel, &stage, &progress)
-            );
-            let mut results: Vec<(usize, ScenarioResult)> = rest
-                .iter()
-                .map(|(i, _)| *i)
-                .zip(main)
-                .chain(
-                    waiting
-                        .iter()
-                        .map(|(i, _)| *i)
-                        .zip(waited.drain(..).flatten()),
+                run_indexed(
+                    client,
+                    &lanes[0],
+                    expectations,
+                    opts,
+                    cancel,
+                    &stage,
+                    &progress
+                ),
+                run_indexed(
+                    client,
+                    &lanes[1],
+                    expectations,
+                    opts,
+                    cancel,
+                    &stage,
+                    &progress
                 )
-                .collect();
+            );
+            let mut results: Vec<(usize, ScenarioResult)> = Vec::new();
+            for (items, judged) in [
+                (lanes[0].as_slice(), first),
+                (lanes[1].as_slice(), second),
+                (waiting.as_slice(), waited.into_iter().flatten().collect()),
+            ] {
+                results.extend(items.iter().map(|(i, _)| *i).zip(judged));
+            }
             results.sort_by_key(|(i, _)| *i);
             let info = stage.info();
             stage.close().await;

@@ -3,7 +3,7 @@
 //! another, so they share one; a scenario that writes (an object, a form, the rules) keeps its
 //! own. The plan is a function of the scenario data alone, so a dry run prints it.
 
-use crate::scenario::{Action, Scenario};
+use crate::scenario::Scenario;
 use std::collections::BTreeMap;
 
 /// Scenarios served by one bucket, by their index in the run's list.
@@ -20,15 +20,9 @@ impl Unit {
     }
 }
 
-/// True for a scenario none of whose steps changes the bucket's objects or rules.
+/// True for a raw-probe scenario none of whose steps changes the bucket's objects or rules.
 pub fn read_only(s: &Scenario) -> bool {
-    s.steps.iter().all(|step| match step.action {
-        Action::GetCors => true,
-        Action::Request => {
-            step.form.is_none() && matches!(step.method.as_str(), "GET" | "HEAD" | "OPTIONS")
-        }
-        Action::PutCors | Action::DeleteCors | Action::Page => false,
-    })
+    !s.is_browser() && !s.steps.iter().any(|step| step.writes())
 }
 
 /// What a scenario's setup leaves in its bucket: the rules document and the objects.
@@ -48,7 +42,7 @@ pub fn plan(scenarios: &[Scenario]) -> Vec<Unit> {
     let mut shared: BTreeMap<String, usize> = BTreeMap::new();
     let mut units: Vec<Unit> = Vec::new();
     for (i, s) in scenarios.iter().enumerate() {
-        if !s.is_browser() && read_only(s) {
+        if read_only(s) {
             let key = setup(s);
             if let Some(&u) = shared.get(&key) {
                 units[u].members.push(i);

@@ -297,6 +297,20 @@ pub struct Step {
     pub checks: StepChecks,
 }
 
+impl Step {
+    /// True when the step changes the bucket: its rules, or an object (any method but GET,
+    /// HEAD and OPTIONS; a form upload is a POST).
+    pub fn writes(&self) -> bool {
+        match self.action {
+            Action::GetCors => false,
+            Action::PutCors | Action::DeleteCors => true,
+            Action::Request | Action::Page => {
+                !matches!(self.method.as_str(), "GET" | "HEAD" | "OPTIONS")
+            }
+        }
+    }
+}
+
 /// A validated scenario.
 #[derive(Debug, Clone)]
 pub struct Scenario {
@@ -943,9 +957,6 @@ pub fn expand(value: &str, vars: &BTreeMap<&str, String>) -> String {
 
 /// Every `*.toml` below `suites`, sorted, skipping `_group.toml` and `snapshots/`.
 pub fn discover(suites: &Path) -> Result<Vec<PathBuf>, String> {
-    // The findings catalog sits beside the groups; it is not a scenario.
-    let catalog = suites.join("findings.toml");
-    let walk_from = |dir: &Path, out: &mut Vec<PathBuf>| walk(dir, out, &catalog);
     fn walk(dir: &Path, out: &mut Vec<PathBuf>, catalog: &Path) -> Result<(), String> {
         let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         for entry in entries {
@@ -963,8 +974,10 @@ pub fn discover(suites: &Path) -> Result<Vec<PathBuf>, String> {
         }
         Ok(())
     }
+    // The findings catalog sits beside the groups; it is not a scenario.
+    let catalog = suites.join("findings.toml");
     let mut out = Vec::new();
-    walk_from(suites, &mut out)?;
+    walk(suites, &mut out, &catalog)?;
     out.sort();
     Ok(out)
 }

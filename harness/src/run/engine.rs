@@ -219,14 +219,7 @@ pub fn probe_only_skip(p: &crate::store::target::ProbeOnly, s: &Scenario) -> Opt
         }
     }
     for step in &s.steps {
-        let writes = match step.action {
-            Action::Request | Action::Page => {
-                !matches!(step.method.as_str(), "GET" | "HEAD" | "OPTIONS")
-            }
-            Action::GetCors => false,
-            Action::PutCors | Action::DeleteCors => true,
-        };
-        if writes {
+        if step.writes() {
             return Some(format!(
                 "step `{}` writes to the bucket; a probe-only target is never written",
                 step.name

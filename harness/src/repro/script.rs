@@ -118,26 +118,12 @@ pub fn render(
     let list_url = client
         .url(BUCKET_TOKEN, None, Some("list-type=2"))
         .to_string();
-    let admin = |method: &str, url: &str| -> String {
-        match t.dialect {
-            Dialect::S3 => format!("s3 -o /dev/null -X {method} {}", curl_query(&sh(url))),
-            Dialect::Oss => format!(
-                "curl -sS -o /dev/null -X {method} \"$(signed --method {method} --url {})\"",
-                sh(url)
-            ),
-        }
-    };
+    let admin = |method: &str, url: &str| signed_call(t.dialect, method, "-o /dev/null ", url);
     let hook = t.bucket_hook.as_ref().map(|h| sh(&h.display().to_string()));
     let _ = writeln!(
         out,
         "cleanup() {{\n  set +e\n  [ ${{#servers[@]}} -eq 0 ] || kill \"${{servers[@]}}\" 2> /dev/null\n  for k in $({list} | grep -o '<Key>[^<]*</Key>' | sed -e 's/<Key>//' -e 's/<\\/Key>//'); do\n    {del_obj}\n  done\n  {del_bucket}\n{hook_deleted}  rm -rf \"$WORK\"\n}}\ntrap cleanup EXIT",
-        list = match t.dialect {
-            Dialect::S3 => format!("s3 {}", curl_query(&sh(&list_url))),
-            Dialect::Oss => format!(
-                "curl -sS \"$(signed --method GET --url {})\"",
-                sh(&list_url)
-            ),
-        },
+        list = signed_call(t.dialect, "GET", "", &list_url),
         del_obj = admin(
             "DELETE",
             client.url(BUCKET_TOKEN, Some(KEY_TOKEN), None).as_str()
@@ -166,13 +152,10 @@ pub fn render(
     }
     if let Some(cors) = &scenario.cors {
         let xml = cors.with_origins(&page_tokens()).to_xml();
-        put_rules(&mut out, client, &xml, true, "setup");
+        put_rules(&mut out, client, &xml, true, true);
     }
-    let mut vars: BTreeMap<&str, String> = BTreeMap::new();
-    vars.insert("bucket", BUCKET_TOKEN.to_string());
-    vars.insert("region", t.region.clone());
-    vars.insert("endpoint", t.endpoint.origin().ascii_serialization());
     let place = Place::Fresh(BUCKET_TOKEN.to_string());
+    let vars = crate::run::engine::step_vars(client, &place);
     let mut page_done = false;
     for step in &scenario.steps {
         if step.action == Action::Page {
@@ -285,8 +268,9 @@ fn curl_query(quoted_url: &str) -> String {
     }
 }
 
-/// PutBucketCors of this document, from a file the script writes.
-fn put_rules(out: &mut String, client: &Client, xml: &str, md5: bool, label: &str) {
+/// PutBucketCors of this document, from a file the script writes; `quiet` (the setup's)
+/// shows no answer.
+fn put_rules(out: &mut String, client: &Client, xml: &str, md5: bool, quiet: bool) {
     let url = client.url(BUCKET_TOKEN, None, Some("cors")).to_string();
     let _ = writeln!(
         out,
@@ -302,20 +286,27 @@ fn put_rules(out: &mut String, client: &Client, xml: &str, md5: bool, label: &st
     } else {
         ""
     };
-    let send = match client.target().dialect {
-        Dialect::S3 => format!(
-            "s3 -i -X PUT{md5_header} --data-binary @\"$WORK/rules.xml\" {}",
-            curl_query(&sh(&url))
-        ),
+    let flags = format!(
+        "{}{md5_header} --data-binary @\"$WORK/rules.xml\" ",
+        if quiet { "-o /dev/null" } else { "-i" }
+    );
+    let _ = writeln!(
+        out,
+        "{}",
+        signed_call(client.target().dialect, "PUT", &flags, &url)
+    );
+}
+
+/// A request of the script's own (bucket, objects, rules, listing) signed as the dialect is:
+/// by curl's sigv4 (`s3`) for S3, by a URL `corsprobe sign` makes when it runs for OSS.
+/// `flags` go before the method, a trailing space included.
+fn signed_call(dialect: Dialect, method: &str, flags: &str, url: &str) -> String {
+    match dialect {
+        Dialect::S3 => format!("s3 {flags}-X {method} {}", curl_query(&sh(url))),
         Dialect::Oss => format!(
-            "curl -sS -i -X PUT{md5_header} --data-binary @\"$WORK/rules.xml\" \"$(signed --method PUT --url {})\"",
-            sh(&url)
+            "curl -sS {flags}-X {method} \"$(signed --method {method} --url {})\"",
+            sh(url)
         ),
-    };
-    if label == "setup" {
-        let _ = writeln!(out, "{} > /dev/null", send.replacen(" -i", "", 1));
-    } else {
-        let _ = writeln!(out, "{send}");
     }
 }
 
@@ -356,7 +347,7 @@ fn render_step(
                 .as_ref()
                 .map(|c| c.with_origins(&page_tokens()).to_xml())
                 .unwrap_or_default();
-            put_rules(out, client, &xml, step.content_md5, &step.name);
+            put_rules(out, client, &xml, step.content_md5, false);
         }
         Action::GetCors | Action::DeleteCors => {
             let method = if step.action == Action::GetCors {
@@ -366,14 +357,7 @@ fn render_step(
             };
             let url = client.url(&bucket, None, Some("cors")).to_string();
             let _ = writeln!(out, "echo '> {method} ?cors'");
-            let _ = match t.dialect {
-                Dialect::S3 => writeln!(out, "s3 -i -X {method} {}", curl_query(&sh(&url))),
-                Dialect::Oss => writeln!(
-                    out,
-                    "curl -sS -i -X {method} \"$(signed --method {method} --url {})\"",
-                    sh(&url)
-                ),
-            };
+            let _ = writeln!(out, "{}", signed_call(t.dialect, method, "-i ", &url));
         }
         Action::Page => unreachable!("page steps are rendered together, as one page"),
         Action::Request => {

@@ -255,6 +255,9 @@ fn place_for(
     (place, skip_reason)
 }
 
+/// Why a scenario the run did not reach is SKIP.
+const NOT_STARTED: &str = "the run was interrupted before this scenario started";
+
 /// Runs one scenario of a run unless cancelled or skipped, and applies the expectations.
 async fn run_one(
     client: &Client,
@@ -265,10 +268,7 @@ async fn run_one(
     stage: Option<&crate::browser::stage::Stage>,
 ) -> ScenarioResult {
     let mut result = if cancel.is_cancelled() {
-        skipped(
-            scenario,
-            "the run was interrupted before this scenario started",
-        )
+        skipped(scenario, NOT_STARTED)
     } else if let Some(reason) = &skip_reason {
         skipped(scenario, reason)
     } else {
@@ -390,7 +390,7 @@ impl Shared<'_> {
         let mut runnable = Vec::new();
         for (i, s) in members {
             let why = if self.cancel.is_cancelled() {
-                Some("the run was interrupted before this scenario started".to_string())
+                Some(NOT_STARTED.to_string())
             } else {
                 not_applicable(&s, dialect, false)
             };
@@ -475,11 +475,7 @@ impl Shared<'_> {
                 }
                 ms += setup_ms;
             }
-            let mut result = base_result(s);
-            result.bucket = place.bucket().to_string();
-            result.missing_bucket = place.missing_bucket();
-            result.duration_ms = (ms * 1000.0).round() / 1000.0;
-            let mut result = judged(result, ev, vendor);
+            let mut result = result_of(s, &place, ev, ms, vendor);
             (result.verdict, result.reason) = self.expectations.judge(&result);
             out.push((i, result));
         }
@@ -488,7 +484,7 @@ impl Shared<'_> {
 }
 
 /// The variables a step's templates may name.
-fn step_vars(client: &Client, place: &Place) -> BTreeMap<&'static str, String> {
+pub fn step_vars(client: &Client, place: &Place) -> BTreeMap<&'static str, String> {
     let target = client.target();
     let mut vars = BTreeMap::new();
     vars.insert("bucket", place.bucket().to_string());
@@ -731,14 +727,26 @@ pub async fn run_scenario(
     if bucket_exists && let Err(e) = teardown(client, place, &known, &mut ev.exchanges).await {
         ev.error.get_or_insert(e);
     }
+    let ms = start.elapsed().as_secs_f64() * 1000.0;
+    result_of(scenario, place, ev, ms, target.dialect.reference_vendor())
+}
+
+/// The judged result of a scenario that ran in `place`, taking `ms`.
+fn result_of(
+    scenario: &Scenario,
+    place: &Place,
+    ev: Evidence,
+    ms: f64,
+    reference_vendor: &str,
+) -> ScenarioResult {
     let mut result = base_result(scenario);
     result.bucket = place.bucket().to_string();
     result.missing_bucket = place.missing_bucket();
     if let Place::Existing { key_prefix, .. } = place {
         result.key_prefix = key_prefix.clone();
     }
-    result.duration_ms = (start.elapsed().as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0;
-    judged(result, ev, target.dialect.reference_vendor())
+    result.duration_ms = (ms * 1000.0).round() / 1000.0;
+    judged(result, ev, reference_vendor)
 }
 
 /// Creates the bucket (or clears an existing one's rules), its objects and its rules.

@@ -5,17 +5,11 @@ mod common;
 
 use corsprobe::model::finding::{Catalog, Finding, UNSORTED};
 use corsprobe::report::json;
-use corsprobe::run::session::judged_ids;
+use corsprobe::run::session::catalog_of;
 use std::collections::BTreeSet;
 
 fn catalog() -> Catalog {
-    let ids = judged_ids(
-        &common::all_scenarios()
-            .iter()
-            .map(|s| s.id.clone())
-            .collect(),
-    );
-    Catalog::load(&Catalog::path(&common::repo()), &ids).unwrap_or_else(|e| panic!("{e}"))
+    catalog_of(&common::repo(), &common::all_scenarios()).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Each committed reference record with its findings by today's catalog.

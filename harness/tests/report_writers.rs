@@ -43,18 +43,9 @@ fn matrix() -> Matrix {
     let mut records = vec![ceph, variant, browsers];
     // The samples predate findings: they get them as `corsprobe matrix` gives them.
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-    let ids = corsprobe::run::session::judged_ids(
-        &corsprobe::model::scenario::load_all(&root.join("suites"), &root.join("fixtures"))
-            .unwrap()
-            .iter()
-            .map(|s| s.id.clone())
-            .collect(),
-    );
-    let catalog = corsprobe::model::finding::Catalog::load(
-        &corsprobe::model::finding::Catalog::path(root),
-        &ids,
-    )
-    .unwrap();
+    let scenarios =
+        corsprobe::model::scenario::load_all(&root.join("suites"), &root.join("fixtures")).unwrap();
+    let catalog = corsprobe::run::session::catalog_of(root, &scenarios).unwrap();
     for r in &mut records {
         r.findings = catalog.findings(&r.results);
     }

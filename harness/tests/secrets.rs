@@ -161,13 +161,7 @@ fn outputs(record: &RunRecord, client: &Client) -> Vec<(String, String)> {
     let mut record = record.clone();
     let root = common::repo();
     let scenarios = common::all_scenarios();
-    let ids =
-        corsprobe::run::session::judged_ids(&scenarios.iter().map(|s| s.id.clone()).collect());
-    let catalog = corsprobe::model::finding::Catalog::load(
-        &corsprobe::model::finding::Catalog::path(&root),
-        &ids,
-    )
-    .unwrap();
+    let catalog = corsprobe::run::session::catalog_of(&root, &scenarios).unwrap();
     record.findings = catalog.findings(&record.results);
     assert!(
         !record.findings.is_empty(),

@@ -242,6 +242,17 @@ fn load_scenarios(root: &Path) -> Result<Vec<Scenario>, i32> {
     })
 }
 
+/// The findings catalog for these scenarios; an error is printed and exits 2, as `validate`'s.
+fn load_catalog(
+    root: &Path,
+    scenarios: &[Scenario],
+) -> Result<crate::model::finding::Catalog, i32> {
+    crate::run::session::catalog_of(root, scenarios).map_err(|e| {
+        eprintln!("corsprobe: {e}");
+        EXIT_PARSE
+    })
+}
+
 /// Installs the signal handlers (inside the runtime) for a run that must clean up when stopped.
 fn watch_signals() -> Result<
     (

@@ -103,14 +103,7 @@ pub(super) fn matrix_cmd(
     }
     // Findings are told by this checkout's catalog, so records of older runs (or of runs
     // before a cause was added) group alike; a finding the run knew stays known.
-    let catalog = match load_scenarios(root).and_then(|all| {
-        let ids = crate::run::session::judged_ids(&all.iter().map(|s| s.id.clone()).collect());
-        crate::model::finding::Catalog::load(&crate::model::finding::Catalog::path(root), &ids)
-            .map_err(|e| {
-                eprintln!("corsprobe: {e}");
-                EXIT_PARSE
-            })
-    }) {
+    let catalog = match load_scenarios(root).and_then(|all| load_catalog(root, &all)) {
         Ok(c) => c,
         Err(code) => return code,
     };

@@ -1,7 +1,6 @@
 //! `corsprobe repro`: prints the script that reproduces a finding or a scenario on a target.
 
 use super::*;
-use crate::model::finding::Catalog;
 use crate::report::json;
 
 #[derive(Debug, clap::Args)]
@@ -67,13 +66,9 @@ pub(super) fn repro(root: &Path, args: &ReproArgs) -> i32 {
             return EXIT_USAGE;
         };
         if record.findings.is_empty() {
-            let ids = crate::run::session::judged_ids(&all.iter().map(|s| s.id.clone()).collect());
-            match Catalog::load(&Catalog::path(root), &ids) {
+            match load_catalog(root, &all) {
                 Ok(c) => record.findings = c.findings(&record.results),
-                Err(e) => {
-                    eprintln!("corsprobe: {e}");
-                    return EXIT_PARSE;
-                }
+                Err(code) => return code,
             }
         }
         let Some(finding) = record.findings.iter().find(|f| f.id == args.id) else {

@@ -196,6 +196,12 @@ impl Session {
     }
 }
 
+/// The findings catalog of a repository, its scenario patterns checked against `scenarios`.
+pub fn catalog_of(root: &Path, scenarios: &[Scenario]) -> Result<Catalog, String> {
+    let ids = judged_ids(&scenarios.iter().map(|s| s.id.clone()).collect());
+    Catalog::load(&Catalog::path(root), &ids)
+}
+
 /// Every id a verdict can carry: the scenarios', the capability verdicts' and the notice's.
 pub fn judged_ids(scenario_ids: &BTreeSet<String>) -> BTreeSet<String> {
     let mut ids = scenario_ids.clone();

@@ -325,6 +325,12 @@ fn a_store_without_a_bucket_cors_api_fails_the_gate_unless_listed() {
         "a listed missing capability is a known failure: {out}"
     );
     assert!(out.contains("\"verdict\": \"XFAIL\""), "{out}");
+    // Listed as the finding it is, the missing API is known the same way.
+    let by_finding =
+        "[[known]]\nfinding = \"no-cors-api\"\nreason = \"no CORS API in this release\"\n";
+    let (code, out) = cli_run(port, "noapi-finding", Some(by_finding));
+    assert_eq!(code, Some(0), "a listed finding is a known failure: {out}");
+    assert!(out.contains("by finding no-cors-api"), "{out}");
     // A store that has the API gets no capability verdict at all.
     let port = rt.block_on(scripted_store::start(LaterPuts::Keep, |a, _| grant(a)));
     let (_, out) = cli_run(port, "api", None);
@@ -440,6 +446,13 @@ fn one_answer_to_every_preflight_is_said_once_at_the_top() {
     assert!(
         out.contains("see store/same-preflight-answer)"),
         "verdicts point to it: {out}"
+    );
+    // The verdicts it explains are its finding's: listed, they are known failures.
+    let listed = "[[known]]\nfinding = \"same-preflight-answer\"\nreason = \"unresolved bucket\"\n";
+    let (_, out) = cli_run(star, "uniform-known", Some(listed));
+    assert!(
+        out.contains("by finding same-preflight-answer (unresolved bucket)"),
+        "{out}"
     );
     // A store whose answers follow its rules gets no notice.
     let (_, out) = cli_run(

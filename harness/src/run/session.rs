@@ -163,15 +163,23 @@ impl Session {
         // One notice for one answer to every preflight, ahead of the verdicts it explains.
         if let Some((notice, explained)) = crate::model::uniform::same_preflight_answer(&results) {
             for i in explained {
-                results[i].reason = crate::model::uniform::marked(&results[i].reason);
+                let r = &mut results[i];
+                r.reason = crate::model::uniform::marked(&r.reason);
+                // Its finding is now the notice's: a known one makes it an XFAIL.
+                let behind = self.catalog.findings_of(r);
+                if let Some((verdict, reason)) = self
+                    .expectations
+                    .apply_findings(r.verdict, &r.reason, &behind)
+                {
+                    r.verdict = verdict;
+                    r.reason = reason;
+                }
             }
             results.insert(0, notice);
         }
         // One verdict for a store that cannot hold rules at all, ahead of the SKIPs it causes.
         if let Some(missing) = crate::model::capability::missing_bucket_cors(&results) {
-            let (verdict, reason) =
-                self.expectations
-                    .apply(&missing.id, "", missing.verdict, &missing.reason);
+            let (verdict, reason) = self.expectations.judge(&missing);
             results.insert(
                 0,
                 ScenarioResult {
@@ -180,17 +188,6 @@ impl Session {
                     ..missing
                 },
             );
-        }
-        // The notice re-files the verdicts it explains under its finding: known findings again.
-        for r in results.iter_mut() {
-            let behind = self.catalog.findings_of(r);
-            if let Some((verdict, reason)) = self
-                .expectations
-                .apply_findings(r.verdict, &r.reason, &behind)
-            {
-                r.verdict = verdict;
-                r.reason = reason;
-            }
         }
         (results, infos)
     }

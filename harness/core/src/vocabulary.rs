@@ -169,5 +169,10 @@ impl BrowserKind {
     }
 }
 
+/// The page origins a browser step can use, by name, each with the loopback address it is
+/// served on: `a` and `a2` are one site on two ports, `b` is another site.
+pub const PAGE_ORIGINS: [(&str, &str); 3] =
+    [("a", "127.0.0.1"), ("a2", "127.0.0.1"), ("b", "127.0.0.2")];
+
 /// Names of the page origins a browser step can use.
-pub const ORIGINS: [&str; 3] = ["a", "a2", "b"];
+pub const ORIGINS: [&str; 3] = [PAGE_ORIGINS[0].0, PAGE_ORIGINS[1].0, PAGE_ORIGINS[2].0];

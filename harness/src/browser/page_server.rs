@@ -53,7 +53,7 @@ impl PageServer {
         let files = Arc::new(files);
         let mut origins = BTreeMap::new();
         let mut tasks = Vec::new();
-        for (name, ip) in [("a", "127.0.0.1"), ("a2", "127.0.0.1"), ("b", "127.0.0.2")] {
+        for (name, ip) in crate::model::vocabulary::PAGE_ORIGINS {
             let listener = tokio::net::TcpListener::bind((ip, 0))
                 .await
                 .map_err(|e| format!("page server on {ip}: {e}"))?;

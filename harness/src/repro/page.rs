@@ -7,12 +7,23 @@
 use crate::model::scenario::{Action, Scenario};
 use std::fmt::Write as _;
 
-/// The page origins a repro serves, by name, and their port's offset from `$PORT`.
-pub const ORIGINS: [(&str, &str, u16); 3] = [
-    ("a", "127.0.0.1", 0),
-    ("a2", "127.0.0.1", 1),
-    ("b", "127.0.0.2", 2),
-];
+/// The page origins a repro serves: name, loopback address, and the port's offset from `$PORT`.
+pub fn origins() -> impl Iterator<Item = (&'static str, &'static str, usize)> {
+    crate::model::vocabulary::PAGE_ORIGINS
+        .into_iter()
+        .enumerate()
+        .map(|(offset, (name, ip))| (name, ip, offset))
+}
+
+/// The token a rules document holds for a page origin until the script knows `$PORT`.
+pub fn token(name: &str) -> String {
+    format!("CORSPROBE-PAGE-{name}-ORIGIN")
+}
+
+/// Bash for the origin a page origin has in this run: `http://IP:$((PORT + offset))`.
+pub fn served(ip: &str, offset: usize) -> String {
+    format!("http://{ip}:$((PORT + {offset}))")
+}
 
 /// Where a page step's result line begins in the page (`step <name>: <outcome> ...`).
 pub const RESULT_MARK: &str = "step ";
@@ -97,10 +108,11 @@ pub fn urls_script(
     signed_url: impl Fn(&crate::model::scenario::Step) -> String,
 ) -> String {
     let mut out = String::from("{\n  printf 'window.REPRO_ORIGINS = {'\n");
-    for (name, ip, offset) in ORIGINS {
+    for (name, ip, offset) in origins() {
         let _ = writeln!(
             out,
-            "  printf '\"{name}\": \"http://{ip}:%s\", ' \"$((PORT + {offset}))\""
+            "  printf '\"{name}\": \"%s\", ' \"{}\"",
+            served(ip, offset)
         );
     }
     out.push_str("  printf '};\\nwindow.REPRO_URLS = {'\n");

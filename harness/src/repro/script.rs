@@ -218,9 +218,13 @@ fn render_page(
     for c in heading.look_at.iter().filter(|c| on_page(&c.step)) {
         let _ = writeln!(look, "{}", look_at(c));
     }
+    let specs: Vec<String> = super::page::origins()
+        .map(|(_, ip, offset)| format!("\"{ip} {offset}\""))
+        .collect();
+    let specs = specs.join(" ");
     let _ = write!(
         out,
-        r#"for spec in "127.0.0.1 0" "127.0.0.1 1" "127.0.0.2 2"; do
+        r#"for spec in {specs}; do
   set -- $spec
   python3 -m http.server "$((PORT + $2))" --bind "$1" --directory "$WORK/page" > /dev/null 2>&1 &
   servers+=("$!")
@@ -241,9 +245,8 @@ fi
 /// Rules name the page origins; in a repro they are its own servers, whose `$PORT` is known
 /// when it runs: tokens now, replaced by the script.
 fn page_tokens() -> Vec<(String, String)> {
-    super::page::ORIGINS
-        .iter()
-        .map(|(n, _, _)| (format!("page_{n}"), format!("CORSPROBE-PAGE-{n}")))
+    super::page::origins()
+        .map(|(n, _, _)| (format!("page_{n}"), super::page::token(n)))
         .collect()
 }
 
@@ -278,8 +281,18 @@ fn put_rules(out: &mut String, client: &Client, xml: &str, md5: bool, quiet: boo
     );
     // The heredoc adds a newline the harness does not send.
     out.push_str("printf '%s' \"$(cat \"$WORK/rules.xml\")\" > \"$WORK/rules.xml\"\n");
-    if xml.contains("CORSPROBE-PAGE-") {
-        out.push_str("sed -i -e \"s#CORSPROBE-PAGE-a2#http://127.0.0.1:$((PORT + 1))#g\" -e \"s#CORSPROBE-PAGE-a#http://127.0.0.1:$PORT#g\" -e \"s#CORSPROBE-PAGE-b#http://127.0.0.2:$((PORT + 2))#g\" \"$WORK/rules.xml\"\n");
+    let named: Vec<String> = super::page::origins()
+        .filter(|(n, _, _)| xml.contains(&super::page::token(n)))
+        .map(|(n, ip, offset)| {
+            format!(
+                " -e \"s#{}#{}#g\"",
+                super::page::token(n),
+                super::page::served(ip, offset)
+            )
+        })
+        .collect();
+    if !named.is_empty() {
+        let _ = writeln!(out, "sed -i{} \"$WORK/rules.xml\"", named.concat());
     }
     let md5_header = if md5 {
         " -H \"Content-MD5: $(openssl md5 -binary \"$WORK/rules.xml\" | base64)\""

@@ -1399,24 +1399,22 @@ fn store_trials(evidence: &Result<Evidence, String>) -> Vec<Trial> {
                     .collect::<BTreeSet<_>>()
                     .len()
             };
-            let mut differ = Vec::new();
-            for p in &planned {
-                match unplanned.iter().find(|u| u.id == p.id) {
-                    Some(u) if u.verdict == p.verdict => {}
-                    Some(u) => differ.push(format!(
-                        "  {}: {} planned, {} alone ({})",
-                        p.id,
-                        p.verdict.name(),
-                        u.verdict.name(),
-                        u.reason
-                    )),
-                    None => differ.push(format!("  {}: not in the unplanned run", p.id)),
-                }
-            }
+            let differ = verdicts_differ(&planned, &unplanned);
             if !differ.is_empty() {
                 return Err(
                     format!("the bucket plan changed verdicts:\n{}", differ.join("\n")).into(),
                 );
+            }
+            // The comparison can fail: one verdict turned is caught.
+            let mut turned = unplanned.clone();
+            let first = turned.first_mut().ok_or("no unplanned result")?;
+            first.verdict = if first.verdict == Verdict::Fail {
+                Verdict::Pass
+            } else {
+                Verdict::Fail
+            };
+            if verdicts_differ(&planned, &turned).len() != 1 {
+                return Err("a turned verdict was not caught".into());
             }
             let (b_planned, b_alone) = (buckets(&planned), buckets(&unplanned));
             if b_planned * 2 > b_alone {
@@ -1968,6 +1966,25 @@ fn browser_trials(
         },
     ));
     trials
+}
+
+/// Each scenario whose verdict differs between two runs of the same scenarios, in words.
+fn verdicts_differ(planned: &[ScenarioResult], unplanned: &[ScenarioResult]) -> Vec<String> {
+    let mut differ = Vec::new();
+    for p in planned {
+        match unplanned.iter().find(|u| u.id == p.id) {
+            Some(u) if u.verdict == p.verdict => {}
+            Some(u) => differ.push(format!(
+                "  {}: {} planned, {} alone ({})",
+                p.id,
+                p.verdict.name(),
+                u.verdict.name(),
+                u.reason
+            )),
+            None => differ.push(format!("  {}: not in the unplanned run", p.id)),
+        }
+    }
+    differ
 }
 
 /// One step of a repro script's output: its name, the request it printed and the answer.

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs what corsprobe needs on Debian 12: the local Ceph radosgw store, the build's system
-# libraries, and the two browsers with their WebDriver servers. Idempotent: when everything is
+# libraries, and the three browsers with their WebDriver servers. Idempotent: when everything is
 # present it only checks and exits.
 set -euo pipefail
 
-# chromium, chromium-driver, firefox-esr: the browser scenarios and the HTML-report test.
+# chromium, chromium-driver, firefox-esr: the browser scenarios and the HTML-report test;
+# webkit2gtk-driver brings WebKitWebDriver and MiniBrowser, which has no headless mode and so
+# runs on the virtual display xvfb gives.
 packages=(radosgw ceph-mon ceph-osd ceph-common curl libssl-dev pkg-config
-  chromium chromium-driver firefox-esr)
+  chromium chromium-driver firefox-esr webkit2gtk-driver xvfb)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -120,6 +120,8 @@ pub enum BrowserKind {
     Chromium,
     /// Firefox ESR through geckodriver.
     Firefox,
+    /// WebKitGTK's MiniBrowser through WebKitWebDriver: Safari's engine.
+    Webkit,
     /// Chromium with the Fetch standard's rule it does not enforce yet switched on
     /// (`--enable-features=CorsNonWildcardRequestHeadersSupport`: `*` does not cover Authorization).
     ChromiumStandard,
@@ -130,12 +132,17 @@ pub enum BrowserKind {
 
 impl BrowserKind {
     /// The browsers users have, in report order: what `--browser` defaults to.
-    pub const ALL: [BrowserKind; 2] = [BrowserKind::Chromium, BrowserKind::Firefox];
-
-    /// Every browser `--browser` can name, those with the standard's rules switched on too.
-    pub const EVERY: [BrowserKind; 4] = [
+    pub const ALL: [BrowserKind; 3] = [
         BrowserKind::Chromium,
         BrowserKind::Firefox,
+        BrowserKind::Webkit,
+    ];
+
+    /// Every browser `--browser` can name, those with the standard's rules switched on too.
+    pub const EVERY: [BrowserKind; 5] = [
+        BrowserKind::Chromium,
+        BrowserKind::Firefox,
+        BrowserKind::Webkit,
         BrowserKind::ChromiumStandard,
         BrowserKind::FirefoxStandard,
     ];
@@ -145,6 +152,7 @@ impl BrowserKind {
         match self {
             BrowserKind::Chromium => "chromium",
             BrowserKind::Firefox => "firefox",
+            BrowserKind::Webkit => "webkit",
             BrowserKind::ChromiumStandard => "chromium-standard",
             BrowserKind::FirefoxStandard => "firefox-standard",
         }
@@ -155,9 +163,10 @@ impl BrowserKind {
         Self::EVERY.into_iter().find(|b| b.name() == name)
     }
 
-    /// The browser engine it runs: Chromium or Firefox.
+    /// The browser engine it runs: Chromium, Firefox or WebKit.
     pub fn engine(self) -> BrowserKind {
         match self {
+            BrowserKind::Webkit => BrowserKind::Webkit,
             BrowserKind::Chromium | BrowserKind::ChromiumStandard => BrowserKind::Chromium,
             BrowserKind::Firefox | BrowserKind::FirefoxStandard => BrowserKind::Firefox,
         }

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 /// Process groups of the drivers this process started: each driver and the browser it
 /// launches share one group, so ending the group ends both.
 struct DriverGroups {
-    /// Groups not ended yet.
-    live: Vec<u32>,
+    /// Groups not ended yet, each with the virtual display it runs on, if any.
+    live: Vec<(u32, Option<u32>)>,
     /// Every group ever started, for the check that none outlives its run.
     seen: Vec<u32>,
 }
@@ -21,7 +21,7 @@ static DRIVER_GROUPS: std::sync::Mutex<DriverGroups> = std::sync::Mutex::new(Dri
     seen: Vec::new(),
 });
 
-fn kill_group(pgid: u32) {
+fn kill_group(pgid: u32, display: Option<u32>) {
     // Group 0 would mean this process's own group: never signal it.
     if pgid == 0 {
         return;
@@ -30,16 +30,25 @@ fn kill_group(pgid: u32) {
     unsafe {
         libc::kill(-(pgid as libc::pid_t), libc::SIGKILL);
     }
+    if let Some(n) = display {
+        forget_display(n);
+    }
+}
+
+/// Removes what a killed X server leaves of display `n`, so no display outlives its run.
+fn forget_display(n: u32) {
+    let _ = std::fs::remove_file(format!("/tmp/.X{n}-lock"));
+    let _ = std::fs::remove_file(format!("/tmp/.X11-unix/X{n}"));
 }
 
 /// Ends every driver and browser still running (for exits that skip destructors).
 pub fn kill_all_drivers() {
-    let live: Vec<u32> = DRIVER_GROUPS
+    let live: Vec<(u32, Option<u32>)> = DRIVER_GROUPS
         .lock()
         .map(|mut g| g.live.drain(..).collect())
         .unwrap_or_default();
-    for pgid in live {
-        kill_group(pgid);
+    for (pgid, display) in live {
+        kill_group(pgid, display);
     }
 }
 
@@ -51,19 +60,100 @@ pub fn driver_groups_seen() -> Vec<u32> {
         .unwrap_or_default()
 }
 
-/// The driver process, in its own process group with the browser it starts.
+/// The driver process, in its own process group with the browser it starts (and, for
+/// WebKit, the virtual display the browser draws on).
 struct Driver {
     child: tokio::process::Child,
     pgid: u32,
+    display: Option<Display>,
+    /// The driver's standard error, kept for the message when a session does not open.
+    log: PathBuf,
+}
+
+impl Driver {
+    /// The last lines the driver wrote to standard error, for an error message.
+    fn stderr_tail(&self) -> String {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+        if lines.is_empty() {
+            return "the driver wrote nothing to standard error".into();
+        }
+        let tail = lines[lines.len().saturating_sub(5)..].join(" | ");
+        format!(
+            "the driver's standard error ends: {}",
+            crate::model::redact::Redactor::default().text(&tail)
+        )
+    }
 }
 
 impl Drop for Driver {
     fn drop(&mut self) {
-        kill_group(self.pgid);
+        let _ = std::fs::remove_file(&self.log);
+        kill_group(self.pgid, self.display.as_ref().map(|d| d.number));
         let _ = self.child.start_kill();
         if let Ok(mut g) = DRIVER_GROUPS.lock() {
-            g.live.retain(|p| *p != self.pgid);
+            g.live.retain(|(p, _)| *p != self.pgid);
         }
+    }
+}
+
+/// A private X server for a browser without a headless mode; it leads the process group the
+/// driver and the browser then join.
+struct Display {
+    _server: tokio::process::Child,
+    number: u32,
+    pgid: u32,
+}
+
+impl Display {
+    /// Starts Xvfb on a display number it picks itself, so runs side by side never collide.
+    async fn start() -> Result<Display, String> {
+        use tokio::io::AsyncBufReadExt;
+        let mut server = tokio::process::Command::new("Xvfb")
+            .args([
+                "-displayfd",
+                "1",
+                "-screen",
+                "0",
+                "1280x1024x24",
+                "-nolisten",
+                "tcp",
+            ])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .process_group(0)
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| format!("cannot start Xvfb: {e} (scripts/install.sh installs it)"))?;
+        let pgid = server.id().unwrap_or(0);
+        if let Ok(mut g) = DRIVER_GROUPS.lock() {
+            g.live.push((pgid, None));
+            g.seen.push(pgid);
+        }
+        let stdout = server.stdout.take().expect("piped");
+        let mut line = String::new();
+        let read = tokio::time::timeout(
+            Duration::from_secs(10),
+            tokio::io::BufReader::new(stdout).read_line(&mut line),
+        )
+        .await;
+        let number = match (read, line.trim().parse::<u32>()) {
+            (Ok(Ok(_)), Ok(n)) => n,
+            _ => {
+                kill_group(pgid, None);
+                return Err("Xvfb did not name a display within 10 s".into());
+            }
+        };
+        if let Ok(mut g) = DRIVER_GROUPS.lock() {
+            for entry in g.live.iter_mut().filter(|(p, _)| *p == pgid) {
+                entry.1 = Some(number);
+            }
+        }
+        Ok(Display {
+            _server: server,
+            number,
+            pgid,
+        })
     }
 }
 
@@ -95,22 +185,54 @@ fn free_port() -> Result<u16, String> {
     Ok(l.local_addr().map_err(|e| e.to_string())?.port())
 }
 
-/// Spawns a driver in a new process group and waits until it listens; errors name the driver.
-async fn spawn_driver(program: &str, args: &[String], port: u16) -> Result<Driver, String> {
-    let child = tokio::process::Command::new(program)
+/// Spawns a driver in a new process group (or in the display's) and waits until it listens;
+/// errors name the driver.
+async fn spawn_driver(
+    program: &str,
+    args: &[String],
+    port: u16,
+    display: Option<Display>,
+) -> Result<Driver, String> {
+    let log = std::env::temp_dir().join(format!(
+        "corsprobe-driver-{}-{port}.log",
+        std::process::id()
+    ));
+    let stderr =
+        std::fs::File::create(&log).map_err(|e| format!("cannot write {}: {e}", log.display()))?;
+    let mut command = tokio::process::Command::new(program);
+    command
         .args(args)
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .process_group(0)
-        .kill_on_drop(true)
-        .spawn()
-        .map_err(|e| format!("cannot start {program}: {e} (scripts/install.sh installs it)"))?;
-    let pgid = child.id().unwrap_or(0);
-    if let Ok(mut g) = DRIVER_GROUPS.lock() {
-        g.live.push(pgid);
-        g.seen.push(pgid);
+        .stderr(stderr)
+        .process_group(display.as_ref().map_or(0, |d| d.pgid as i32))
+        .kill_on_drop(true);
+    if let Some(d) = &display {
+        command.env("DISPLAY", format!(":{}", d.number));
     }
-    let mut driver = Driver { child, pgid };
+    let child = command.spawn().map_err(|e| {
+        if let Some(d) = &display {
+            kill_group(d.pgid, Some(d.number));
+        }
+        let _ = std::fs::remove_file(&log);
+        format!("cannot start {program}: {e} (scripts/install.sh installs it)")
+    })?;
+    let pgid = match &display {
+        Some(d) => d.pgid,
+        None => {
+            let pgid = child.id().unwrap_or(0);
+            if let Ok(mut g) = DRIVER_GROUPS.lock() {
+                g.live.push((pgid, None));
+                g.seen.push(pgid);
+            }
+            pgid
+        }
+    };
+    let mut driver = Driver {
+        child,
+        pgid,
+        display,
+        log,
+    };
     let deadline = Instant::now() + Duration::from_secs(10);
     while Instant::now() < deadline {
         if tokio::net::TcpStream::connect(("127.0.0.1", port))
@@ -129,11 +251,13 @@ async fn spawn_driver(program: &str, args: &[String], port: u16) -> Result<Drive
     ))
 }
 
-/// The driver program: `$CORSPROBE_CHROMEDRIVER` / `$CORSPROBE_GECKODRIVER` when set, else
-/// chromedriver from PATH, geckodriver from the install cache or PATH.
+/// The driver program: `$CORSPROBE_CHROMEDRIVER` / `$CORSPROBE_GECKODRIVER` /
+/// `$CORSPROBE_WEBKITDRIVER` when set, else chromedriver or WebKitWebDriver from PATH,
+/// geckodriver from the install cache or PATH.
 fn driver_path(kind: BrowserKind) -> String {
     let var = match kind.engine() {
         BrowserKind::Firefox => "CORSPROBE_GECKODRIVER",
+        BrowserKind::Webkit => "CORSPROBE_WEBKITDRIVER",
         _ => "CORSPROBE_CHROMEDRIVER",
     };
     if let Ok(p) = std::env::var(var) {
@@ -150,6 +274,7 @@ fn driver_path(kind: BrowserKind) -> String {
                 "geckodriver".to_string()
             }
         }
+        BrowserKind::Webkit => "WebKitWebDriver".to_string(),
         _ => "chromedriver".to_string(),
     }
 }
@@ -222,11 +347,20 @@ impl Browser {
                     "--websocket-port".to_string(),
                     free_port()?.to_string(),
                 ];
-                let driver = spawn_driver(&program, &args, port).await?;
+                let driver = spawn_driver(&program, &args, port, None).await?;
                 (driver, firefox_caps(kind.standard()), None)
             }
+            BrowserKind::Webkit => {
+                // MiniBrowser has no headless mode: it draws on a private virtual display.
+                let display = Display::start().await?;
+                let driver =
+                    spawn_driver(&program, &[format!("--port={port}")], port, Some(display))
+                        .await?;
+                (driver, webkit_caps()?, None)
+            }
             _ => {
-                let driver = spawn_driver(&program, &[format!("--port={port}")], port).await?;
+                let driver =
+                    spawn_driver(&program, &[format!("--port={port}")], port, None).await?;
                 let profile = std::env::temp_dir()
                     .join(format!("corsprobe-chromium-{}-{port}", std::process::id()));
                 (
@@ -244,10 +378,30 @@ impl Browser {
         );
         builder.capabilities(caps);
         let webdriver = format!("http://127.0.0.1:{port}");
-        let client = tokio::time::timeout(Duration::from_secs(60), builder.connect(&webdriver))
-            .await
-            .map_err(|_| format!("{} did not open a session within 60 s", kind.name()))?
-            .map_err(|e| format!("{} refused a session: {e}", kind.name()))?;
+        // A browser that cannot start (MiniBrowser given an unknown option) makes the driver
+        // wait forever rather than answer: the limit turns that into an error.
+        let client = match tokio::time::timeout(
+            Duration::from_secs(60),
+            builder.connect(&webdriver),
+        )
+        .await
+        {
+            Ok(Ok(client)) => client,
+            Ok(Err(e)) => {
+                return Err(format!(
+                    "{} refused a session: {e}; {}",
+                    kind.name(),
+                    driver.stderr_tail()
+                ));
+            }
+            Err(_) => {
+                return Err(format!(
+                    "{} did not open a session within 60 s; {}",
+                    kind.name(),
+                    driver.stderr_tail()
+                ));
+            }
+        };
         let timeouts = fantoccini::wd::TimeoutConfiguration::new(
             Some(Duration::from_secs(30)),
             Some(Duration::from_secs(20)),
@@ -388,6 +542,34 @@ fn chromium_caps(profile: &std::path::Path, standard: bool) -> serde_json::Value
     })
 }
 
+/// MiniBrowser, which `libwebkit2gtk-4.1-0` puts in its multiarch library directory.
+fn minibrowser() -> Result<PathBuf, String> {
+    if let Ok(p) = std::env::var("CORSPROBE_MINIBROWSER") {
+        return Ok(PathBuf::from(p));
+    }
+    let found = std::fs::read_dir("/usr/lib")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path().join("webkit2gtk-4.1/MiniBrowser"))
+        .find(|p| p.is_file());
+    found.ok_or_else(|| {
+        "MiniBrowser not found under /usr/lib/*/webkit2gtk-4.1 (scripts/install.sh installs webkit2gtk-driver)".to_string()
+    })
+}
+
+fn webkit_caps() -> Result<serde_json::Value, String> {
+    // WebKit has no switch for background traffic: MiniBrowser in automation mode opens only
+    // what the session asks for, and the pages name loopback addresses, so no lookup is made.
+    Ok(serde_json::json!({
+        "browserName": "MiniBrowser",
+        "webkitgtk:browserOptions": {
+            "binary": minibrowser()?.display().to_string(),
+            "args": ["--automation"]
+        }
+    }))
+}
+
 fn firefox_caps(standard: bool) -> serde_json::Value {
     let binary = ["/usr/bin/firefox-esr", "/usr/bin/firefox"]
         .into_iter()
@@ -439,7 +621,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_driver_that_cannot_start_is_an_error_naming_it() {
-        let missing = spawn_driver("/nonexistent/chromedriver", &[], free_port().unwrap())
+        let missing = spawn_driver("/nonexistent/chromedriver", &[], free_port().unwrap(), None)
             .await
             .err()
             .unwrap();
@@ -448,7 +630,7 @@ mod tests {
             "{missing}"
         );
         let started = Instant::now();
-        let quits = spawn_driver("false", &[], free_port().unwrap())
+        let quits = spawn_driver("false", &[], free_port().unwrap(), None)
             .await
             .err()
             .unwrap();

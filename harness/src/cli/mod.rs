@@ -156,7 +156,7 @@ impl Mode {
 }
 
 fn parse_browser(s: &str) -> Result<BrowserKind, String> {
-    BrowserKind::parse(s).ok_or_else(|| format!("`{s}`: the browsers are chromium, firefox, chromium-standard and firefox-standard (the last two with the Fetch standard's rules they do not enforce yet switched on)"))
+    BrowserKind::parse(s).ok_or_else(|| format!("`{s}`: the browsers are chromium, firefox, webkit, chromium-standard and firefox-standard (the last two with the Fetch standard's rules they do not enforce yet switched on)"))
 }
 
 /// The browsers asked for, each once, or all of them.

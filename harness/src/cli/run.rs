@@ -26,7 +26,7 @@ pub(super) struct RunArgs {
     /// probe: raw HTTP probes; browser: the browser scenarios in real browsers; all: both.
     #[arg(long, value_enum, default_value = "probe")]
     mode: Mode,
-    /// A browser for the browser scenarios (repeat for several; default: chromium and firefox).
+    /// A browser for the browser scenarios (repeat for several; default: chromium, firefox and webkit).
     #[arg(long = "browser", value_parser = parse_browser)]
     browsers: Vec<BrowserKind>,
     /// Target name in the targets file.

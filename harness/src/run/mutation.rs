@@ -30,8 +30,11 @@ fn caught(before: Verdict, after: Verdict) -> bool {
 /// A scenario whose verdict got worse under a fault.
 #[derive(Debug, Clone, Serialize)]
 pub struct Catch {
-    /// Scenario id.
+    /// Scenario id, with the browser in brackets for a browser result.
     pub id: String,
+    /// The browser that ran it; empty for a raw probe.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub browser: String,
     /// Verdict in the clean run.
     pub before: Verdict,
     /// Verdict with the fault.
@@ -60,6 +63,7 @@ pub fn compare(before: &[ScenarioResult], after: &[ScenarioResult]) -> Vec<Catch
         .filter(|(b, a)| caught(b.verdict, a.verdict))
         .map(|(b, a)| Catch {
             id: a.label(),
+            browser: a.browser.clone(),
             before: b.verdict,
             after: a.verdict,
             reason: a.reason.clone(),
@@ -160,6 +164,7 @@ pub fn render(outcomes: &[FaultOutcome]) -> String {
             }
         ));
     }
+    out.push_str(&by_browser(outcomes));
     let caught = outcomes.iter().filter(|o| !o.caught_by.is_empty()).count();
     out.push_str(&format!(
         "faults: {caught} caught, {} uncaught of {}\n",
@@ -169,9 +174,91 @@ pub fn render(outcomes: &[FaultOutcome]) -> String {
     out
 }
 
+/// How many scenarios catch each fault in each browser, side by side, so engines compare at a
+/// glance; empty when no catch came from a browser.
+fn by_browser(outcomes: &[FaultOutcome]) -> String {
+    let mut browsers: Vec<&str> = Vec::new();
+    for c in outcomes.iter().flat_map(|o| &o.caught_by) {
+        if !c.browser.is_empty() && !browsers.contains(&c.browser.as_str()) {
+            browsers.push(&c.browser);
+        }
+    }
+    if browsers.is_empty() {
+        return String::new();
+    }
+    browsers.sort_by_key(|b| {
+        BrowserKind::parse(b).map_or(usize::MAX, |k| {
+            BrowserKind::EVERY.iter().position(|e| *e == k).unwrap_or(0)
+        })
+    });
+    let width = browsers.iter().map(|b| b.len()).max().unwrap_or(0).max(3);
+    let mut out = format!("{:<28}", "caught in each browser");
+    for b in &browsers {
+        out.push_str(&format!(" {b:>width$}"));
+    }
+    out.push('\n');
+    for o in outcomes {
+        out.push_str(&format!("{:<28}", o.fault));
+        for b in &browsers {
+            let n = o.caught_by.iter().filter(|c| c.browser == *b).count();
+            out.push_str(&format!(" {n:>width$}"));
+        }
+        out.push('\n');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn catch(id: &str, browser: &str) -> Catch {
+        Catch {
+            id: id.into(),
+            browser: browser.into(),
+            before: Verdict::Pass,
+            after: Verdict::Fail,
+            reason: String::new(),
+        }
+    }
+
+    #[test]
+    fn browsers_stand_side_by_side_in_report_order() {
+        let outcomes = vec![
+            FaultOutcome {
+                fault: "acao-dropped".into(),
+                caught_by: vec![
+                    catch("a", "webkit"),
+                    catch("a", "chromium"),
+                    catch("b", "chromium"),
+                ],
+                results: vec![],
+            },
+            FaultOutcome {
+                fault: "vary-dropped".into(),
+                caught_by: vec![catch("a", "firefox")],
+                results: vec![],
+            },
+        ];
+        let table = by_browser(&outcomes);
+        let lines: Vec<Vec<&str>> = table
+            .lines()
+            .map(|l| l.split_whitespace().collect())
+            .collect();
+        assert_eq!(lines[0][4..], ["chromium", "firefox", "webkit"]);
+        assert_eq!(lines[1], ["acao-dropped", "2", "0", "1"]);
+        assert_eq!(lines[2], ["vary-dropped", "0", "1", "0"]);
+        let probes = vec![FaultOutcome {
+            fault: "x".into(),
+            caught_by: vec![catch("p", "")],
+            results: vec![],
+        }];
+        assert_eq!(
+            by_browser(&probes),
+            "",
+            "probe catches make no browser table"
+        );
+    }
 
     #[test]
     fn a_fault_is_caught_by_any_move_down_the_one_ordering() {

@@ -253,6 +253,12 @@ const BAD_SCENARIOS: &[(&str, &str, &str, &str)] = &[
         "`pause_ms = 60000`: at most 10000",
     ),
     (
+        "unknown browser in a page check's list",
+        "name = \"preflight\"",
+        "name = \"preflight\"\naction = \"page\"\nvia = \"fetch\"\nexpect = [{ page = \"loaded\", browser = [\"chromium\", \"safari\"] }]\n[[step]]\nname = \"x\"",
+        "unknown variant `safari`, expected one of `chromium`, `firefox`, `webkit`",
+    ),
+    (
         "page check on a raw step",
         "{ fetch = \"allowed\" }",
         "{ page = \"loaded\" }",

@@ -60,8 +60,8 @@ struct Evidence {
     browsers: Vec<BrowserRun>,
     /// A browser run whose driver cannot start: (exit code, the JSON record's verdicts and reasons).
     dead_driver: Result<(i32, Vec<(String, String)>), String>,
-    /// Processes still alive in the process groups of the drivers the runs started.
-    browser_processes_left: Vec<u32>,
+    /// Browser, driver and display processes, and display lock files, left after the run.
+    browser_processes_left: Vec<String>,
     /// Each finding of the probe run reproduced by its `corsprobe repro` script.
     repros: Result<Repros, String>,
     /// The probe scenarios once more, every one in a bucket of its own (the plan off).
@@ -85,6 +85,8 @@ struct BrowserRun {
     kind: BrowserKind,
     direct: Result<(BrowserInfo, Vec<ScenarioResult>), String>,
     through_proxy: Result<(Vec<ScenarioResult>, Vec<FaultOutcome>), String>,
+    /// Samples taken of the browser's sockets while it ran, and the peers off loopback seen.
+    peers: (usize, Vec<common::sockets::OffLoopback>),
 }
 
 /// Faults that touch what a page sees; each browser scenario's verdict changes under one.
@@ -476,6 +478,7 @@ impl Parts {
                 "oracle::",
                 "secrets::",
                 "cleanup::{T}::no-browser-or-driver-left",
+                "network::{T}::",
             ]),
             interrupts: any(&["cleanup::{T}::sig"]),
             recipe: any(&["recipe::"]),
@@ -629,6 +632,14 @@ fn run_suite(
         };
         let mut browsers = Vec::new();
         for kind in BrowserKind::ALL.into_iter().filter(|_| parts.browsers) {
+            let before = corsprobe::browser::driver::driver_groups_seen();
+            let watch = common::sockets::Watch::start(move || {
+                let groups: Vec<u32> = corsprobe::browser::driver::driver_groups_seen()
+                    .into_iter()
+                    .filter(|g| !before.contains(g))
+                    .collect();
+                processes_in_groups(&groups)
+            });
             let (info, results) = engine::run_in_browser(
                 &client,
                 in_browser,
@@ -661,6 +672,7 @@ fn run_suite(
                 kind,
                 direct,
                 through_proxy,
+                peers: watch.stop(),
             });
         }
         // Page views and what reached the store hold presigned URLs: they must be redacted too.
@@ -678,8 +690,17 @@ fn run_suite(
         } else {
             Err(NOT_SELECTED.into())
         };
-        let browser_processes_left =
-            processes_in_groups(&corsprobe::browser::driver::driver_groups_seen());
+        let mut browser_processes_left: Vec<String> =
+            processes_in_groups(&corsprobe::browser::driver::driver_groups_seen())
+                .into_iter()
+                .map(|pid| format!("process {pid}"))
+                .collect();
+        // An X server ended by force leaves its lock file; the driver removes it.
+        for n in corsprobe::browser::driver::displays_seen() {
+            if Path::new(&format!("/tmp/.X{n}-lock")).exists() {
+                browser_processes_left.push(format!("display :{n}'s /tmp/.X{n}-lock"));
+            }
+        }
         let interrupted = if parts.interrupts {
             interrupt_cli(root, &client, &target.bucket_prefix).await
         } else {
@@ -1947,6 +1968,69 @@ fn browser_trials(
                     Ok(())
                 }
                 other => Err(format!("expected one ERROR naming the driver, got {other:?}").into()),
+            }
+        },
+    ));
+    for kind in BrowserKind::ALL {
+        let peers = evidence.as_ref().map_err(Clone::clone).and_then(|e| {
+            e.browsers
+                .iter()
+                .find(|b| b.kind == kind)
+                .map(|b| b.peers.clone())
+                .ok_or_else(|| "browser not run".to_string())
+        });
+        trials.push(Trial::test(
+            format!("network::{TARGET}::{}::reaches-only-loopback", kind.name()),
+            move || {
+                let (samples, seen) = peers?;
+                // A watch that barely ran proves nothing about the run it should have covered.
+                if samples < 20 {
+                    return Err(format!("only {samples} socket samples were taken").into());
+                }
+                if seen.is_empty() {
+                    Ok(())
+                } else {
+                    Err(format!("sockets with peers off loopback: {seen:?}").into())
+                }
+            },
+        ));
+    }
+    trials.push(Trial::test(
+        "network::self-check::the-watch-sees-a-peer-off-loopback",
+        || {
+            use common::sockets::off_loopback;
+            // /proc/net's spelling: each 32-bit word in little-endian order.
+            let cases = [
+                ("0100007F:1F90", None),
+                ("00000000:0000", None),
+                ("010200C0:0035", Some("192.0.2.1:53")),
+                ("00000000000000000000000001000000:0050", None),
+                ("0000000000000000FFFF00000100007F:0050", None),
+                (
+                    "0000000000000000FFFF0000010200C0:0050",
+                    Some("192.0.2.1:80"),
+                ),
+            ];
+            for (hex, want) in cases {
+                if off_loopback(hex).as_deref() != want {
+                    return Err(format!("{hex}: {:?}, expected {want:?}", off_loopback(hex)).into());
+                }
+            }
+            // A connected UDP socket sends nothing, yet shows its peer, as a DNS lookup's does.
+            let socket = std::net::UdpSocket::bind("0.0.0.0:0")?;
+            if socket.connect("198.51.100.7:9").is_err() {
+                // No route off the machine: the parsing above is what can be checked.
+                return Ok(());
+            }
+            let me = std::process::id();
+            let watch = common::sockets::Watch::start(move || vec![me]);
+            std::thread::sleep(Duration::from_millis(100));
+            let (_, seen) = watch.stop();
+            drop(socket);
+            if seen.iter().any(|(_, peer)| peer == "udp 198.51.100.7:9") {
+                Ok(())
+            } else {
+                Err(format!("the watch missed a connected UDP socket: {seen:?}").into())
             }
         },
     ));

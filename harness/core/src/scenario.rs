@@ -172,7 +172,48 @@ struct RawExpect {
     store_requests: Option<usize>,
     store_preflights: Option<usize>,
     store_status: Option<StatusSpec>,
-    browser: Option<BrowserKind>,
+    browser: Option<OneOrMore<BrowserKind>>,
+}
+
+/// One value or a list of them: `browser = "chromium"` or `browser = ["chromium", "webkit"]`.
+#[derive(Debug, Clone)]
+enum OneOrMore<T> {
+    One(T),
+    More(Vec<T>),
+}
+
+// By hand rather than `untagged`, so that a wrong name is reported as such (`unknown variant
+// `safari`, expected one of ...`), not as a shape that matched nothing.
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrMore<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Either<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for Either<T> {
+            type Value = OneOrMore<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a name or a list of names")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                T::deserialize(serde::de::value::StrDeserializer::new(v)).map(OneOrMore::One)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<Self::Value, A::Error> {
+                Vec::<T>::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))
+                    .map(OneOrMore::More)
+            }
+        }
+        d.deserialize_any(Either(std::marker::PhantomData))
+    }
+}
+
+impl<T> OneOrMore<T> {
+    fn into_vec(self) -> Vec<T> {
+        match self {
+            OneOrMore::One(t) => vec![t],
+            OneOrMore::More(v) => v,
+        }
+    }
 }
 
 /// What a step does.
@@ -760,7 +801,11 @@ fn one_check<S>(
         1 => Ok(Check {
             level: raw.level.unwrap_or(default_level),
             dialect: raw.dialect,
-            browser: raw.browser,
+            browser: raw
+                .browser
+                .clone()
+                .map(OneOrMore::into_vec)
+                .unwrap_or_default(),
             subject: subjects.remove(0),
             source: String::new(),
         }),

@@ -14,11 +14,14 @@ struct DriverGroups {
     live: Vec<(u32, Option<u32>)>,
     /// Every group ever started, for the check that none outlives its run.
     seen: Vec<u32>,
+    /// Every virtual display ever started, for the same check.
+    displays: Vec<u32>,
 }
 
 static DRIVER_GROUPS: std::sync::Mutex<DriverGroups> = std::sync::Mutex::new(DriverGroups {
     live: Vec::new(),
     seen: Vec::new(),
+    displays: Vec::new(),
 });
 
 fn kill_group(pgid: u32, display: Option<u32>) {
@@ -57,6 +60,14 @@ pub fn driver_groups_seen() -> Vec<u32> {
     DRIVER_GROUPS
         .lock()
         .map(|g| g.seen.clone())
+        .unwrap_or_default()
+}
+
+/// Every virtual display this process started, ended or not.
+pub fn displays_seen() -> Vec<u32> {
+    DRIVER_GROUPS
+        .lock()
+        .map(|g| g.displays.clone())
         .unwrap_or_default()
 }
 
@@ -148,6 +159,7 @@ impl Display {
             for entry in g.live.iter_mut().filter(|(p, _)| *p == pgid) {
                 entry.1 = Some(number);
             }
+            g.displays.push(number);
         }
         Ok(Display {
             _server: server,

@@ -3,6 +3,7 @@
 
 use super::junit::escape;
 use super::matrix::{LEGEND, Matrix};
+use crate::model::page_view::PageOutcome;
 use crate::model::result::ScenarioResult;
 use crate::model::verdict::Verdict;
 use std::fmt::Write as _;
@@ -363,6 +364,11 @@ fn render_pages(r: &ScenarioResult) -> String {
                 seen,
                 "<br><small>browser's reason: {}</small>",
                 escape(&p.cors_errors.join(", "))
+            );
+        } else if p.outcome == PageOutcome::NetworkError {
+            // Only Chromium's DevTools log names a CORS reason; the others give the page none.
+            seen.push_str(
+                "<br><small>the browser gives no reason: what reached the store tells</small>",
             );
         }
         if let Some(body) = &p.body {

@@ -175,12 +175,17 @@ pub fn render(outcomes: &[FaultOutcome]) -> String {
 }
 
 /// How many scenarios catch each fault in each browser, side by side, so engines compare at a
-/// glance; empty when no catch came from a browser.
+/// glance; empty when no browser ran.
 fn by_browser(outcomes: &[FaultOutcome]) -> String {
+    // Every browser that ran gets its column, also one that caught nothing.
     let mut browsers: Vec<&str> = Vec::new();
-    for c in outcomes.iter().flat_map(|o| &o.caught_by) {
-        if !c.browser.is_empty() && !browsers.contains(&c.browser.as_str()) {
-            browsers.push(&c.browser);
+    let ran = outcomes.iter().flat_map(|o| {
+        let results = o.results.iter().map(|r| r.browser.as_str());
+        results.chain(o.caught_by.iter().map(|c| c.browser.as_str()))
+    });
+    for b in ran {
+        if !b.is_empty() && !browsers.contains(&b) {
+            browsers.push(b);
         }
     }
     if browsers.is_empty() {

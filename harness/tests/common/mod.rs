@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod scripted_store;
+pub mod sockets;
 
 use corsprobe::model::expectations::Expectations;
 use corsprobe::model::result::ScenarioResult;

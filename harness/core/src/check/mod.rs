@@ -89,8 +89,9 @@ pub struct Check<S> {
     pub level: Level,
     /// Only judged on targets of this dialect.
     pub dialect: Option<Dialect>,
-    /// Only judged in this browser (where another browser's behaviour is unreliable).
-    pub browser: Option<BrowserKind>,
+    /// Only judged in these browsers (where another browser's behaviour is unreliable); empty
+    /// means every browser.
+    pub browser: Vec<BrowserKind>,
     /// What it looks at and what must hold.
     pub subject: S,
     /// Where it is written: `suites/<id>.toml:<line>` (empty for checks made in code).
@@ -171,7 +172,7 @@ impl<S> Check<S> {
         Check {
             level: Level::Must,
             dialect: None,
-            browser: None,
+            browser: Vec::new(),
             subject,
             source: String::new(),
         }
@@ -179,7 +180,8 @@ impl<S> Check<S> {
 
     /// True when the check is judged on this dialect and, for a page step, in this browser.
     pub fn applies(&self, dialect: Dialect, browser: Option<BrowserKind>) -> bool {
-        self.dialect.is_none_or(|d| d == dialect) && self.browser.is_none_or(|b| Some(b) == browser)
+        self.dialect.is_none_or(|d| d == dialect)
+            && (self.browser.is_empty() || browser.is_some_and(|b| self.browser.contains(&b)))
     }
 
     /// The result of this check: what it looked at, expected and actual, and whether it held.

@@ -190,9 +190,14 @@ mod tests {
     fn a_check_applies_only_to_its_dialect_and_browser() {
         let mut c = check(PageSubject::StorePreflights(0));
         assert!(c.applies(Dialect::S3, Some(BrowserKind::Firefox)));
-        c.browser = Some(BrowserKind::Chromium);
+        c.browser = vec![BrowserKind::Chromium, BrowserKind::Webkit];
         assert!(c.applies(Dialect::S3, Some(BrowserKind::Chromium)));
+        assert!(c.applies(Dialect::S3, Some(BrowserKind::Webkit)));
         assert!(!c.applies(Dialect::S3, Some(BrowserKind::Firefox)));
+        assert!(
+            !c.applies(Dialect::S3, None),
+            "a browser-only check has no probe run"
+        );
         c.dialect = Some(Dialect::Oss);
         assert!(!c.applies(Dialect::S3, Some(BrowserKind::Chromium)));
     }

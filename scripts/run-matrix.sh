@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The reference compatibility report: installs what is missing, runs the whole suite against
-# each of the six local stores in turn, Garage twice (raw probes, then Chromium and Firefox;
+# each of the six local stores in turn, Garage twice (raw probes, then Chromium, Firefox and WebKit;
 # each store started and stopped by its run), keeps the normalised run records in
 # reports/compatibility/runs/, and writes the matrix to reports/compatibility.md and
 # reports/compatibility/index.html from them.

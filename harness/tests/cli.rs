@@ -235,6 +235,80 @@ fn the_oss_targets_example_validates() {
     assert!(text(&o).contains("2 target(s)"), "{}", text(&o));
 }
 
+/// The vendor presets' credential variables, each given a made-up value for the dry runs.
+const VENDOR_KEYS: [&str; 17] = [
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "OSS_ACCESS_KEY_ID",
+    "OSS_ACCESS_KEY_SECRET",
+    "R2_ACCESS_KEY_ID",
+    "R2_SECRET_ACCESS_KEY",
+    "GCS_HMAC_ACCESS_ID",
+    "GCS_HMAC_SECRET",
+    "WASABI_ACCESS_KEY_ID",
+    "WASABI_SECRET_ACCESS_KEY",
+    "B2_APPLICATION_KEY_ID",
+    "B2_APPLICATION_KEY",
+    "SPACES_ACCESS_KEY_ID",
+    "SPACES_SECRET_ACCESS_KEY",
+    "MINIO_ACCESS_KEY",
+    "MINIO_SECRET_KEY",
+];
+
+#[test]
+fn the_vendor_presets_validate_and_their_dry_runs_are_pinned() {
+    let r = repo();
+    let targets = r.join("fixtures/targets.vendors.toml");
+    let o = corsprobe(&[
+        "--root",
+        r.to_str().unwrap(),
+        "validate",
+        "--targets",
+        targets.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("9 target(s)"), "{}", text(&o));
+    let mut pinned = String::new();
+    for name in [
+        "aws-us-east-1",
+        "aws-eu-central-1",
+        "oss-hangzhou",
+        "r2",
+        "gcs",
+        "wasabi",
+        "b2",
+        "spaces",
+        "minio",
+    ] {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_corsprobe"));
+        cmd.args(["--root", r.to_str().unwrap(), "run", "actual/get-matching-origin"])
+            .args(["--targets", targets.to_str().unwrap(), "--target", name])
+            .args(["--dry-run", "--run-id", "pinned", "--at", "1702743657"]);
+        for (i, var) in VENDOR_KEYS.iter().enumerate() {
+            cmd.env(var, format!("exampleKeyNotReal{i:02}{var}"));
+        }
+        let o = cmd.output().unwrap();
+        assert_eq!(o.status.code(), Some(0), "{name}: {}", text(&o));
+        assert!(
+            !text(&o).contains("exampleKeyNotReal"),
+            "{name}: a key printed: {}",
+            text(&o)
+        );
+        pinned.push_str(&format!("== {name}\n{}", String::from_utf8_lossy(&o.stdout)));
+    }
+    let golden_path = r.join("harness/tests/golden/dry-run-vendors.txt");
+    if std::env::var("CORSPROBE_UPDATE_GOLDEN").is_ok() {
+        std::fs::write(&golden_path, &pinned).unwrap();
+    }
+    let golden = std::fs::read_to_string(&golden_path).unwrap_or_default();
+    assert!(
+        golden == pinned,
+        "the vendors' dry runs changed (CORSPROBE_UPDATE_GOLDEN=1 rewrites {}):\n{pinned}",
+        golden_path.display()
+    );
+}
+
 #[test]
 fn matrix_writes_every_format_from_run_records() {
     let r = repo();

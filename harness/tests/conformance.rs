@@ -920,14 +920,36 @@ async fn run_repros(
 }
 
 /// The interrupted CLI runs, in order: the signal and the mode.
-const INTERRUPTIONS: [(&str, &str); 6] = [
+const INTERRUPTIONS: [(&str, &str); 8] = [
     ("INT", "probe"),
     ("INT", "probe"),
     ("INT", "probe"),
     ("INT", "browser"),
     ("TERM", "browser"),
     ("HUP", "probe"),
+    ("INT", "webkit"),
+    ("TERM", "webkit"),
 ];
+
+/// The run's arguments for an interruption's mode: `webkit` is browser mode in WebKit alone,
+/// whose virtual display must go too.
+fn mode_args(mode: &str) -> Vec<&str> {
+    match mode {
+        "webkit" => vec!["--mode", "browser", "--browser", "webkit"],
+        other => vec!["--mode", other],
+    }
+}
+
+/// The X servers' lock files in /tmp: one outlives its run when the display is not ended.
+fn x_locks() -> BTreeSet<String> {
+    std::fs::read_dir("/tmp")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|n| n.starts_with(".X") && n.ends_with("-lock"))
+        .collect()
+}
 
 /// One interrupted CLI run.
 #[derive(Clone, Debug)]
@@ -958,9 +980,10 @@ async fn interrupt_cli(root: &Path, client: &Client, prefix: &str) -> Vec<Interr
         h.write_u8(0);
         // Only this run's buckets count: a bucket some earlier failure left is not its own.
         let before = prefixed().await;
+        let locks_before = x_locks();
         let child = std::process::Command::new(env!("CARGO_BIN_EXE_corsprobe"))
             .args(["--root", root.to_str().unwrap_or("."), "run", "-j", "1"])
-            .args(["--mode", mode])
+            .args(mode_args(mode))
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn();
@@ -975,12 +998,12 @@ async fn interrupt_cli(root: &Path, client: &Client, prefix: &str) -> Vec<Interr
                 break;
             }
             ready = !prefixed().await.is_subset(&before)
-                && (mode != "browser" || !browser_processes().is_empty());
+                && (mode == "probe" || !browser_processes().is_empty());
             if !ready {
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
         }
-        let extra_ms = h.finish() % if mode == "browser" { 1000 } else { 300 };
+        let extra_ms = h.finish() % if mode == "probe" { 300 } else { 1000 };
         tokio::time::sleep(Duration::from_millis(extra_ms)).await;
         let delay_ms = started.elapsed().as_millis() as u64;
         let _ = std::process::Command::new("kill")
@@ -1006,6 +1029,7 @@ async fn interrupt_cli(root: &Path, client: &Client, prefix: &str) -> Vec<Interr
                 .into_iter()
                 .map(|p| format!("process {p}")),
         );
+        left.extend(x_locks().difference(&locks_before).map(|l| format!("/tmp/{l}")));
         eprintln!(
             "interrupted: SIG{signal} in {mode} mode after {delay_ms} ms: exit {code}, {} left",
             left.len()
@@ -1221,7 +1245,16 @@ fn browser_processes() -> Vec<String> {
         .filter(|(_, _, cmd)| {
             let program = cmd.split_whitespace().next().unwrap_or("");
             let name = program.rsplit('/').next().unwrap_or("");
-            ["chromedriver", "geckodriver", "chromium", "firefox"]
+            [
+                "chromedriver",
+                "geckodriver",
+                "chromium",
+                "firefox",
+                "WebKitWebDriver",
+                "MiniBrowser",
+                "WebKit",
+                "Xvfb",
+            ]
                 .iter()
                 .any(|b| name.starts_with(b))
         })

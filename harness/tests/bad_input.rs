@@ -381,6 +381,18 @@ const BAD_TARGETS: &[(&str, &str, &str, &str)] = &[
         "`CORSPROBE_BAD_UNSET`",
     ),
     (
+        "CA file missing",
+        "region = \"us-east-1\"",
+        "region = \"us-east-1\"\nca_file = \"ca.pem\"",
+        "targets.t.ca_file",
+    ),
+    (
+        "CA file without a certificate",
+        "region = \"us-east-1\"",
+        "region = \"us-east-1\"\nca_file = \"keys.env\"",
+        "targets.t.ca_file: `",
+    ),
+    (
         "malformed env file",
         "env_file = \"keys.env\"",
         "env_file = \"broken.env\"",

@@ -282,9 +282,14 @@ fn the_vendor_presets_validate_and_their_dry_runs_are_pinned() {
         "minio",
     ] {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_corsprobe"));
-        cmd.args(["--root", r.to_str().unwrap(), "run", "actual/get-matching-origin"])
-            .args(["--targets", targets.to_str().unwrap(), "--target", name])
-            .args(["--dry-run", "--run-id", "pinned", "--at", "1702743657"]);
+        cmd.args([
+            "--root",
+            r.to_str().unwrap(),
+            "run",
+            "actual/get-matching-origin",
+        ])
+        .args(["--targets", targets.to_str().unwrap(), "--target", name])
+        .args(["--dry-run", "--run-id", "pinned", "--at", "1702743657"]);
         for (i, var) in VENDOR_KEYS.iter().enumerate() {
             cmd.env(var, format!("exampleKeyNotReal{i:02}{var}"));
         }
@@ -295,7 +300,10 @@ fn the_vendor_presets_validate_and_their_dry_runs_are_pinned() {
             "{name}: a key printed: {}",
             text(&o)
         );
-        pinned.push_str(&format!("== {name}\n{}", String::from_utf8_lossy(&o.stdout)));
+        pinned.push_str(&format!(
+            "== {name}\n{}",
+            String::from_utf8_lossy(&o.stdout)
+        ));
     }
     let golden_path = r.join("harness/tests/golden/dry-run-vendors.txt");
     if std::env::var("CORSPROBE_UPDATE_GOLDEN").is_ok() {

@@ -1029,7 +1029,11 @@ async fn interrupt_cli(root: &Path, client: &Client, prefix: &str) -> Vec<Interr
                 .into_iter()
                 .map(|p| format!("process {p}")),
         );
-        left.extend(x_locks().difference(&locks_before).map(|l| format!("/tmp/{l}")));
+        left.extend(
+            x_locks()
+                .difference(&locks_before)
+                .map(|l| format!("/tmp/{l}")),
+        );
         eprintln!(
             "interrupted: SIG{signal} in {mode} mode after {delay_ms} ms: exit {code}, {} left",
             left.len()
@@ -1255,8 +1259,8 @@ fn browser_processes() -> Vec<String> {
                 "WebKit",
                 "Xvfb",
             ]
-                .iter()
-                .any(|b| name.starts_with(b))
+            .iter()
+            .any(|b| name.starts_with(b))
         })
         .map(|(pid, _, cmd)| format!("{pid} {}", cmd.chars().take(80).collect::<String>()))
         .collect()

@@ -209,6 +209,11 @@ async fn serve_slowly(delay: Duration) -> u16 {
 
 /// Serves TLS with a self-signed certificate for `localhost`, made now; answers 200.
 async fn serve_tls() -> u16 {
+    serve_tls_with_pem().await.0
+}
+
+/// The same, also giving the certificate's PEM, for a target that trusts it.
+async fn serve_tls_with_pem() -> (u16, Vec<u8>) {
     use openssl::{asn1::Asn1Time, hash::MessageDigest, pkey::PKey, rsa::Rsa, x509};
     let key = PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap();
     let mut name = x509::X509NameBuilder::new().unwrap();
@@ -225,6 +230,7 @@ async fn serve_tls() -> u16 {
         .unwrap();
     cert.sign(&key, MessageDigest::sha256()).unwrap();
     let cert = cert.build();
+    let pem = cert.to_pem().unwrap();
     let identity = native_tls::Identity::from_pkcs8(
         &cert.to_pem().unwrap(),
         &key.private_key_to_pem_pkcs8().unwrap(),
@@ -233,7 +239,7 @@ async fn serve_tls() -> u16 {
     let acceptor = tokio_native_tls::TlsAcceptor::from(
         native_tls::TlsAcceptor::builder(identity).build().unwrap(),
     );
-    common::accept_loop(move |stream, _| {
+    let port = common::accept_loop(move |stream, _| {
         let acceptor = acceptor.clone();
         async move {
             if let Ok(mut tls) = acceptor.accept(stream).await {
@@ -245,7 +251,44 @@ async fn serve_tls() -> u16 {
             }
         }
     })
-    .await
+    .await;
+    (port, pem)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ca_file_trusts_a_private_ca_and_a_wrong_name_is_still_refused() {
+    let (port, pem) = serve_tls_with_pem().await;
+    let dir = std::env::temp_dir().join(format!("corsprobe-ca-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ca = dir.join("ca.pem");
+    std::fs::write(&ca, &pem).unwrap();
+    let client = |host: &str, ca_file: Option<&std::path::Path>| {
+        let mut t = target(port);
+        t.endpoint = reqwest::Url::parse(&format!("https://{host}:{port}")).unwrap();
+        t.ca_file = ca_file.map(Into::into);
+        Client::new(&t, Duration::from_secs(3)).unwrap()
+    };
+    let untrusted = client("localhost", None).reach().await.unwrap_err();
+    assert!(
+        untrusted.contains("TLS certificate was not accepted"),
+        "{untrusted}"
+    );
+    assert!(
+        untrusted.contains("`ca_file`"),
+        "the way out is named: {untrusted}"
+    );
+    assert_eq!(client("localhost", Some(&ca)).reach().await, Ok(()));
+    // The certificate names `localhost`: trusting its CA does not make another name valid.
+    let mismatch = client("127.0.0.1", Some(&ca)).reach().await.unwrap_err();
+    assert!(
+        mismatch.contains("TLS certificate was not accepted"),
+        "{mismatch}"
+    );
+    assert!(mismatch.contains(&ca.display().to_string()), "{mismatch}");
+    // The TLS library's own reason stays in the message: what is wrong with the certificate.
+    assert!(untrusted.contains("self-signed certificate"), "{untrusted}");
+    assert!(mismatch.contains("address mismatch"), "{mismatch}");
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -105,6 +105,17 @@ pub fn render(
         sh(&t.region),
         t.bucket_prefix
     );
+    if let Some(ca) = &t.ca_file {
+        // curl then trusts that file's CAs alone, which is what an endpoint with a private CA needs.
+        let _ = writeln!(
+            out,
+            "export CURL_CA_BUNDLE={}",
+            sh(&std::fs::canonicalize(ca)
+                .unwrap_or_else(|_| ca.clone())
+                .display()
+                .to_string())
+        );
+    }
     // Signed with curl itself: what the maintainer's own tools do. curl signs `?cors` only
     // written `?cors=`, and Ceph wants the payload hash header curl leaves out.
     let _ = writeln!(

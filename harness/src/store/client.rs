@@ -43,13 +43,19 @@ pub const UNKNOWN_ACCESS_KEY: &str = "AKIACORSPROBEUNKNOWN1";
 impl Client {
     /// A client for the target with a per-request time limit.
     pub fn new(target: &Target, timeout: Duration) -> Result<Self, String> {
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             // A conformance probe must see redirects, not follow them.
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(Duration::from_secs(5).min(timeout))
             .timeout(timeout)
             .tcp_nodelay(true)
-            .dns_resolver(std::sync::Arc::new(LoopbackLocalhost))
+            .dns_resolver(std::sync::Arc::new(LoopbackLocalhost));
+        if let Some(ca) = &target.ca_file {
+            for cert in crate::store::target::ca_certificates(ca)? {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        let http = builder
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
         let c = &target.credentials;
@@ -744,7 +750,15 @@ impl Client {
             )
         } else if lower.contains("certificate") {
             format!(
-                "the TLS certificate was not accepted ({detail}); a private CA must be in the system's trust store (SSL_CERT_FILE)"
+                "the TLS certificate was not accepted ({detail}){}",
+                match &self.target.ca_file {
+                    Some(ca) => format!(
+                        "; the target trusts the system's CAs and those of {}",
+                        ca.display()
+                    ),
+                    None => "; a private CA's certificate goes in the target's `ca_file` (PEM)"
+                        .to_string(),
+                }
             )
         } else if lower.contains("refused") {
             format!("connection refused: nothing listens there ({detail})")

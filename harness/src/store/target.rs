@@ -47,6 +47,8 @@ struct RawTarget {
     snapshots: Option<PathBuf>,
     #[serde(default)]
     bucket_hook: Option<PathBuf>,
+    #[serde(default)]
+    ca_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -156,6 +158,8 @@ pub struct Target {
     pub credential_vars: [String; 2],
     /// The file of local throwaway keys used when those variables are unset.
     pub env_file: Option<PathBuf>,
+    /// PEM certificates of the CAs an HTTPS endpoint is trusted by, besides the system's.
+    pub ca_file: Option<PathBuf>,
 }
 
 /// Why a target could not be loaded: the file is wrong (exit 2), or the request is (exit 1).
@@ -219,6 +223,7 @@ impl Target {
             snapshots: None,
             credential_vars: ["ACCESS_KEY".to_string(), "SECRET_KEY".to_string()],
             env_file: None,
+            ca_file: None,
         }
     }
 
@@ -383,6 +388,13 @@ fn resolve(
         bucket_hook: path("bucket_hook", &raw.bucket_hook)?,
         credential_vars: [raw.access_key_env.clone(), raw.secret_key_env.clone()],
         env_file: path("env_file", &raw.env_file)?,
+        ca_file: match path("ca_file", &raw.ca_file)? {
+            Some(p) => {
+                ca_certificates(&p).map_err(|e| bad("ca_file", e))?;
+                Some(p)
+            }
+            None => None,
+        },
         ready_timeout_secs: raw.ready_timeout_secs,
         existing_bucket: raw.existing_bucket.clone(),
         oss_signature: raw.oss_signature.unwrap_or_default(),
@@ -413,6 +425,19 @@ fn resolve(
         },
         snapshots,
     })
+}
+
+/// The certificates of a PEM file, for the client to trust; an error names what is wrong.
+pub fn ca_certificates(path: &Path) -> Result<Vec<reqwest::Certificate>, String> {
+    let pem = std::fs::read(path).map_err(|e| format!("`{}`: {e}", path.display()))?;
+    if !pem.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----") {
+        return Err(format!(
+            "`{}` holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
+            path.display()
+        ));
+    }
+    reqwest::Certificate::from_pem_bundle(&pem)
+        .map_err(|e| format!("`{}`: not a PEM certificate bundle: {e}", path.display()))
 }
 
 /// Reads `NAME=value` lines; used for the fixed throwaway keys of local stores.

@@ -658,7 +658,7 @@ fn faults_list_names_every_fault_the_readme_lists() {
         .filter(|l| !l.ends_with(" faults"))
         .filter_map(|l| l.split_whitespace().next())
         .collect();
-    assert_eq!(names.len(), 20, "{out}");
+    assert_eq!(names.len(), 21, "{out}");
     let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
     for n in &names {
         assert!(

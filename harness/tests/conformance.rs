@@ -54,6 +54,8 @@ struct Evidence {
     virtual_host: Result<Vec<ScenarioResult>, String>,
     /// A signed browser-form upload: (status, body read back).
     post_upload: Result<(u16, Option<String>), String>,
+    /// One scenario through the stale-rules fault, waiting 0, 1 and 10 s for rules changes.
+    propagation: Result<Vec<(u64, ScenarioResult)>, String>,
     /// `corsprobe clean`: (exit code, prefixed buckets still there, foreign bucket still there).
     clean: Result<(i32, Vec<String>, bool), String>,
     /// The browser scenarios in each browser.
@@ -246,6 +248,45 @@ async fn run_probe_only(
 }
 
 /// Uploads through a SigV4 POST policy form, as a page would, and reads the object back.
+/// The scenario the propagation trials run: one preflight its rules allow.
+const STALE_SCENARIO: &str = "preflight/headers/listed";
+
+/// Runs one scenario through the stale-rules fault, waiting 0, 1 and 10 s for rules to take
+/// effect: what a vendor that applies changes late does to each.
+async fn stale_rules(
+    target: &target::Target,
+    scenarios: &[scenario::Scenario],
+    pages: &Path,
+) -> Result<Vec<(u64, ScenarioResult)>, String> {
+    let one: Vec<scenario::Scenario> = scenarios
+        .iter()
+        .filter(|s| s.id == STALE_SCENARIO)
+        .cloned()
+        .collect();
+    let mut out = Vec::new();
+    for wait in [0, 1, 10] {
+        let mut t = target.clone();
+        t.propagation_timeout_secs = wait;
+        let (_, outcomes) = mutation::run(
+            &t,
+            &one,
+            &[Fault::StaleRules],
+            1,
+            Duration::from_secs(20),
+            (&[], pages),
+            &Cancel::default(),
+        )
+        .await?;
+        let result = outcomes
+            .first()
+            .and_then(|o| o.results.first())
+            .cloned()
+            .ok_or("the fault run gave no result")?;
+        out.push((wait, result));
+    }
+    Ok(out)
+}
+
 async fn post_upload(
     client: &Client,
     target: &target::Target,
@@ -456,6 +497,7 @@ struct Parts {
     existing: bool,
     probe_only: bool,
     post: bool,
+    propagation: bool,
     virtual_host: bool,
     clean: bool,
 }
@@ -485,6 +527,7 @@ impl Parts {
             existing: any(&["existing::"]),
             probe_only: any(&["probe-only::"]),
             post: any(&["post::"]),
+            propagation: any(&["propagation::"]),
             virtual_host: any(&["addressing::"]),
             clean: any(&["cleanup::{T}::clean-"]),
         }
@@ -738,6 +781,11 @@ fn run_suite(
         } else {
             Err(NOT_SELECTED.into())
         };
+        let propagation = if parts.propagation {
+            stale_rules(&target, scenarios, &pages).await
+        } else {
+            Err(NOT_SELECTED.into())
+        };
         let virtual_host = async {
             if !parts.virtual_host {
                 return Err(NOT_SELECTED.into());
@@ -776,6 +824,7 @@ fn run_suite(
             probe_only,
             virtual_host,
             post_upload,
+            propagation,
             clean,
             browsers,
             dead_driver,
@@ -1767,6 +1816,44 @@ fn store_trials(evidence: &Result<Evidence, String>) -> Vec<Trial> {
             }
         },
     ));
+    for (wait, name, want) in [
+        (0, "a-late-change-fails-without-the-wait", "FAIL"),
+        (
+            1,
+            "a-late-change-is-an-error-when-the-wait-is-short",
+            "ERROR",
+        ),
+        (10, "a-late-change-passes-after-the-wait", "PASS"),
+    ] {
+        let run = e().and_then(|e| e.propagation.clone());
+        trials.push(Trial::test(
+            format!("propagation::{TARGET}::{name}"),
+            move || {
+                let runs = run?;
+                let (_, r) = runs.iter().find(|(w, _)| *w == wait).ok_or("not run")?;
+                if r.verdict.name() != want {
+                    return Err(format!(
+                        "waiting {wait} s: {} ({}), expected {want}",
+                        r.verdict.name(),
+                        r.reason
+                    )
+                    .into());
+                }
+                match wait {
+                    1 if !r.reason.contains("rules not in effect after 1 s") => {
+                        Err(format!("the ERROR does not give the cause: {}", r.reason).into())
+                    }
+                    // The fault keeps the old rules 3 s after the put: the wait must show it.
+                    10 if r.propagation_ms.first().is_none_or(|ms| *ms < 2000.0) => Err(format!(
+                        "recorded waits {:?} ms, expected one of about 3000",
+                        r.propagation_ms
+                    )
+                    .into()),
+                    _ => Ok(()),
+                }
+            },
+        ));
+    }
     let post = e().and_then(|e| e.post_upload.clone());
     trials.push(Trial::test(
         format!("post::{TARGET}::signed-form-upload-arrives-intact"),

@@ -52,6 +52,10 @@ pub struct ScenarioResult {
     /// Steps not asked because the store answered an earlier step the other way (`when`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// How long each rules change took to take effect, in milliseconds, where the target asks
+    /// the run to wait for it (`propagation_timeout_secs`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub propagation_ms: Vec<f64>,
 }
 
 impl ScenarioResult {
@@ -144,6 +148,7 @@ impl ScenarioResult {
             browser: String::new(),
             pages: vec![],
             notes: vec![],
+            propagation_ms: vec![],
         }
     }
 }

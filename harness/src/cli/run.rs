@@ -60,6 +60,10 @@ pub(super) struct RunArgs {
     /// Time limit of one request, in seconds.
     #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=600))]
     timeout: u64,
+    /// After each rules change, wait up to this many seconds until a preflight shows the new
+    /// rules in effect (0: no wait; default: the target's `propagation_timeout_secs`).
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(0..=600))]
+    propagation: Option<u64>,
     /// Write the JSON run record here.
     #[arg(long, help_heading = "Reports")]
     report_json: Option<PathBuf>,
@@ -153,6 +157,10 @@ pub(super) fn run(root: &Path, args: RunArgs) -> i32 {
         session
             .client
             .pin_time(std::time::UNIX_EPOCH + Duration::from_secs(at));
+    }
+    if let Some(secs) = args.propagation {
+        session.target.propagation_timeout_secs = secs;
+        session.client.wait_for_rules(secs);
     }
     let (target, client) = (&session.target, &session.client);
     let run_id = args.run_id.clone().unwrap_or_else(engine::new_run_id);

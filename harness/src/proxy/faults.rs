@@ -55,11 +55,17 @@ pub enum Fault {
     ReflectWithCredentials,
     /// Expose every response header, listed or not.
     ExposeAllHeaders,
+    /// For a few seconds after a PutBucketCors, answer that bucket's CORS requests as if it
+    /// had no rules yet: a vendor whose rules changes take time to propagate.
+    StaleRules,
 }
+
+/// How long [`Fault::StaleRules`] keeps a bucket's old (absent) rules after a change.
+pub const STALE_FOR: std::time::Duration = std::time::Duration::from_secs(3);
 
 impl Fault {
     /// Every fault, `None` excluded.
-    pub const ALL: [Fault; 20] = [
+    pub const ALL: [Fault; 21] = [
         Fault::AcaoDropped,
         Fault::AcaoAlwaysStar,
         Fault::ReflectAnyOrigin,
@@ -80,6 +86,7 @@ impl Fault {
         Fault::PreflightRedirect,
         Fault::ReflectWithCredentials,
         Fault::ExposeAllHeaders,
+        Fault::StaleRules,
     ];
 
     /// The fault's name in reports.
@@ -106,6 +113,7 @@ impl Fault {
             Fault::PreflightRedirect => "preflight-redirect",
             Fault::ReflectWithCredentials => "reflect-with-credentials",
             Fault::ExposeAllHeaders => "expose-all-headers",
+            Fault::StaleRules => "stale-rules",
         }
     }
 
@@ -155,6 +163,9 @@ impl Fault {
                 "allow every Origin with credentials on every response, errors and preflights too"
             }
             Fault::ExposeAllHeaders => "expose every response header, listed or not",
+            Fault::StaleRules => {
+                "for 3 s after a PutBucketCors, answer the bucket's CORS requests as if it had no rules"
+            }
         }
     }
 
@@ -186,6 +197,8 @@ impl Seen {
 struct State {
     fault: Mutex<Option<Fault>>,
     rules: Mutex<HashMap<String, CorsConfiguration>>,
+    /// When each bucket's rules were last put.
+    changed: Mutex<HashMap<String, std::time::Instant>>,
 }
 
 /// A running fault proxy; dropping it stops accepting connections.
@@ -259,11 +272,35 @@ fn rewrite(
             .expect("rules lock")
             .insert(seen.bucket.clone(), cfg);
     }
+    if seen.method == "PUT" && query == Some("cors") {
+        state
+            .changed
+            .lock()
+            .expect("changed lock")
+            .insert(seen.bucket.clone(), std::time::Instant::now());
+    }
     let fault = state
         .fault
         .lock()
         .expect("fault lock")
         .unwrap_or(Fault::None);
+    if fault == Fault::StaleRules {
+        let stale = state
+            .changed
+            .lock()
+            .expect("changed lock")
+            .get(&seen.bucket)
+            .is_some_and(|t| t.elapsed() < STALE_FOR);
+        repair(headers);
+        if stale && seen.origin.is_some() {
+            // What a bucket without rules answers: no CORS headers, a preflight refused.
+            strip_cors(headers);
+            if seen.is_preflight() {
+                *status = StatusCode::FORBIDDEN;
+            }
+        }
+        return;
+    }
     let rules = state
         .rules
         .lock()
@@ -351,7 +388,8 @@ fn apply(
 ) {
     let has = |h: &HeaderMap, n: &str| h.contains_key(n);
     match fault {
-        Fault::None => {}
+        // Stale rules depend on when the rules changed: `rewrite` answers for them.
+        Fault::None | Fault::StaleRules => {}
         Fault::AcaoDropped => {
             headers.remove(ACAO);
         }

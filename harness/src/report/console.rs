@@ -95,6 +95,13 @@ pub fn render(record: &RunRecord, verbose: bool) -> String {
             );
         }
     }
+    if let Some(p) = &record.propagation {
+        let _ = writeln!(
+            out,
+            "propagation: rules took effect in {:.0} ms median, {:.0} ms at most ({} wait(s))",
+            p.median_ms, p.max_ms, p.waits
+        );
+    }
     if !record.browsers.is_empty() {
         let browsers: Vec<String> = record
             .browsers

@@ -95,6 +95,46 @@ pub struct RunRecord {
     /// The failed and hazardous checks grouped by cause, most severe first.
     #[serde(default)]
     pub findings: Vec<crate::model::finding::Finding>,
+    /// How long rules changes took to take effect, where the run waited for them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub propagation: Option<Propagation>,
+}
+
+/// The waits for rules changes to take effect, over a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Propagation {
+    /// Waits in all: each scenario counts the changes it met, a shared bucket's rules once in
+    /// each scenario that reads them.
+    pub waits: usize,
+    /// The median wait, in milliseconds.
+    pub median_ms: f64,
+    /// The longest wait, in milliseconds.
+    pub max_ms: f64,
+}
+
+impl Propagation {
+    /// The summary of every wait in `results`; None when the run waited for none.
+    pub fn of(results: &[ScenarioResult]) -> Option<Propagation> {
+        let mut waits: Vec<f64> = results
+            .iter()
+            .flat_map(|r| r.propagation_ms.iter().copied())
+            .collect();
+        if waits.is_empty() {
+            return None;
+        }
+        waits.sort_by(f64::total_cmp);
+        let mid = waits.len() / 2;
+        let median_ms = if waits.len().is_multiple_of(2) {
+            (waits[mid - 1] + waits[mid]) / 2.0
+        } else {
+            waits[mid]
+        };
+        Some(Propagation {
+            waits: waits.len(),
+            median_ms,
+            max_ms: waits[waits.len() - 1],
+        })
+    }
 }
 
 impl RunRecord {
@@ -129,11 +169,12 @@ impl RunRecord {
             jobs,
             run_id,
             target: TargetInfo::from(target),
-            results,
             summary,
             snapshots,
             browsers: vec![],
             findings: vec![],
+            propagation: Propagation::of(&results),
+            results,
         }
     }
 
@@ -174,7 +215,15 @@ const VOLATILE_HEADERS: [&str; 10] = [
 ];
 
 /// Fields that time something: zero in a normalised record.
-const TIMINGS: [&str; 4] = ["duration_ms", "page_ms", "step_ms", "start_ms"];
+const TIMINGS: [&str; 7] = [
+    "duration_ms",
+    "page_ms",
+    "step_ms",
+    "start_ms",
+    "propagation_ms",
+    "median_ms",
+    "max_ms",
+];
 
 impl RunRecord {
     /// The record with what changes on every rerun taken out (timings, dates, request ids,
@@ -200,6 +249,10 @@ fn normalize_value(v: &mut serde_json::Value, store_port: &str) {
             for (k, field) in map.iter_mut() {
                 if TIMINGS.contains(&k.as_str()) && field.is_number() {
                     *field = Value::from(0.0);
+                } else if TIMINGS.contains(&k.as_str())
+                    && let Value::Array(waits) = field
+                {
+                    waits.iter_mut().for_each(|w| *w = Value::from(0.0));
                 } else {
                     normalize_value(field, store_port);
                 }
@@ -282,6 +335,28 @@ mod tests {
             reason: "why".into(),
             ..ScenarioResult::named(&format!("g/{}", verdict.name()), "t", "r", Level::Must)
         }
+    }
+
+    #[test]
+    fn propagation_is_the_median_and_the_largest_wait_and_normalises_to_zero() {
+        let mut rec = record(&[Verdict::Pass, Verdict::Pass, Verdict::Pass]);
+        assert_eq!(rec.propagation, None, "no wait, no summary");
+        for (r, waits) in rec
+            .results
+            .iter_mut()
+            .zip([vec![4.0, 1.0], vec![], vec![2.0, 3.0]])
+        {
+            r.propagation_ms = waits;
+        }
+        let p = Propagation::of(&rec.results).unwrap();
+        assert_eq!((p.waits, p.median_ms, p.max_ms), (4, 2.5, 4.0));
+        rec.results[1].propagation_ms = vec![9.0];
+        assert_eq!(Propagation::of(&rec.results).unwrap().median_ms, 3.0);
+        rec.propagation = Propagation::of(&rec.results);
+        let n = rec.normalized();
+        assert_eq!(n.results[0].propagation_ms, vec![0.0, 0.0]);
+        let p = n.propagation.unwrap();
+        assert_eq!((p.median_ms, p.max_ms), (0.0, 0.0));
     }
 
     fn record(verdicts: &[Verdict]) -> RunRecord {

@@ -423,9 +423,11 @@ impl Shared<'_> {
         for (n, (i, s)) in runnable.iter().enumerate() {
             let (client, s, place) = (client.clone(), s.clone(), place.clone());
             let (semaphore, cancel) = (self.semaphore.clone(), self.cancel.clone());
+            // Every scenario of a shared bucket waited for its rules to take effect.
             let mut ev = Evidence {
                 error: base.error.clone(),
                 lacking: base.lacking.clone(),
+                propagation: base.propagation.clone(),
                 ..Evidence::default()
             };
             let i = *i;
@@ -668,6 +670,9 @@ struct Evidence {
     notes: Vec<String>,
     /// What a control exchange found about a failure's cause, said in the verdict's reason.
     causes: Vec<String>,
+    /// How long each rules change took to take effect, in milliseconds (when the target asks
+    /// for the wait).
+    propagation: Vec<f64>,
 }
 
 impl Evidence {
@@ -825,10 +830,49 @@ async fn set_up(
                 ex.outcome()
             ));
         }
+        let put = ex.succeeded();
         ev.exchanges.push(ex);
+        if put {
+            wait_for_rules(client, place, &cors.with_origins(origins), true, ev).await;
+        }
     }
     bucket_exists
 }
+
+/// Where the target asks for it, waits until the witness of `rules` is allowed (`allow`) or
+/// refused: a change not in effect within the limit is an ERROR, not a verdict on the store.
+async fn wait_for_rules(
+    client: &Client,
+    place: &Place,
+    rules: &crate::model::cors_config::CorsConfiguration,
+    allow: bool,
+    ev: &mut Evidence,
+) {
+    let limit = client.target().propagation_timeout_secs;
+    let Some(witness) = crate::run::propagation::Witness::of(rules) else {
+        return;
+    };
+    if limit == 0 || client.is_dry_run() {
+        return;
+    }
+    let (sent, waited) = crate::run::propagation::await_rules(
+        client,
+        place.bucket(),
+        &place.key(WITNESS_KEY),
+        (&witness, allow),
+        std::time::Duration::from_secs(limit),
+    )
+    .await;
+    ev.exchanges.extend(sent);
+    match waited {
+        crate::run::propagation::Waited::InEffect(ms) => ev.propagation.push(ms),
+        crate::run::propagation::Waited::NotInEffect(why) => ev.error = Some(why),
+    }
+}
+
+/// The key a witness preflight asks for: one that does not exist, so that no object ACL
+/// stands between the preflight and the rules.
+const WITNESS_KEY: &str = "corsprobe-witness-no-such-key.txt";
 
 /// Runs the steps in order, judging each one's checks, until the last or the first that
 /// cannot be judged.
@@ -846,6 +890,8 @@ async fn run_steps(
     // What each raw step was answered, for the steps that are asked only in one case of it.
     let mut answered: std::collections::HashMap<&str, Option<u16>> =
         std::collections::HashMap::new();
+    // The rules in force, for the wait after a DeleteBucketCors.
+    let mut rules = scenario.cors.as_ref().map(|c| c.with_origins(origins));
     for (index, step) in scenario.steps.iter().enumerate() {
         if cancel.is_cancelled() {
             ev.error = Some("interrupted (Ctrl-C) before this step".to_string());
@@ -922,10 +968,25 @@ async fn run_steps(
             }
         }
         answered.insert(&step.name, ex.response.as_ref().map(|r| r.status));
+        let changed = ex.succeeded();
         ev.exchanges.push(ex);
         if let Some((control, cause)) = control {
             ev.exchanges.push(control);
             ev.causes.push(cause);
+        }
+        // The steps after a rules change must meet the new rules, not the old ones.
+        match (step.action, changed) {
+            (Action::PutCors, true) => {
+                let put = step.cors.as_ref().expect("validated").with_origins(origins);
+                wait_for_rules(client, place, &put, true, ev).await;
+                rules = Some(put);
+            }
+            (Action::DeleteCors, true) => {
+                if let Some(old) = rules.take() {
+                    wait_for_rules(client, place, &old, false, ev).await;
+                }
+            }
+            _ => {}
         }
         if ev.error.is_some() {
             return;
@@ -994,6 +1055,7 @@ fn judged(mut result: ScenarioResult, ev: Evidence, reference_vendor: &str) -> S
     result.exchanges = ev.exchanges;
     result.pages = ev.pages;
     result.notes = ev.notes;
+    result.propagation_ms = ev.propagation;
     match (ev.error, ev.lacking) {
         (None, Some(why)) => {
             result.verdict = Verdict::Skip;

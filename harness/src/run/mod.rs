@@ -3,5 +3,6 @@
 
 pub mod engine;
 pub mod mutation;
+pub mod propagation;
 pub mod session;
 pub mod signals;

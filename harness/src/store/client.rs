@@ -79,6 +79,16 @@ impl Client {
         })
     }
 
+    /// Waits up to `secs` after each rules change for the new rules to take effect (0: no wait).
+    pub fn wait_for_rules(&mut self, secs: u64) {
+        self.target.propagation_timeout_secs = secs;
+    }
+
+    /// True when nothing is sent (`--dry-run`).
+    pub fn is_dry_run(&self) -> bool {
+        self.dry_run.is_some()
+    }
+
     /// Signs as if the clock read `t` (for reproducible dry runs).
     pub fn pin_time(&mut self, t: SystemTime) {
         self.fixed_time = Some(t);

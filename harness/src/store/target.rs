@@ -49,6 +49,8 @@ struct RawTarget {
     bucket_hook: Option<PathBuf>,
     #[serde(default)]
     ca_file: Option<PathBuf>,
+    #[serde(default)]
+    propagation_timeout_secs: u64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -160,6 +162,9 @@ pub struct Target {
     pub env_file: Option<PathBuf>,
     /// PEM certificates of the CAs an HTTPS endpoint is trusted by, besides the system's.
     pub ca_file: Option<PathBuf>,
+    /// After each rules change, wait up to this long for a preflight to show the new rules
+    /// (0: no wait, for stores that apply a change to the next request).
+    pub propagation_timeout_secs: u64,
 }
 
 /// Why a target could not be loaded: the file is wrong (exit 2), or the request is (exit 1).
@@ -224,6 +229,7 @@ impl Target {
             credential_vars: ["ACCESS_KEY".to_string(), "SECRET_KEY".to_string()],
             env_file: None,
             ca_file: None,
+            propagation_timeout_secs: 0,
         }
     }
 
@@ -396,6 +402,15 @@ fn resolve(
             None => None,
         },
         ready_timeout_secs: raw.ready_timeout_secs,
+        propagation_timeout_secs: match raw.propagation_timeout_secs {
+            0..=600 => raw.propagation_timeout_secs,
+            n => {
+                return Err(bad(
+                    "propagation_timeout_secs",
+                    format!("{n}: at most 600 (0 turns the wait off)"),
+                ));
+            }
+        },
         existing_bucket: raw.existing_bucket.clone(),
         oss_signature: raw.oss_signature.unwrap_or_default(),
         probe_only: match &raw.probe_only {

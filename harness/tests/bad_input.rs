@@ -381,6 +381,12 @@ const BAD_TARGETS: &[(&str, &str, &str, &str)] = &[
         "`CORSPROBE_BAD_UNSET`",
     ),
     (
+        "propagation wait too long",
+        "region = \"us-east-1\"",
+        "region = \"us-east-1\"\npropagation_timeout_secs = 3600",
+        "targets.t.propagation_timeout_secs: 3600: at most 600",
+    ),
+    (
         "CA file missing",
         "region = \"us-east-1\"",
         "region = \"us-east-1\"\nca_file = \"ca.pem\"",

@@ -160,7 +160,7 @@ pub(super) fn run(root: &Path, args: RunArgs) -> i32 {
     }
     if let Some(secs) = args.propagation {
         session.target.propagation_timeout_secs = secs;
-        session.client.wait_for_rules(secs);
+        session.client.set_propagation_timeout(secs);
     }
     let (target, client) = (&session.target, &session.client);
     let run_id = args.run_id.clone().unwrap_or_else(engine::new_run_id);

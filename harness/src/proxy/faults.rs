@@ -284,6 +284,7 @@ fn rewrite(
         .lock()
         .expect("fault lock")
         .unwrap_or(Fault::None);
+    repair(headers);
     if fault == Fault::StaleRules {
         let stale = state
             .changed
@@ -291,7 +292,6 @@ fn rewrite(
             .expect("changed lock")
             .get(&seen.bucket)
             .is_some_and(|t| t.elapsed() < STALE_FOR);
-        repair(headers);
         if stale && seen.origin.is_some() {
             // What a bucket without rules answers: no CORS headers, a preflight refused.
             strip_cors(headers);
@@ -307,7 +307,6 @@ fn rewrite(
         .expect("rules lock")
         .get(&seen.bucket)
         .cloned();
-    repair(headers);
     apply(
         fault,
         &seen,

@@ -814,9 +814,8 @@ async fn set_up(
         }
     }
     if let Some(cors) = &scenario.cors {
-        let ex = client
-            .put_cors(Phase::Setup, bucket, &cors.with_origins(origins))
-            .await;
+        let rules = cors.with_origins(origins);
+        let ex = client.put_cors(Phase::Setup, bucket, &rules).await;
         if unsupported(&ex) {
             ev.lacking = Some(format!(
                 "{} (PutBucketCors answered {})",
@@ -833,7 +832,7 @@ async fn set_up(
         let put = ex.succeeded();
         ev.exchanges.push(ex);
         if put {
-            wait_for_rules(client, place, &cors.with_origins(origins), true, ev).await;
+            wait_for_rules(client, place, &rules, true, ev).await;
         }
     }
     bucket_exists

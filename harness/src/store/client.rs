@@ -80,7 +80,7 @@ impl Client {
     }
 
     /// Waits up to `secs` after each rules change for the new rules to take effect (0: no wait).
-    pub fn wait_for_rules(&mut self, secs: u64) {
+    pub fn set_propagation_timeout(&mut self, secs: u64) {
         self.target.propagation_timeout_secs = secs;
     }
 

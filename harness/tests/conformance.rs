@@ -1303,8 +1303,8 @@ fn browser_processes() -> Vec<String> {
                 "geckodriver",
                 "chromium",
                 "firefox",
-                "WebKitWebDriver",
                 "MiniBrowser",
+                // WebKitWebDriver, WebKitWebProcess, WebKitNetworkProcess, ...
                 "WebKit",
                 "Xvfb",
             ]
@@ -1946,6 +1946,20 @@ fn store_trials(evidence: &Result<Evidence, String>) -> Vec<Trial> {
     trials
 }
 
+/// What `pick` takes from one browser's run, or why there is none.
+fn of_browser<T>(
+    evidence: &Result<Evidence, String>,
+    kind: BrowserKind,
+    pick: impl Fn(&BrowserRun) -> T,
+) -> Result<T, String> {
+    let e = evidence.as_ref().map_err(Clone::clone)?;
+    e.browsers
+        .iter()
+        .find(|b| b.kind == kind)
+        .map(pick)
+        .ok_or_else(|| "browser not run".to_string())
+}
+
 /// Trials of the browser mode: each browser scenario in each browser, that its verdict can
 /// change, and that no browser outlives the run.
 fn browser_trials(
@@ -1954,12 +1968,8 @@ fn browser_trials(
 ) -> Vec<Trial> {
     let mut trials = Vec::new();
     for kind in BrowserKind::ALL {
-        let run = evidence.as_ref().map_err(Clone::clone).and_then(|e| {
-            e.browsers
-                .iter()
-                .find(|b| b.kind == kind)
-                .map(|b| (b.direct.clone(), b.through_proxy.clone()))
-                .ok_or_else(|| "browser not run".to_string())
+        let run = of_browser(evidence, kind, |b| {
+            (b.direct.clone(), b.through_proxy.clone())
         });
         for (i, s) in in_browser.iter().enumerate() {
             let result = run
@@ -2096,13 +2106,7 @@ fn browser_trials(
         },
     ));
     for kind in BrowserKind::ALL {
-        let peers = evidence.as_ref().map_err(Clone::clone).and_then(|e| {
-            e.browsers
-                .iter()
-                .find(|b| b.kind == kind)
-                .map(|b| b.peers.clone())
-                .ok_or_else(|| "browser not run".to_string())
-        });
+        let peers = of_browser(evidence, kind, |b| b.peers.clone());
         trials.push(Trial::test(
             format!("network::{TARGET}::{}::reaches-only-loopback", kind.name()),
             move || {

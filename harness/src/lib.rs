@@ -8,3 +8,4 @@ pub mod report;
 pub mod repro;
 pub mod run;
 pub mod store;
+pub mod tls;

@@ -207,38 +207,21 @@ async fn serve_slowly(delay: Duration) -> u16 {
     .await
 }
 
-/// Serves TLS with a self-signed certificate for `localhost`, made now; answers 200.
+/// Serves TLS with a certificate for `localhost` from a CA made now; answers 200.
 async fn serve_tls() -> u16 {
-    serve_tls_with_pem().await.0
+    serve_tls_with_pem(false).await.0
 }
 
-/// The same, also giving the certificate's PEM, for a target that trusts it.
-async fn serve_tls_with_pem() -> (u16, Vec<u8>) {
-    use openssl::{asn1::Asn1Time, hash::MessageDigest, pkey::PKey, rsa::Rsa, x509};
-    let key = PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap();
-    let mut name = x509::X509NameBuilder::new().unwrap();
-    name.append_entry_by_text("CN", "localhost").unwrap();
-    let name = name.build();
-    let mut cert = x509::X509Builder::new().unwrap();
-    cert.set_version(2).unwrap();
-    cert.set_subject_name(&name).unwrap();
-    cert.set_issuer_name(&name).unwrap();
-    cert.set_pubkey(&key).unwrap();
-    cert.set_not_before(&Asn1Time::days_from_now(0).unwrap())
-        .unwrap();
-    cert.set_not_after(&Asn1Time::days_from_now(1).unwrap())
-        .unwrap();
-    cert.sign(&key, MessageDigest::sha256()).unwrap();
-    let cert = cert.build();
-    let pem = cert.to_pem().unwrap();
-    let identity = native_tls::Identity::from_pkcs8(
-        &cert.to_pem().unwrap(),
-        &key.private_key_to_pem_pkcs8().unwrap(),
-    )
-    .unwrap();
-    let acceptor = tokio_native_tls::TlsAcceptor::from(
-        native_tls::TlsAcceptor::builder(identity).build().unwrap(),
-    );
+/// The same, expired if asked, also giving the CA's PEM, for a target that trusts it.
+async fn serve_tls_with_pem(expired: bool) -> (u16, String) {
+    let ca = corsprobe::tls::authority::Authority::new("hostile").unwrap();
+    let names = ["localhost".to_string()];
+    let config = if expired {
+        ca.expired_server_config(&names)
+    } else {
+        ca.server_config(&names)
+    };
+    let acceptor = tokio_rustls::TlsAcceptor::from(config.unwrap());
     let port = common::accept_loop(move |stream, _| {
         let acceptor = acceptor.clone();
         async move {
@@ -248,16 +231,17 @@ async fn serve_tls_with_pem() -> (u16, Vec<u8>) {
                 let _ = tls
                     .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
                     .await;
+                let _ = tls.shutdown().await;
             }
         }
     })
     .await;
-    (port, pem)
+    (port, ca.pem().to_string())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_ca_file_trusts_a_private_ca_and_a_wrong_name_is_still_refused() {
-    let (port, pem) = serve_tls_with_pem().await;
+    let (port, pem) = serve_tls_with_pem(false).await;
     let dir = std::env::temp_dir().join(format!("corsprobe-ca-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let ca = dir.join("ca.pem");
@@ -285,9 +269,31 @@ async fn a_ca_file_trusts_a_private_ca_and_a_wrong_name_is_still_refused() {
         "{mismatch}"
     );
     assert!(mismatch.contains(&ca.display().to_string()), "{mismatch}");
-    // The TLS library's own reason stays in the message: what is wrong with the certificate.
-    assert!(untrusted.contains("self-signed certificate"), "{untrusted}");
-    assert!(mismatch.contains("address mismatch"), "{mismatch}");
+    // What is wrong with the certificate is said in plain words, beside the verifier's reason.
+    assert!(untrusted.contains(": unknown CA"), "{untrusted}");
+    assert!(mismatch.contains(": hostname mismatch"), "{mismatch}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_certificate_is_named_expired_even_from_a_trusted_ca() {
+    let (port, pem) = serve_tls_with_pem(true).await;
+    let dir = std::env::temp_dir().join(format!("corsprobe-expired-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ca = dir.join("ca.pem");
+    std::fs::write(&ca, &pem).unwrap();
+    let mut t = target(port);
+    t.endpoint = reqwest::Url::parse(&format!("https://localhost:{port}")).unwrap();
+    t.ca_file = Some(ca);
+    let got = Client::new(&t, Duration::from_secs(3))
+        .unwrap()
+        .reach()
+        .await
+        .unwrap_err();
+    assert!(
+        got.contains("TLS certificate was not accepted: expired"),
+        "{got}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -43,6 +43,7 @@ pub const UNKNOWN_ACCESS_KEY: &str = "AKIACORSPROBEUNKNOWN1";
 impl Client {
     /// A client for the target with a per-request time limit.
     pub fn new(target: &Target, timeout: Duration) -> Result<Self, String> {
+        crate::tls::install_provider();
         let mut builder = reqwest::Client::builder()
             // A conformance probe must see redirects, not follow them.
             .redirect(reqwest::redirect::Policy::none())
@@ -167,6 +168,12 @@ impl Client {
     /// The target this client talks to.
     pub fn target(&self) -> &Target {
         &self.target
+    }
+
+    /// The HTTP client underneath: it trusts the target's `ca_file` and resolves `*.localhost`
+    /// to loopback, which the browsers' proxy needs to reach the target as the probes do.
+    pub fn transport(&self) -> reqwest::Client {
+        self.http.clone()
     }
 
     /// The redactor holding this target's secrets.
@@ -760,7 +767,11 @@ impl Client {
             )
         } else if lower.contains("certificate") {
             format!(
-                "the TLS certificate was not accepted ({detail}){}",
+                "the TLS certificate was not accepted{} ({detail}){}",
+                match certificate_fault(&detail) {
+                    Some(fault) => format!(": {fault}"),
+                    None => String::new(),
+                },
                 match &self.target.ca_file {
                     Some(ca) => format!(
                         "; the target trusts the system's CAs and those of {}",
@@ -802,6 +813,7 @@ impl Client {
         if url.set_scheme(scheme).is_err() {
             return false;
         }
+        crate::tls::install_provider();
         let Ok(probe) = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .danger_accept_invalid_certs(true)
@@ -844,6 +856,32 @@ impl reqwest::dns::Resolve for LoopbackLocalhost {
 ///
 /// The URL is left out: a presigned one is a working credential, and the caller names the
 /// request with its redacted URL.
+/// What is wrong with a refused certificate, in the words an operator looks for, from the
+/// verifier's reason (rustls's names for webpki's errors).
+fn certificate_fault(detail: &str) -> Option<&'static str> {
+    [
+        (
+            "UnknownIssuer",
+            "unknown CA, the issuer is trusted by neither the system nor `ca_file`",
+        ),
+        (
+            "NotValidForName",
+            "hostname mismatch, the certificate does not name this host",
+        ),
+        (
+            "not valid for name",
+            "hostname mismatch, the certificate does not name this host",
+        ),
+        ("Expired", "expired"),
+        ("certificate expired", "expired"),
+        ("NotValidYet", "not valid yet"),
+        ("Revoked", "revoked"),
+    ]
+    .into_iter()
+    .find(|(mark, _)| detail.contains(mark))
+    .map(|(_, fault)| fault)
+}
+
 fn describe(e: reqwest::Error) -> String {
     let e = e.without_url();
     let mut text = if e.is_timeout() {

@@ -104,6 +104,7 @@ impl Passthrough {
             .await
             .map_err(|e| format!("pass-through: {e}"))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        crate::tls::install_provider();
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(30))
@@ -161,16 +162,20 @@ impl Passthrough {
     }
 }
 
-fn plain(status: StatusCode, text: &str) -> Response<Full<Bytes>> {
+/// A short text answer of the pass-through's own.
+pub(crate) fn plain(status: StatusCode, text: &str) -> Response<Full<Bytes>> {
     let mut r = Response::new(Full::new(Bytes::from(text.to_string())));
     *r.status_mut() = status;
     r
 }
 
-/// Headers the HTTP library frames itself; every other one passes unchanged (Host included,
-/// because the client signed it).
+/// Headers the HTTP library frames itself, and a proxy's own; every other one passes
+/// unchanged (Host included, because the client signed it).
 fn framing(name: &str) -> bool {
-    matches!(name, "content-length" | "transfer-encoding" | "connection")
+    matches!(
+        name,
+        "content-length" | "transfer-encoding" | "connection" | "proxy-connection"
+    )
 }
 
 async fn handle(
@@ -190,6 +195,33 @@ async fn handle(
             ));
         }
     };
+    let path_and_query = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
+    let url = match upstream.join(path_and_query) {
+        Ok(u) => u,
+        Err(e) => {
+            return Ok(plain(
+                StatusCode::BAD_REQUEST,
+                &format!("pass-through: {e}"),
+            ));
+        }
+    };
+    Ok(relay(parts, body, url, &client, Some(&log), rewrite.as_ref()).await)
+}
+
+/// Sends one received request on to `url` with its headers (Host included) and body, and
+/// answers with what came back, changed by `rewrite`; it goes into `log` when one is given.
+pub(crate) async fn relay(
+    parts: hyper::http::request::Parts,
+    body: Bytes,
+    url: reqwest::Url,
+    client: &reqwest::Client,
+    log: Option<&Mutex<Vec<Hit>>>,
+    rewrite: Option<&Rewrite>,
+) -> Response<Full<Bytes>> {
     let seen = Forwarded {
         method: parts.method.as_str().to_string(),
         path_and_query: parts
@@ -201,15 +233,6 @@ async fn handle(
         headers: parts.headers.clone(),
         body,
     };
-    let url = match upstream.join(&seen.path_and_query) {
-        Ok(u) => u,
-        Err(e) => {
-            return Ok(plain(
-                StatusCode::BAD_REQUEST,
-                &format!("pass-through: {e}"),
-            ));
-        }
-    };
     let started = Instant::now();
     let mut forward = client.request(parts.method.clone(), url);
     for (name, value) in &parts.headers {
@@ -220,10 +243,12 @@ async fn handle(
     let answer = match forward.body(seen.body.clone()).send().await {
         Ok(a) => a,
         Err(e) => {
-            return Ok(plain(
+            // Without the URL: a presigned one is a working credential.
+            let e = e.without_url();
+            return plain(
                 StatusCode::BAD_GATEWAY,
                 &format!("pass-through: upstream: {e}"),
-            ));
+            );
         }
     };
     let mut status = answer.status();
@@ -235,26 +260,28 @@ async fn handle(
     }
     let mut body = answer.bytes().await.unwrap_or_default();
     let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
-    if let Some(rewrite) = &rewrite {
+    if let Some(rewrite) = rewrite {
         rewrite(&seen, &mut status, &mut headers, &mut body);
     }
-    log.lock().expect("log lock").push(Hit {
-        method: seen.method.clone(),
-        host: seen.header("host").unwrap_or_default(),
-        path: parts.uri.path().to_string(),
-        path_and_query: seen.path_and_query.clone(),
-        request_headers: headers_list(&seen.headers),
-        status: status.as_u16(),
-        response_headers: headers_list(&headers),
-        // The log keeps what a record keeps; the client still gets every byte.
-        body: body.slice(..body.len().min(crate::model::exchange::BODY_LIMIT)),
-        body_len: body.len(),
-        duration_ms,
-    });
+    if let Some(log) = log {
+        log.lock().expect("log lock").push(Hit {
+            method: seen.method.clone(),
+            host: seen.header("host").unwrap_or_default(),
+            path: parts.uri.path().to_string(),
+            path_and_query: seen.path_and_query.clone(),
+            request_headers: headers_list(&seen.headers),
+            status: status.as_u16(),
+            response_headers: headers_list(&headers),
+            // The log keeps what a record keeps; the client still gets every byte.
+            body: body.slice(..body.len().min(crate::model::exchange::BODY_LIMIT)),
+            body_len: body.len(),
+            duration_ms,
+        });
+    }
     let mut response = Response::new(Full::new(body));
     *response.status_mut() = status;
     *response.headers_mut() = headers;
-    Ok(response)
+    response
 }
 
 #[cfg(test)]

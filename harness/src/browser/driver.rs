@@ -344,9 +344,19 @@ pub struct PageResult {
     pub cors_errors: Vec<String>,
 }
 
+/// The proxy a browser sends every request to, and the key its certificates are made with.
+#[derive(Clone, Debug)]
+pub struct ViaProxy {
+    /// Its port on 127.0.0.1.
+    pub port: u16,
+    /// Base64 SHA-256 of the public key of every certificate it presents.
+    pub spki_sha256: String,
+}
+
 impl Browser {
-    /// Starts a browser: a driver on a free port and one session with a fresh profile.
-    pub async fn start(kind: BrowserKind) -> Result<Browser, String> {
+    /// Starts a browser: a driver on a free port and one session with a fresh profile, whose
+    /// every request goes to the proxy when one is given.
+    pub async fn start(kind: BrowserKind, proxy: Option<&ViaProxy>) -> Result<Browser, String> {
         let started = Instant::now();
         let port = free_port()?;
         let program = driver_path(kind);
@@ -382,9 +392,36 @@ impl Browser {
                 )
             }
         };
-        let serde_json::Value::Object(caps) = caps else {
+        let serde_json::Value::Object(mut caps) = caps else {
             unreachable!("a JSON object literal")
         };
+        // The standard capabilities all three drivers take. The proxy presents certificates
+        // from the run's own authority, which no browser profile trusts: the browser accepts
+        // them, and the proxy verifies the real endpoint's certificate in its place.
+        if let Some(proxy) = proxy {
+            let address = format!("127.0.0.1:{}", proxy.port);
+            caps.insert("acceptInsecureCerts".into(), true.into());
+            caps.insert(
+                "proxy".into(),
+                serde_json::json!({"proxyType": "manual", "httpProxy": address, "sslProxy": address}),
+            );
+            // Chromium keeps nothing in its HTTP cache from a site whose certificate error was
+            // ignored, which would hide the cache collisions: trusting the key instead makes
+            // the certificates valid to it.
+            if let Some(args) = caps
+                .get_mut("goog:chromeOptions")
+                .and_then(|o| o.get_mut("args"))
+                .and_then(|a| a.as_array_mut())
+            {
+                args.push(
+                    format!(
+                        "--ignore-certificate-errors-spki-list={}",
+                        proxy.spki_sha256
+                    )
+                    .into(),
+                );
+            }
+        }
         let mut builder = fantoccini::ClientBuilder::new(
             hyper_util::client::legacy::connect::HttpConnector::new(),
         );
@@ -442,9 +479,10 @@ impl Browser {
         })
     }
 
-    /// Headless Chromium through chromedriver, with a fresh profile and no outside network.
+    /// Headless Chromium through chromedriver, with a fresh profile, no outside network and
+    /// no proxy (for pages on loopback or on disk).
     pub async fn chromium() -> Result<Browser, String> {
-        Self::start(BrowserKind::Chromium).await
+        Self::start(BrowserKind::Chromium, None).await
     }
 
     /// What a run record says about this browser.
@@ -529,6 +567,8 @@ fn chromium_caps(profile: &std::path::Path, standard: bool) -> serde_json::Value
         .unwrap_or("chromium");
     // Every flag keeps the browser quiet on the network: only loopback is ever contacted.
     let mut args: Vec<String> = [
+                // Loopback goes through the proxy too (Chromium bypasses it by default).
+                "--proxy-bypass-list=<-loopback>",
                 "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--no-first-run", "--no-default-browser-check", "--disable-quic", "--disable-extensions",
@@ -608,6 +648,9 @@ fn firefox_caps(standard: bool) -> serde_json::Value {
                 "toolkit.telemetry.enabled": false,
                 "app.update.enabled": false,
                 "browser.shell.checkDefaultBrowser": false,
+                // Loopback goes through the proxy too (Firefox bypasses it by default).
+                "network.proxy.allow_hijacking_localhost": true,
+                "network.proxy.no_proxies_on": "",
                 // The standard's rule Firefox ESR 153 does not enforce by default.
                 "network.cors_preflight.authorization_covered_by_wildcard": !standard
             }

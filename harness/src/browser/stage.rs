@@ -2,7 +2,7 @@
 //! pass-through in front of the store, so each page step is judged by what the page saw and by
 //! what reached the store.
 
-use crate::browser::driver::{Browser, PageResult};
+use crate::browser::driver::{Browser, PageResult, ViaProxy};
 
 use crate::model::result::BrowserInfo;
 
@@ -11,12 +11,16 @@ use crate::model::exchange::{Exchange, Phase, RecordedRequest, RecordedResponse}
 use crate::model::page_view::{PageOutcome, PageView};
 use crate::model::place::{Place, Resolved};
 use crate::model::scenario::{Step, Via};
+use crate::model::vocabulary::Addressing;
 use crate::model::vocabulary::BrowserKind;
-use crate::proxy::passthrough::{Hit, Passthrough};
+use crate::proxy::forward::{ForwardProxy, Route};
+use crate::proxy::passthrough::Hit;
 use crate::store::client::{Client, Request};
 use crate::store::post_policy::{Condition, form_fields};
+use crate::tls::authority::Authority;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// How long a page operation may take before it is an ERROR, in milliseconds.
@@ -26,57 +30,54 @@ const PAGE_LIMIT_MS: u64 = 15_000;
 pub struct Stage {
     browser: Browser,
     pages: PageServer,
-    recorder: Passthrough,
+    recorder: ForwardProxy,
     client: Client,
     /// One page step at a time: the session, its DevTools log and the recorder's count are
     /// the step's own while it holds this; a scenario that waits does so without it.
     turn: tokio::sync::Mutex<()>,
 }
 
-/// True for hosts a browser kept off the network can reach.
-fn loopback(host: &str) -> bool {
-    crate::store::client::is_localhost_name(host)
-        || host.starts_with("127.")
-        || host == "[::1]"
-        || host == "::1"
-}
-
-/// The target as the browser reaches it: the same host name, the pass-through's port.
-fn through(client: &Client, recorder: &Passthrough) -> Result<Client, String> {
-    let target = client.target();
-    let host = target.endpoint.host_str().unwrap_or("");
-    if target.endpoint.scheme() != "http" || !loopback(host) {
-        return Err(format!(
-            "browser mode needs a store on loopback over http (the browsers are kept off the network); target `{}` is at {}",
-            target.name, target.endpoint
-        ));
-    }
-    let mut proxied = target.clone();
-    proxied
-        .endpoint
-        .set_port(Some(recorder.port()))
-        .map_err(|_| format!("cannot set a port on {}", target.endpoint))?;
-    let mut c = Client::new(&proxied, Duration::from_secs(30))?;
-    c.sign_like(client);
-    Ok(c)
-}
+/// Why WebKit sits out an https target: measured with WebKitGTK 2.50, neither the WebDriver
+/// `proxy` capability nor MiniBrowser's `--proxy` sends its https loads to the proxy (no
+/// CONNECT arrives), so they would be neither recorded nor kept to the target's hosts.
+pub const WEBKIT_HTTPS: &str = "WebKit (MiniBrowser) does not send https loads through corsprobe's proxy, so its page steps could be neither recorded nor kept to the target's hosts: run an https target with --browser chromium or --browser firefox";
 
 impl Stage {
-    /// Starts the pass-through, the page origins and the browser.
+    /// Starts the page origins, the browsers' proxy (which lets them reach the target and the
+    /// pages, nothing else) and the browser.
     pub async fn start(
         kind: BrowserKind,
         client: &Client,
         pages_dir: &Path,
     ) -> Result<Self, String> {
-        let recorder = Passthrough::start(client.target().endpoint.clone(), None).await?;
-        let proxied = through(client, &recorder)?;
+        let target = client.target();
+        if kind == BrowserKind::Webkit && target.endpoint.scheme() == "https" {
+            return Err(WEBKIT_HTTPS.to_string());
+        }
         let pages = PageServer::start(pages_dir).await?;
-        let browser = Browser::start(kind).await?;
+        let mut routes = vec![Route::store(
+            &target.endpoint,
+            target.addressing == Addressing::Virtual,
+        )];
+        for (_, origin) in pages.variables() {
+            let origin = reqwest::Url::parse(&origin).map_err(|e| format!("{origin}: {e}"))?;
+            routes.push(Route::page(&origin));
+        }
+        let authority = Arc::new(Authority::new(&format!("{} {}", kind.name(), target.name))?);
+        let spki_sha256 = authority.leaf_spki_sha256();
+        let recorder = ForwardProxy::start(routes, authority, client.transport()).await?;
+        let via = ViaProxy {
+            port: recorder.port(),
+            spki_sha256,
+        };
+        let browser = Browser::start(kind, Some(&via)).await?;
+        let mut own = Client::new(target, Duration::from_secs(30))?;
+        own.sign_like(client);
         Ok(Self {
             browser,
             pages,
             recorder,
-            client: proxied,
+            client: own,
             turn: tokio::sync::Mutex::new(()),
         })
     }
@@ -188,6 +189,7 @@ impl Stage {
             "form": form,
         });
         let mark = self.recorder.requests();
+        let refused = self.recorder.refusals().len();
         let seen = self
             .browser
             .run(&format!("{origin}/probe.html"), op)
@@ -198,7 +200,19 @@ impl Stage {
             .into_iter()
             .filter(|h| same_resource(h, &url))
             .collect();
-        let view = self.view(step, &origin, &url, seen, &hits, started);
+        let mut view = self.view(step, &origin, &url, seen, &hits, started);
+        // A destination the proxy refused explains the page's network error.
+        let refusals: Vec<String> = self.recorder.refusals()[refused..]
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        if !refusals.is_empty() {
+            let joined = refusals.join("; ");
+            view.error = Some(match view.error.take() {
+                Some(e) => format!("{e}; {joined}"),
+                None => joined,
+            });
+        }
         let exchanges = hits.iter().map(|h| self.exchange(&step.name, h)).collect();
         Ok((view, exchanges))
     }
@@ -261,7 +275,12 @@ impl Stage {
             label: format!("{step} (from the page)"),
             request: RecordedRequest {
                 method: hit.method.clone(),
-                url: redactor.url(&format!("http://{}{}", hit.host, hit.path_and_query)),
+                url: redactor.url(&format!(
+                    "{}://{}{}",
+                    self.client.target().endpoint.scheme(),
+                    hit.host,
+                    hit.path_and_query
+                )),
                 headers: redact(&hit.request_headers),
                 body_bytes: 0,
             },
@@ -290,16 +309,6 @@ fn same_resource(hit: &Hit, url: &reqwest::Url) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn only_loopback_stores_are_reachable_from_the_browsers() {
-        for host in ["127.0.0.1", "localhost", "s3.localhost", "[::1]"] {
-            assert!(loopback(host), "{host}");
-        }
-        for host in ["s3.amazonaws.com", "10.0.0.1", "localhost.example.com"] {
-            assert!(!loopback(host), "{host}");
-        }
-    }
 
     #[test]
     fn requests_count_for_the_steps_url_only() {

@@ -8,6 +8,7 @@
 mod common;
 use corsprobe::model::result::BrowserInfo;
 
+use corsprobe::browser::stage::WEBKIT_HTTPS;
 use corsprobe::model::exchange::Phase;
 use corsprobe::model::expectations::Expectations;
 use corsprobe::model::result::ScenarioResult;
@@ -50,8 +51,10 @@ struct Evidence {
     existing: Result<ExistingRun, String>,
     /// The run against a bucket configured beforehand, as a probe-only target.
     probe_only: Result<ProbeOnlyRun, String>,
-    /// The same scenarios addressed virtual-host style (`bucket.s3.localhost`).
+    /// The same scenarios addressed virtual-host style (`bucket.s3.vendor.localhost`).
     virtual_host: Result<Vec<ScenarioResult>, String>,
+    /// The probe and browser scenarios against the vendor-like endpoint.
+    vendor_like: Result<VendorLike, String>,
     /// A signed browser-form upload: (status, body read back).
     post_upload: Result<(u16, Option<String>), String>,
     /// One scenario through the stale-rules fault, waiting 0, 1 and 10 s for rules changes.
@@ -81,10 +84,26 @@ struct Repros {
     page: (i32, String),
 }
 
+/// The suite against the store made to look like a remote vendor (TLS on
+/// `s3.vendor.localhost` with a CA made at run time, buckets addressed virtual-host style):
+/// the probe scenarios and each browser's browser scenarios.
+#[derive(Clone)]
+struct VendorLike {
+    probes: Vec<ScenarioResult>,
+    browsers: Vec<(BrowserKind, Vec<ScenarioResult>)>,
+}
+
+/// Pages' fetches of destinations off the proxy's routes, (URL, what the page saw), and the
+/// refusals the proxy logged.
+type Refusals = (Vec<(String, String)>, Vec<String>);
+
 /// The browser scenarios in one browser: straight against the store, then through the fault
 /// proxy clean and with each browser-relevant fault.
 struct BrowserRun {
     kind: BrowserKind,
+    /// Destinations off the proxy's routes fetched from a page: (URL, what the page saw), and
+    /// the refusals the proxy logged.
+    refusals: Result<Refusals, String>,
     direct: Result<(BrowserInfo, Vec<ScenarioResult>), String>,
     through_proxy: Result<(Vec<ScenarioResult>, Vec<FaultOutcome>), String>,
     /// Samples taken of the browser's sockets while it ran, and the peers off loopback seen.
@@ -245,6 +264,123 @@ async fn run_probe_only(
         rules_unchanged: before.body == after.body && before.body.is_some(),
         keys_after,
     })
+}
+
+/// Fetches two destinations the proxy has no route to from a page, in `kind`: one over plain
+/// HTTP to an address off loopback, one over HTTPS to a name that does not exist.
+async fn refused_destinations(kind: BrowserKind, pages: &Path) -> Result<Refusals, String> {
+    use corsprobe::proxy::forward::{ForwardProxy, Route};
+    corsprobe::tls::install_provider();
+    let server = corsprobe::browser::page_server::PageServer::start(pages).await?;
+    let mut routes = Vec::new();
+    for (_, origin) in server.variables() {
+        routes.push(Route::page(
+            &reqwest::Url::parse(&origin).map_err(|e| e.to_string())?,
+        ));
+    }
+    let authority = std::sync::Arc::new(corsprobe::tls::authority::Authority::new("refusals")?);
+    let spki_sha256 = authority.leaf_spki_sha256();
+    corsprobe::tls::install_provider();
+    let client = reqwest::Client::builder()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let proxy = ForwardProxy::start(routes, authority, client).await?;
+    let via = corsprobe::browser::driver::ViaProxy {
+        port: proxy.port(),
+        spki_sha256,
+    };
+    let browser = corsprobe::browser::driver::Browser::start(kind, Some(&via)).await?;
+    let page = server.page("a").ok_or("no page origin a")?;
+    let mut seen = Vec::new();
+    for url in [
+        "http://198.51.100.7/corsprobe.txt",
+        "https://corsprobe-elsewhere.example/corsprobe.txt",
+    ] {
+        let op = serde_json::json!({
+            "via": "fetch", "method": "GET", "url": url, "headers": [], "body": null,
+            "credentials": false, "cache": "no-store", "timeout_ms": 15000, "form": null,
+        });
+        let outcome = match browser.run(&page, op).await {
+            Ok(r) => r.outcome,
+            Err(e) => format!("error: {e}"),
+        };
+        seen.push((url.to_string(), outcome));
+    }
+    browser.close().await;
+    Ok((
+        seen,
+        proxy.refusals().iter().map(ToString::to_string).collect(),
+    ))
+}
+
+/// Puts the store behind TLS on `s3.vendor.localhost` with a CA made now, and runs the probe
+/// and browser scenarios against it as against any remote vendor.
+async fn vendor_like(
+    plain: &target::Target,
+    scenarios: &[scenario::Scenario],
+    in_browser: &[scenario::Scenario],
+    expectations: &Expectations,
+    pages: &Path,
+) -> Result<VendorLike, String> {
+    use corsprobe::model::vocabulary::Addressing;
+    let authority = corsprobe::tls::authority::Authority::new("vendor-like")?;
+    let store = plain
+        .endpoint
+        .socket_addrs(|| None)
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .next()
+        .ok_or("the store's endpoint has no address")?;
+    let name = "s3.vendor.localhost";
+    let front = corsprobe::proxy::tls_front::TlsFront::start(name, &authority, store).await?;
+    let ca = std::env::temp_dir().join(format!("corsprobe-vendor-ca-{}.pem", std::process::id()));
+    authority.write_pem(&ca)?;
+    let mut t = plain.clone();
+    t.name = "ceph-vendor-like".into();
+    t.endpoint = reqwest::Url::parse(&format!("https://{name}:{}", front.port()))
+        .map_err(|e| e.to_string())?;
+    t.addressing = Addressing::Virtual;
+    t.ca_file = Some(ca.clone());
+    let run = suite_run(&t, scenarios, in_browser, expectations, pages).await;
+    let _ = std::fs::remove_file(&ca);
+    run
+}
+
+/// Runs the probe scenarios, then the browser scenarios in each browser, against `t`.
+async fn suite_run(
+    t: &target::Target,
+    scenarios: &[scenario::Scenario],
+    in_browser: &[scenario::Scenario],
+    expectations: &Expectations,
+    pages: &Path,
+) -> Result<VendorLike, String> {
+    let client = Client::new(t, Duration::from_secs(20))?;
+    client.reach().await?;
+    let opts = RunOptions::new(4);
+    let probes = engine::run_all(
+        &client,
+        scenarios,
+        expectations,
+        &opts,
+        &Cancel::default(),
+        |_, _| {},
+    )
+    .await;
+    let mut browsers = Vec::new();
+    for kind in BrowserKind::ALL {
+        let (_, results) = engine::run_in_browser(
+            &client,
+            in_browser,
+            expectations,
+            &opts,
+            &Cancel::default(),
+            (kind, pages),
+            |_, _| {},
+        )
+        .await;
+        browsers.push((kind, results));
+    }
+    Ok(VendorLike { probes, browsers })
 }
 
 /// Uploads through a SigV4 POST policy form, as a page would, and reads the object back.
@@ -499,6 +635,7 @@ struct Parts {
     post: bool,
     propagation: bool,
     virtual_host: bool,
+    vendor_like: bool,
     clean: bool,
 }
 
@@ -521,6 +658,8 @@ impl Parts {
                 "secrets::",
                 "cleanup::{T}::no-browser-or-driver-left",
                 "network::{T}::",
+                // Its browser verdicts are compared with those of the plain store.
+                "vendor-like::",
             ]),
             interrupts: any(&["cleanup::{T}::sig"]),
             recipe: any(&["recipe::"]),
@@ -529,6 +668,7 @@ impl Parts {
             post: any(&["post::"]),
             propagation: any(&["propagation::"]),
             virtual_host: any(&["addressing::"]),
+            vendor_like: any(&["vendor-like::"]),
             clean: any(&["cleanup::{T}::clean-"]),
         }
     }
@@ -693,6 +833,7 @@ fn run_suite(
                 |_, _| {},
             )
             .await;
+            let refusals = refused_destinations(kind, &pages).await;
             let direct = if info.version == "not started" {
                 Err(results
                     .first()
@@ -713,6 +854,7 @@ fn run_suite(
             .await;
             browsers.push(BrowserRun {
                 kind,
+                refusals,
                 direct,
                 through_proxy,
                 peers: watch.stop(),
@@ -806,6 +948,11 @@ fn run_suite(
             )
         }
         .await;
+        let vendor_like = if parts.vendor_like {
+            vendor_like(&target, scenarios, in_browser, &expectations, &pages).await
+        } else {
+            Err(NOT_SELECTED.into())
+        };
         let clean = if parts.clean {
             clean_leftovers(root, &client, &target.bucket_prefix, &opts.run_id).await
         } else {
@@ -823,6 +970,7 @@ fn run_suite(
             existing,
             probe_only,
             virtual_host,
+            vendor_like,
             post_upload,
             propagation,
             clean,
@@ -1960,6 +2108,39 @@ fn of_browser<T>(
         .ok_or_else(|| "browser not run".to_string())
 }
 
+/// The verdicts of two runs of the same scenarios, scenario by scenario.
+fn same_verdicts(
+    plain: &[ScenarioResult],
+    other: &[ScenarioResult],
+) -> Result<(), libtest_mimic::Failed> {
+    let mut differ = Vec::new();
+    if plain.len() != other.len() {
+        differ.push(format!(
+            "{} results, against {} on the plain store",
+            other.len(),
+            plain.len()
+        ));
+    }
+    for p in plain {
+        match other.iter().find(|o| o.id == p.id) {
+            Some(o) if o.verdict != p.verdict => differ.push(format!(
+                "{}: plain {}, vendor-like {} ({})",
+                p.id,
+                p.verdict.name(),
+                o.verdict.name(),
+                o.reason
+            )),
+            Some(_) => {}
+            None => differ.push(format!("{}: not run", p.id)),
+        }
+    }
+    if differ.is_empty() {
+        Ok(())
+    } else {
+        Err(differ.join("\n").into())
+    }
+}
+
 /// Trials of the browser mode: each browser scenario in each browser, that its verdict can
 /// change, and that no browser outlives the run.
 fn browser_trials(
@@ -2105,6 +2286,111 @@ fn browser_trials(
             }
         },
     ));
+    let vendor = evidence
+        .as_ref()
+        .map_err(Clone::clone)
+        .and_then(|e| e.vendor_like.clone().map(|v| (e.results.clone(), v)));
+    let probes = vendor.clone().map(|(plain, v)| (plain, v.probes));
+    trials.push(Trial::test(
+        format!("vendor-like::{TARGET}::probes-give-the-same-verdicts"),
+        move || {
+            let (plain, vendor) = probes?;
+            same_verdicts(&plain, &vendor)
+        },
+    ));
+    for kind in BrowserKind::ALL {
+        let plain = of_browser(evidence, kind, |b| b.direct.clone()).and_then(|d| d);
+        let theirs = vendor.clone().and_then(|(_, v)| {
+            v.browsers
+                .into_iter()
+                .find(|(k, _)| *k == kind)
+                .map(|(_, r)| r)
+                .ok_or_else(|| "browser not run".to_string())
+        });
+        trials.push(Trial::test(
+            format!(
+                "vendor-like::{TARGET}::{}::same-verdicts-and-store-counts",
+                kind.name()
+            ),
+            move || {
+                let ((_, plain), vendor) = (plain?, theirs?);
+                if kind == BrowserKind::Webkit {
+                    // It sits out an https target, every scenario an ERROR saying why.
+                    let wrong: Vec<String> = vendor
+                        .iter()
+                        .filter(|r| r.verdict != Verdict::Error || !r.reason.contains(WEBKIT_HTTPS))
+                        .map(|r| format!("{}: {} ({})", r.id, r.verdict.name(), r.reason))
+                        .collect();
+                    return if wrong.is_empty() && vendor.len() == plain.len() {
+                        Ok(())
+                    } else {
+                        Err(format!("{} of {} results, not ERROR naming why: {wrong:?}", vendor.len(), plain.len()).into())
+                    };
+                }
+                same_verdicts(&plain, &vendor)?;
+                let mut differ = Vec::new();
+                let mut reached = 0;
+                for v in &vendor {
+                    let p = plain.iter().find(|p| p.id == v.id).ok_or("scenario missing")?;
+                    for (pv, vv) in p.pages.iter().zip(&v.pages) {
+                        if !vv.url.starts_with("https://") || !vv.url.contains(".s3.vendor.localhost:") {
+                            differ.push(format!("{} {}: the page fetched {}", v.id, vv.step, vv.url));
+                        }
+                        reached += vv.store_requests;
+                        if (pv.outcome, pv.store_requests) != (vv.outcome, vv.store_requests) {
+                            differ.push(format!(
+                                "{} {}: plain {:?} with {} store request(s), vendor-like {:?} with {}",
+                                v.id, vv.step, pv.outcome, pv.store_requests, vv.outcome, vv.store_requests
+                            ));
+                        }
+                    }
+                }
+                if reached == 0 {
+                    differ.push("no page step reached the store through the proxy".into());
+                }
+                if differ.is_empty() {
+                    Ok(())
+                } else {
+                    Err(differ.join("\n").into())
+                }
+            },
+        ));
+        let refusals = of_browser(evidence, kind, |b| b.refusals.clone()).and_then(|r| r);
+        trials.push(Trial::test(
+            format!(
+                "network::{TARGET}::{}::proxy-refuses-other-destinations",
+                kind.name()
+            ),
+            move || {
+                let (seen, refused) = refusals?;
+                let mut wrong: Vec<String> = seen
+                    .iter()
+                    .filter(|(_, outcome)| outcome != "network-error")
+                    .map(|(url, outcome)| {
+                        format!("{url}: the page saw {outcome}, not a network error")
+                    })
+                    .collect();
+                // WebKit sends no https load to the proxy (hence corsprobe::browser::stage::
+                // WEBKIT_HTTPS): only its page's network error is asked of it there.
+                for want in [
+                    "GET 198.51.100.7:80",
+                    "CONNECT corsprobe-elsewhere.example:443",
+                ] {
+                    if kind == BrowserKind::Webkit && want.starts_with("CONNECT") {
+                        continue;
+                    }
+                    if !refused.iter().any(|r| r.contains(want)) {
+                        wrong.push(format!("no refusal of {want} logged (logged: {refused:?})"));
+                    }
+                }
+                if wrong.is_empty() {
+                    Ok(())
+                } else {
+                    Err(wrong.join("\n").into())
+                }
+            },
+        ));
+    }
     for kind in BrowserKind::ALL {
         let peers = of_browser(evidence, kind, |b| b.peers.clone());
         trials.push(Trial::test(

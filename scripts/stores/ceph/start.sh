@@ -79,7 +79,7 @@ mon data = $dir/mon/\$cluster-\$id
 osd data = $dir/osd/\$cluster-\$id
 [client.rgw.a]
 rgw frontends = beast endpoint=127.0.0.1:$port tcp_nodelay=1
-rgw dns name = s3.localhost
+rgw dns name = s3.vendor.localhost
 CONF
 
 monmaptool --create --add a v1:127.0.0.1:6789 --fsid "$fsid" "$dir/monmap" >>"$log" 2>&1

@@ -852,10 +852,6 @@ impl reqwest::dns::Resolve for LoopbackLocalhost {
     }
 }
 
-/// A transport error with its causes, e.g. "error sending request: connection refused".
-///
-/// The URL is left out: a presigned one is a working credential, and the caller names the
-/// request with its redacted URL.
 /// What is wrong with a refused certificate, in the words an operator looks for, from the
 /// verifier's reason (rustls's names for webpki's errors).
 fn certificate_fault(detail: &str) -> Option<&'static str> {
@@ -882,6 +878,10 @@ fn certificate_fault(detail: &str) -> Option<&'static str> {
     .map(|(_, fault)| fault)
 }
 
+/// A transport error with its causes, e.g. "error sending request: connection refused".
+///
+/// The URL is left out: a presigned one is a working credential, and the caller names the
+/// request with its redacted URL.
 fn describe(e: reqwest::Error) -> String {
     let e = e.without_url();
     let mut text = if e.is_timeout() {

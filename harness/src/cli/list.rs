@@ -13,7 +13,7 @@ pub(super) fn list(root: &Path, filters: &[String], plan: bool) -> i32 {
     };
     if plan {
         let probes: Vec<_> = scenarios.into_iter().filter(|s| !s.is_browser()).collect();
-        let units = crate::model::plan::plan(&probes);
+        let units = crate::model::plan::plan(&probes, crate::model::plan::Turns::Allowed);
         print!("{}", crate::model::plan::describe(&probes, &units));
         return 0;
     }

@@ -456,7 +456,7 @@ pub(super) fn dry_run(
         .with_run_id(run_id)
         .in_bucket(existing_bucket);
     if opts.existing_bucket.is_none() && opts.probe_only.is_none() {
-        let units = crate::model::plan::plan(scenarios);
+        let units = crate::model::plan::plan(scenarios, engine::turns_for(client.target()));
         print!("{}", crate::model::plan::describe(scenarios, &units));
     }
     runtime().block_on(engine::run_all(

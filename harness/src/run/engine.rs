@@ -2,6 +2,7 @@
 //!
 //! The CLI and `cargo test` both call [`run_all`]; nothing else runs a scenario.
 
+use crate::model::plan::{Sharing, Turns};
 use crate::model::place::{Place, Resolved};
 use crate::model::result::{ScenarioResult, base_result};
 
@@ -185,6 +186,33 @@ pub async fn remove_bucket(client: &Client, bucket: &str) -> (Vec<Exchange>, Res
     (exchanges, result)
 }
 
+/// True when DeleteBucket was refused because objects are left (S3 and OSS: 409 BucketNotEmpty).
+fn not_empty(ex: &Exchange) -> bool {
+    ex.response
+        .as_ref()
+        .is_some_and(|r| r.status == 409 || r.error_code().as_deref() == Some("BucketNotEmpty"))
+}
+
+/// Lists what is left (under `prefix`) and deletes it, for up to three rounds.
+async fn empty(
+    client: &Client,
+    bucket: &str,
+    prefix: Option<&str>,
+    exchanges: &mut Vec<Exchange>,
+) {
+    for _round in 0..3 {
+        let (listing, keys) = client.list_keys(Phase::Teardown, bucket, prefix).await;
+        let listed = listing.succeeded();
+        exchanges.push(listing);
+        if !listed || keys.is_empty() {
+            break;
+        }
+        for key in keys {
+            exchanges.push(client.delete_object(Phase::Teardown, bucket, &key).await);
+        }
+    }
+}
+
 /// True when the store says it does not implement the operation.
 fn unsupported(ex: &Exchange) -> bool {
     ex.response
@@ -307,10 +335,11 @@ pub async fn run_all(
     let units = if opts.existing_bucket.is_some() || opts.probe_only.is_some() || !opts.plan {
         crate::model::plan::unplanned(scenarios.len())
     } else {
-        crate::model::plan::plan(scenarios)
+        crate::model::plan::plan(scenarios, turns_for(client.target()))
     };
     let (shared, alone): (Vec<_>, Vec<_>) = units.into_iter().partition(|u| u.shared());
     for unit in shared {
+        let sharing = unit.sharing;
         let client = client.clone();
         let members: Vec<(usize, Scenario)> = unit
             .members
@@ -331,7 +360,10 @@ pub async fn run_all(
                 cancel: &cancel,
                 semaphore: &semaphore,
             };
-            let results = shared.run(members, bucket).await;
+            let results = match sharing {
+                Sharing::Turns => shared.take_turns(members, bucket).await,
+                Sharing::Readers | Sharing::Alone => shared.run(members, bucket).await,
+            };
             for (i, r) in &results {
                 progress(*i, r);
             }
@@ -368,6 +400,16 @@ pub async fn run_all(
     results.into_iter().map(|(_, r)| r).collect()
 }
 
+/// Whether rules-only scenarios may take turns in one bucket on this target: not where rules
+/// take time to apply (see [`Turns`]).
+pub fn turns_for(target: &crate::store::target::Target) -> Turns {
+    if target.propagation_timeout_secs > 0 {
+        Turns::Refused
+    } else {
+        Turns::Allowed
+    }
+}
+
 /// What the scenarios of one shared bucket run with.
 struct Shared<'a> {
     client: &'a Client,
@@ -377,15 +419,13 @@ struct Shared<'a> {
 }
 
 impl Shared<'_> {
-    /// One setup (the first scenario's, which all share), every scenario's steps, `jobs` at a
-    /// time, then one teardown; the setup and teardown exchanges are the first scenario's.
-    async fn run(
+    /// The scenarios that do not run here (cancelled, or not for this dialect) as SKIP
+    /// results, and the others to run.
+    fn sort_out(
         &self,
         members: Vec<(usize, Scenario)>,
-        bucket: String,
-    ) -> Vec<(usize, ScenarioResult)> {
-        let client = self.client;
-        let dialect = client.target().dialect;
+    ) -> (Vec<(usize, ScenarioResult)>, Vec<(usize, Scenario)>) {
+        let dialect = self.client.target().dialect;
         let mut out = Vec::new();
         let mut runnable = Vec::new();
         for (i, s) in members {
@@ -403,6 +443,89 @@ impl Shared<'_> {
                 None => runnable.push((i, s)),
             }
         }
+        (out, runnable)
+    }
+
+    /// One bucket made once; each scenario in turn puts its rules and runs its steps (one job
+    /// slot for the whole lane), then one teardown. The bucket's creation is the first
+    /// scenario's exchange, its removal the last one's.
+    async fn take_turns(
+        &self,
+        members: Vec<(usize, Scenario)>,
+        bucket: String,
+    ) -> Vec<(usize, ScenarioResult)> {
+        let client = self.client;
+        let (mut out, runnable) = self.sort_out(members);
+        let Some((_, first)) = runnable.first() else {
+            return out;
+        };
+        let _permit = self
+            .semaphore
+            .acquire()
+            .await
+            .expect("semaphore is never closed");
+        let place = Place::Fresh(bucket);
+        let start = Instant::now();
+        let mut made = Evidence::default();
+        let exists = make_place(client, first, &place, &mut made).await;
+        let mut carried = Some((made.exchanges, start.elapsed().as_secs_f64() * 1000.0));
+        let mut done = Vec::new();
+        for (i, s) in &runnable {
+            if self.cancel.is_cancelled() {
+                let mut r = skipped(s, NOT_STARTED);
+                (r.verdict, r.reason) = self.expectations.judge(&r);
+                out.push((*i, r));
+                continue;
+            }
+            let started = Instant::now();
+            let (exchanges, made_ms) = carried.take().unwrap_or_default();
+            let mut ev = Evidence {
+                exchanges,
+                error: made.error.clone(),
+                ..Evidence::default()
+            };
+            if !ev.stopped() {
+                fill(client, s, &place, &[], &mut ev).await;
+            }
+            if !ev.stopped() {
+                run_steps(client, s, &place, (&[], None), self.cancel, &mut ev).await;
+            }
+            done.push((*i, s, ev, made_ms + started.elapsed().as_secs_f64() * 1000.0));
+        }
+        if exists {
+            let started = Instant::now();
+            let known: Vec<String> = runnable
+                .iter()
+                .flat_map(|(_, s)| known_keys(client, s, &place))
+                .collect();
+            let mut torn = Vec::new();
+            let failed = teardown(client, &place, &known, &mut torn).await.err();
+            if let Some((_, _, ev, ms)) = done.last_mut() {
+                ev.exchanges.append(&mut torn);
+                if let Some(e) = failed {
+                    ev.error.get_or_insert(e);
+                }
+                *ms += started.elapsed().as_secs_f64() * 1000.0;
+            }
+        }
+        let vendor = client.target().dialect.reference_vendor();
+        for (i, s, ev, ms) in done {
+            let mut result = result_of(s, &place, ev, ms, vendor);
+            (result.verdict, result.reason) = self.expectations.judge(&result);
+            out.push((i, result));
+        }
+        out
+    }
+
+    /// One setup (the first scenario's, which all share), every scenario's steps, `jobs` at a
+    /// time, then one teardown; the setup and teardown exchanges are the first scenario's.
+    async fn run(
+        &self,
+        members: Vec<(usize, Scenario)>,
+        bucket: String,
+    ) -> Vec<(usize, ScenarioResult)> {
+        let client = self.client;
+        let (mut out, runnable) = self.sort_out(members);
         let Some((_, first)) = runnable.first() else {
             return out;
         };
@@ -763,8 +886,24 @@ async fn set_up(
     origins: &[(String, String)],
     ev: &mut Evidence,
 ) -> bool {
+    let bucket_exists = make_place(client, scenario, place, ev).await;
+    if ev.error.is_some() || matches!(place, Place::ReadOnly { .. }) {
+        return bucket_exists;
+    }
+    fill(client, scenario, place, origins, ev).await;
+    bucket_exists
+}
+
+/// Creates the bucket, or clears an existing one's rules for a scenario without rules.
+/// Gives whether a bucket exists that teardown must empty.
+async fn make_place(
+    client: &Client,
+    scenario: &Scenario,
+    place: &Place,
+    ev: &mut Evidence,
+) -> bool {
     let bucket = place.bucket();
-    let bucket_exists = match place {
+    match place {
         Place::Fresh(_) => {
             let created = client.create_bucket(Phase::Setup, bucket).await;
             let exists = created.succeeded() || created.response.is_none();
@@ -790,10 +929,18 @@ async fn set_up(
             }
             true
         }
-    };
-    if ev.error.is_some() || matches!(place, Place::ReadOnly { .. }) {
-        return bucket_exists;
     }
+}
+
+/// Puts the scenario's objects, then its rules, waiting for them where the target asks.
+async fn fill(
+    client: &Client,
+    scenario: &Scenario,
+    place: &Place,
+    origins: &[(String, String)],
+    ev: &mut Evidence,
+) {
+    let bucket = place.bucket();
     for object in &scenario.objects {
         let ex = client
             .put_object(
@@ -810,7 +957,7 @@ async fn set_up(
         }
         ev.exchanges.push(ex);
         if failed {
-            return bucket_exists;
+            return;
         }
     }
     if let Some(cors) = &scenario.cors {
@@ -835,7 +982,6 @@ async fn set_up(
             wait_for_rules(client, place, &rules, true, ev).await;
         }
     }
-    bucket_exists
 }
 
 /// Where the target asks for it, waits until the witness of `rules` is allowed (`allow`) or
@@ -1186,8 +1332,10 @@ impl Relabel for Exchange {
 }
 
 /// Deletes every object the scenario created, then its bucket unless the bucket existed before.
-/// The `known` keys (setup objects, what the steps put) go first; one listing is the safety net
-/// for anything else a step or the store made.
+/// The `known` keys (setup objects, what the steps put) go first. The safety net for anything
+/// else a step or the store made is the store's own: DeleteBucket refuses a bucket that is not
+/// empty (409 BucketNotEmpty), and only then is the bucket listed and emptied. Inside an
+/// existing bucket, which is never deleted, one listing of the prefix is the net.
 async fn teardown(
     client: &Client,
     place: &Place,
@@ -1207,27 +1355,19 @@ async fn teardown(
             deleted.push(key);
         }
     }
-    for _round in 0..3 {
-        let (listing, keys) = client.list_keys(Phase::Teardown, bucket, prefix).await;
-        let listed = listing.succeeded();
-        exchanges.push(listing);
-        if !listed {
-            break;
-        }
-        if keys.is_empty() {
-            break;
-        }
-        for key in keys {
-            exchanges.push(client.delete_object(Phase::Teardown, bucket, &key).await);
-        }
-    }
     if prefix.is_some() {
+        empty(client, bucket, prefix, exchanges).await;
         return Ok(());
     }
-    let deleted = client.delete_bucket(Phase::Teardown, bucket).await;
-    let outcome = deleted.outcome();
-    let ok = deleted.succeeded();
-    exchanges.push(deleted);
+    let mut removed = client.delete_bucket(Phase::Teardown, bucket).await;
+    if not_empty(&removed) {
+        exchanges.push(removed);
+        empty(client, bucket, None, exchanges).await;
+        removed = client.delete_bucket(Phase::Teardown, bucket).await;
+    }
+    let outcome = removed.outcome();
+    let ok = removed.succeeded();
+    exchanges.push(removed);
     if !ok {
         return Err(format!(
             "teardown: DeleteBucket {bucket}: {outcome}; remove it with `corsprobe clean`"

@@ -622,6 +622,22 @@ fn webkit_caps() -> Result<serde_json::Value, String> {
     }))
 }
 
+/// Hosts a browser asks for on its own, whatever the page does: Firefox ESR 153 fetches its
+/// remote settings from Mozilla although `services.settings.server` points elsewhere (release
+/// builds ignore the pref). The proxy refuses them like any other host; they are not a page
+/// step's doing, so a step's error does not list them.
+pub const BACKGROUND_HOSTS: &[&str] = &["firefox.settings.services.mozilla.com"];
+
+/// True when a destination (`host:port`) is one a browser asks for on its own.
+pub fn background(destination: &str) -> bool {
+    let host = destination
+        .rsplit_once(':')
+        .map_or(destination, |(host, _)| host);
+    BACKGROUND_HOSTS
+        .iter()
+        .any(|h| h.eq_ignore_ascii_case(host))
+}
+
 fn firefox_caps(standard: bool) -> serde_json::Value {
     let binary = ["/usr/bin/firefox-esr", "/usr/bin/firefox"]
         .into_iter()
@@ -672,6 +688,15 @@ mod tests {
         ];
         assert_eq!(cors_errors(&events), vec!["MissingAllowOriginHeader"]);
         assert!(cors_errors(&events[..1]).is_empty());
+    }
+
+    #[test]
+    fn only_the_browsers_own_hosts_are_background() {
+        assert!(background("firefox.settings.services.mozilla.com:443"));
+        assert!(background("Firefox.Settings.Services.Mozilla.com:443"));
+        assert!(!background("settings.services.mozilla.com.example:443"));
+        assert!(!background("corsprobe-elsewhere.example:443"));
+        assert!(!background("198.51.100.7:80"));
     }
 
     #[tokio::test]

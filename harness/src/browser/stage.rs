@@ -204,6 +204,7 @@ impl Stage {
         // A destination the proxy refused explains the page's network error.
         let refusals: Vec<String> = self.recorder.refusals()[refused..]
             .iter()
+            .filter(|r| !crate::browser::driver::background(&r.destination))
             .map(ToString::to_string)
             .collect();
         if !refusals.is_empty() {

@@ -265,6 +265,18 @@ const BAD_SCENARIOS: &[(&str, &str, &str, &str)] = &[
         "judge `page` steps only",
     ),
     (
+        "sent Origin check on a raw step",
+        "{ fetch = \"allowed\" }",
+        "{ sent_origin = \"null\" }",
+        "judge `page` steps only",
+    ),
+    (
+        "unknown page origin",
+        "name = \"preflight\"",
+        "name = \"preflight\"\naction = \"page\"\nvia = \"xhr\"\norigin = \"files\"",
+        "the page origins are a, a2, b, file",
+    ),
+    (
         "page origins in a probe scenario's rules",
         "cors = \"origin-exact.xml\"",
         "cors = \"pages-get.xml\"",

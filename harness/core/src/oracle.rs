@@ -164,6 +164,8 @@ mod tests {
             store_requests: 1,
             store_preflights: 0,
             store_status: Some(200),
+            sent_origin: None,
+            store_allow_origin: None,
             page_ms: 1.0,
             step_ms: 1.0,
         });

@@ -73,6 +73,14 @@ pub struct PageView {
     /// The status the store answered the last request (preflights aside) that reached it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store_status: Option<u16>,
+    /// The `Origin` the browser sent with the first request of the step that reached the store
+    /// (`null` from a file page).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent_origin: Option<String>,
+    /// The `Access-Control-Allow-Origin` of the store's answer to the last request of the step
+    /// that reached it (a refused preflight's, when no request followed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store_allow_origin: Option<String>,
     /// Time inside the page, in milliseconds.
     pub page_ms: f64,
     /// Wall time of the step (navigation included), in milliseconds.

@@ -172,6 +172,8 @@ struct RawExpect {
     store_requests: Option<usize>,
     store_preflights: Option<usize>,
     store_status: Option<StatusSpec>,
+    sent_origin: Option<String>,
+    store_allow_origin_not: Option<String>,
     browser: Option<OneOrMore<BrowserKind>>,
 }
 
@@ -697,10 +699,12 @@ fn build_check(
         || raw.store_requests.is_some()
         || raw.store_preflights.is_some()
         || raw.store_status.is_some()
+        || raw.sent_origin.is_some()
+        || raw.store_allow_origin_not.is_some()
         || raw.browser.is_some()
     {
         return Err(
-            "`page`, `store_requests`, `store_preflights`, `store_status` and `browser` judge `page` steps only"
+            "`page`, `store_requests`, `store_preflights`, `store_status`, `sent_origin`, `store_allow_origin_not` and `browser` judge `page` steps only"
                 .into(),
         );
     }
@@ -787,7 +791,7 @@ fn build_check(
 const RAW_SUBJECTS: &str = "`status`, `header`, `error_code`, `error_message`, `body`, `fetch`, `readable`, `unreadable`, `cors_config`, `vary`";
 
 /// What a page step's checks can look at.
-const PAGE_SUBJECTS: &str = "`page`, `status`, `body`, `readable`, `unreadable`, `store_requests`, `store_preflights`, `store_status`";
+const PAGE_SUBJECTS: &str = "`page`, `status`, `body`, `readable`, `unreadable`, `store_requests`, `store_preflights`, `store_status`, `sent_origin`, `store_allow_origin_not`";
 
 /// The check an `expect` entry makes: exactly one subject, among `names`.
 fn one_check<S>(
@@ -969,6 +973,12 @@ fn build_page_check(raw: &RawExpect, default_level: Level) -> Result<PageCheck, 
     if let Some(s) = &raw.store_status {
         s.validate()?;
         subjects.push(PageSubject::StoreStatus(s.clone()));
+    }
+    if let Some(o) = &raw.sent_origin {
+        subjects.push(PageSubject::SentOrigin(o.clone()));
+    }
+    if let Some(v) = &raw.store_allow_origin_not {
+        subjects.push(PageSubject::StoreAllowOriginNot(v.clone()));
     }
     one_check(subjects, raw, default_level, PAGE_SUBJECTS)
 }

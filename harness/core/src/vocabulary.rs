@@ -183,5 +183,17 @@ impl BrowserKind {
 pub const PAGE_ORIGINS: [(&str, &str); 3] =
     [("a", "127.0.0.1"), ("a2", "127.0.0.1"), ("b", "127.0.0.2")];
 
+/// The page opened as a local file (`file://`), as the seed guide runs its GET example: its
+/// origin is opaque, so the browser sends `Origin: null`.
+pub const FILE_ORIGIN: &str = "file";
+
+/// How an opaque origin (a file page's) is serialized, in `Origin` and in `location.origin`.
+pub const OPAQUE_ORIGIN: &str = "null";
+
 /// Names of the page origins a browser step can use.
-pub const ORIGINS: [&str; 3] = [PAGE_ORIGINS[0].0, PAGE_ORIGINS[1].0, PAGE_ORIGINS[2].0];
+pub const ORIGINS: [&str; 4] = [
+    PAGE_ORIGINS[0].0,
+    PAGE_ORIGINS[1].0,
+    PAGE_ORIGINS[2].0,
+    FILE_ORIGIN,
+];

@@ -1,5 +1,6 @@
 //! Serves the pages of `fixtures/pages/` from three origins on loopback: `a` and `a2` share a
-//! site (two ports of 127.0.0.1), `b` is another site (127.0.0.2).
+//! site (two ports of 127.0.0.1), `b` is another site (127.0.0.2); and writes them to a
+//! temporary directory, for the `file` origin (a page opened as a local file).
 //!
 //! Browsers partition their HTTP cache by top-level site, so a cache collision between two
 //! origins only shows between `a` and `a2`.
@@ -9,13 +10,16 @@ use http_body_util::Full;
 use hyper::{Response, StatusCode};
 use std::collections::BTreeMap;
 use std::convert::Infallible;
-use std::path::Path;
+use crate::model::vocabulary::{FILE_ORIGIN, OPAQUE_ORIGIN};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// The page servers of one run; dropping it stops them.
+/// The page servers of one run; dropping it stops them and removes the file pages.
 pub struct PageServer {
     origins: BTreeMap<&'static str, String>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
+    /// Where the pages are as local files.
+    file_dir: PathBuf,
 }
 
 impl Drop for PageServer {
@@ -23,7 +27,18 @@ impl Drop for PageServer {
         for t in &self.tasks {
             t.abort();
         }
+        let _ = std::fs::remove_dir_all(&self.file_dir);
     }
+}
+
+/// A fresh directory for one run's file pages (process id and a counter keep runs apart).
+fn file_dir() -> Result<PathBuf, String> {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("corsprobe-pages-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    Ok(dir)
 }
 
 impl PageServer {
@@ -50,6 +65,11 @@ impl PageServer {
                 dir.display()
             ));
         }
+        let file_dir = file_dir()?;
+        for (path, (_, body)) in &files {
+            let at = file_dir.join(path.trim_start_matches('/'));
+            std::fs::write(&at, body).map_err(|e| format!("{}: {e}", at.display()))?;
+        }
         let files = Arc::new(files);
         let mut origins = BTreeMap::new();
         let mut tasks = Vec::new();
@@ -75,17 +95,29 @@ impl PageServer {
                 }
             }));
         }
-        Ok(Self { origins, tasks })
+        Ok(Self {
+            origins,
+            tasks,
+            file_dir,
+        })
     }
 
-    /// The serialized origin of a named page origin (`a`, `a2`, `b`).
+    /// The serialized origin of a named page origin (`a`, `a2`, `b`; `null` for `file`).
     pub fn origin(&self, name: &str) -> Option<&str> {
+        if name == FILE_ORIGIN {
+            return Some(OPAQUE_ORIGIN);
+        }
         self.origins.get(name).map(String::as_str)
     }
 
     /// The page every browser step starts from, on a named origin.
     pub fn page(&self, name: &str) -> Option<String> {
-        self.origin(name).map(|o| format!("{o}/probe.html"))
+        if name == FILE_ORIGIN {
+            return url::Url::from_file_path(self.file_dir.join("probe.html"))
+                .ok()
+                .map(String::from);
+        }
+        self.origins.get(name).map(|o| format!("{o}/probe.html"))
     }
 
     /// Template variables for rules and steps: `page_a`, `page_a2`, `page_b`.

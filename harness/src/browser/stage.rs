@@ -177,6 +177,10 @@ impl Stage {
             .origin(&page.origin)
             .expect("validated: a known page origin")
             .to_string();
+        let page_url = self
+            .pages
+            .page(&page.origin)
+            .expect("validated: a known page origin");
         let op = serde_json::json!({
             "via": page.via.name(),
             "method": step.method,
@@ -192,7 +196,7 @@ impl Stage {
         let refused = self.recorder.refusals().len();
         let seen = self
             .browser
-            .run(&format!("{origin}/probe.html"), op)
+            .run(&page_url, op)
             .await?;
         let hits: Vec<Hit> = self
             .recorder
@@ -262,6 +266,10 @@ impl Stage {
                 .rev()
                 .find(|h| !h.is_preflight())
                 .map(|h| h.status),
+            sent_origin: hits.first().and_then(|h| header(&h.request_headers, "origin")),
+            store_allow_origin: hits
+                .last()
+                .and_then(|h| header(&h.response_headers, "access-control-allow-origin")),
             page_ms: seen.ms,
             step_ms: (started.elapsed().as_secs_f64() * 1000.0).round(),
         }
@@ -296,6 +304,13 @@ impl Stage {
             duration_ms: (hit.duration_ms * 1000.0).round() / 1000.0,
         }
     }
+}
+
+/// A header's value, by lower-case name.
+fn header(list: &[(String, String)], name: &str) -> Option<String> {
+    list.iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.clone())
 }
 
 /// True when a request that reached the store was for the step's URL (query aside).

@@ -80,7 +80,8 @@ const say = (line) => {{ result.textContent += line + "\n"; }};
   for (const s of steps) {{
     const origin = REPRO_ORIGINS[s.origin];
     if (origin !== location.origin) {{
-      say("{mark}" + s.step + ": runs from " + origin + ": open " + origin + "/repro.html");
+      const where = origin === "null" ? "the page opened as a local file" : origin + "/repro.html";
+      say("{mark}" + s.step + ": runs from " + origin + ": open " + where);
       continue;
     }}
     if (s.pause_ms > 0) await new Promise((r) => setTimeout(r, s.pause_ms));
@@ -115,6 +116,13 @@ pub fn urls_script(
             served(ip, offset)
         );
     }
+    // A file page's origin is opaque: `location.origin` is "null" there.
+    let _ = writeln!(
+        out,
+        "  printf '\"{}\": \"{}\", '",
+        crate::model::vocabulary::FILE_ORIGIN,
+        crate::model::vocabulary::OPAQUE_ORIGIN
+    );
     out.push_str("  printf '};\\nwindow.REPRO_URLS = {'\n");
     for step in scenario.steps.iter().filter(|s| s.action == Action::Page) {
         if step.page.as_ref().is_some_and(|p| p.same_url_as.is_some()) {

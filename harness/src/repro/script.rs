@@ -229,6 +229,17 @@ fn render_page(
     for c in heading.look_at.iter().filter(|c| on_page(&c.step)) {
         let _ = writeln!(look, "{}", look_at(c));
     }
+    // The page opens where the first page step runs: a file page from the directory itself.
+    let first_origin = scenario
+        .steps
+        .iter()
+        .find_map(|s| s.page.as_ref())
+        .map(|p| p.origin.as_str());
+    let address = if first_origin == Some(crate::model::vocabulary::FILE_ORIGIN) {
+        "file://$WORK/page/repro.html"
+    } else {
+        "http://127.0.0.1:$PORT/repro.html"
+    };
     let specs: Vec<String> = super::page::origins()
         .map(|(_, ip, offset)| format!("\"{ip} {offset}\""))
         .collect();
@@ -242,10 +253,10 @@ fn render_page(
 done
 sleep 1
 echo "served by: python3 -m http.server $PORT --bind 127.0.0.1 --directory $WORK/page (and ports $((PORT + 1)), $((PORT + 2)) on 127.0.0.1, 127.0.0.2)"
-echo "open http://127.0.0.1:$PORT/repro.html in the browser; it writes what the page saw"
+echo "open {address} in the browser; it writes what the page saw"
 {look}if [ -n "${{REPRO_OPEN:-}}" ]; then
   # A command line, quotes and all, given the page's address.
-  bash -c "$REPRO_OPEN \"\$1\"" repro-open "http://127.0.0.1:$PORT/repro.html"
+  bash -c "$REPRO_OPEN \"\$1\"" repro-open "{address}"
 else
   read -r -p "press Enter when done (the bucket is deleted then) " _ < /dev/tty || true
 fi

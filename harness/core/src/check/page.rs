@@ -26,6 +26,11 @@ pub enum PageSubject {
     StorePreflights(usize),
     /// The status the store answered a page step's request with (whatever the page saw).
     StoreStatus(StatusSpec),
+    /// The `Origin` the browser sent to the store.
+    SentOrigin(String),
+    /// The store's `Access-Control-Allow-Origin` is not this value (`null`: an opaque origin
+    /// the rules do not list must not be let in, or every sandboxed frame and file page reads).
+    StoreAllowOriginNot(String),
 }
 
 impl PageCheck {
@@ -103,6 +108,23 @@ impl PageCheck {
                     .unwrap_or_else(|| "nothing reached the store".to_string()),
                 view.store_status.is_some_and(|s| spec.matches(s)),
             ),
+            PageSubject::SentOrigin(origin) => (
+                "Origin the browser sent".to_string(),
+                origin.clone(),
+                view.sent_origin
+                    .clone()
+                    .unwrap_or_else(|| "none (no Origin, or nothing reached the store)".into()),
+                view.sent_origin.as_deref() == Some(origin.as_str()),
+            ),
+            PageSubject::StoreAllowOriginNot(value) => (
+                "Access-Control-Allow-Origin the store answered".to_string(),
+                format!("not `{value}`"),
+                view.store_allow_origin
+                    .as_ref()
+                    .map(|v| format!("`{v}`"))
+                    .unwrap_or_else(|| "absent".to_string()),
+                view.store_allow_origin.as_deref() != Some(value.as_str()),
+            ),
         };
         self.judged(step, check, expected, actual, ok)
     }
@@ -137,6 +159,8 @@ mod tests {
             store_requests: 1,
             store_preflights: 1,
             store_status: Some(200),
+            sent_origin: None,
+            store_allow_origin: None,
             page_ms: 1.0,
             step_ms: 2.0,
         }
@@ -151,15 +175,20 @@ mod tests {
     #[case::store_requests(PageSubject::StoreRequests(1))]
     #[case::store_preflights(PageSubject::StorePreflights(1))]
     #[case::store_status(PageSubject::StoreStatus(StatusSpec::Class("2xx".into())))]
+    #[case::sent_origin(PageSubject::SentOrigin("null".into()))]
+    #[case::store_allow_origin_not(PageSubject::StoreAllowOriginNot("null".into()))]
     fn page_checks_hold_and_fail(#[case] subject: PageSubject) {
         let c = check(subject);
-        let good = view(PageOutcome::Loaded, 200, Some("just for test"), &["etag"]);
+        let mut good = view(PageOutcome::Loaded, 200, Some("just for test"), &["etag"]);
+        good.sent_origin = Some("null".into());
         assert!(c.evaluate("read", &good).ok, "should hold on {good:?}");
         // A page that got a network error (a CORS failure) and a store the request never reached.
         let mut bad = view(PageOutcome::NetworkError, 0, None, &[]);
         bad.store_requests = 0;
         bad.store_preflights = 2;
         bad.store_status = Some(403);
+        bad.sent_origin = Some("http://127.0.0.1:1".into());
+        bad.store_allow_origin = Some("null".into());
         let judged = c.evaluate("read", &bad);
         assert!(!judged.ok, "should fail on {bad:?}");
         assert_ne!(

@@ -626,7 +626,11 @@ fn webkit_caps() -> Result<serde_json::Value, String> {
 /// remote settings from Mozilla although `services.settings.server` points elsewhere (release
 /// builds ignore the pref). The proxy refuses them like any other host; they are not a page
 /// step's doing, so a step's error does not list them.
-pub const BACKGROUND_HOSTS: &[&str] = &["firefox.settings.services.mozilla.com"];
+pub const BACKGROUND_HOSTS: &[&str] = &[
+    "firefox.settings.services.mozilla.com",
+    // Chromium 156 asks it once, at the first page step, in a fresh profile.
+    "accounts.google.com",
+];
 
 /// True when a destination (`host:port`) is one a browser asks for on its own.
 pub fn background(destination: &str) -> bool {

@@ -265,6 +265,36 @@ const BAD_SCENARIOS: &[(&str, &str, &str, &str)] = &[
         "judge `page` steps only",
     ),
     (
+        "capture without a source",
+        "name = \"preflight\"",
+        "name = \"preflight\"\ncapture = { name = \"upload_id\" }",
+        "`capture`: give one of `element` (in the body) or `header`",
+    ),
+    (
+        "capture named like a run variable",
+        "name = \"preflight\"",
+        "name = \"preflight\"\ncapture = { name = \"bucket\", header = \"etag\" }",
+        "`bucket` is already a template variable",
+    ),
+    (
+        "template of a value no earlier step captured",
+        "key = \"a.txt\"",
+        "key = \"{{upload_id}}\"",
+        "unknown template variable `upload_id`",
+    ),
+    (
+        "body_of naming no earlier step",
+        "{ fetch = \"allowed\" }",
+        "{ body_of = [\"part-1\"] }",
+        "`body_of`: `part-1` is no earlier step",
+    ),
+    (
+        "body_size without a body",
+        "name = \"preflight\"",
+        "name = \"preflight\"\nbody_size = 10",
+        "`body_size` repeats `body`: give a `body`",
+    ),
+    (
         "sent Origin check on a raw step",
         "{ fetch = \"allowed\" }",
         "{ sent_origin = \"null\" }",

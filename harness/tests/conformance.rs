@@ -493,6 +493,22 @@ async fn clean_leftovers(
     client
         .put_object(Phase::Setup, &leftover, "a/b.txt", b"x", "text/plain")
         .await;
+    // An upload begun and never finished holds a bucket too: clean must abort it.
+    let mut begin = corsprobe::store::client::Request {
+        method: "POST".into(),
+        url: client.url(&leftover, Some("a/big.bin"), Some("uploads")),
+        headers: vec![],
+        body: vec![],
+    };
+    client
+        .sign(&mut begin, corsprobe::model::vocabulary::Signing::Header)
+        .map_err(|e| e.to_string())?;
+    let begun = client
+        .send(Phase::Setup, "CreateMultipartUpload", begin)
+        .await;
+    if !begun.succeeded() {
+        return Err(format!("CreateMultipartUpload: {}", begun.outcome()));
+    }
     let bin = env!("CARGO_BIN_EXE_corsprobe");
     let root_arg = root.to_str().unwrap_or(".").to_string();
     let code = tokio::task::spawn_blocking(move || {

@@ -50,6 +50,10 @@ pub struct RecordedResponse {
     /// rest was read and counted, never kept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body_cut_from: Option<u64>,
+    /// The SHA-256 of the whole body (lower-case hex) when it was cut, so a long object can
+    /// still be compared with what was uploaded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_sha256: Option<String>,
 }
 
 /// How much of a response body is kept: enough for any error document and every check.
@@ -66,6 +70,7 @@ impl RecordedResponse {
                 .collect(),
             body: body.to_string(),
             body_cut_from: None,
+            body_sha256: None,
         }
     }
 

@@ -63,8 +63,10 @@ pub struct Resolved {
     pub key: Option<String>,
     /// Header lines, lower-case names.
     pub headers: Vec<(String, String)>,
-    /// The body, if the step has one.
+    /// The body, if the step has one, sized to its `body_size`.
     pub body: Option<String>,
+    /// The query string, templates filled in (an UploadId captured earlier).
+    pub query: Option<String>,
 }
 
 impl Resolved {
@@ -81,7 +83,8 @@ impl Resolved {
                 .iter()
                 .map(|(n, v)| (n.to_ascii_lowercase(), expand(v, vars)))
                 .collect(),
-            body: step.body.as_ref().map(|b| expand(b, vars)),
+            body: step.sized_body().map(|b| expand(&b, vars)),
+            query: step.query.as_ref().map(|q| expand(q, vars)),
         }
     }
 }

@@ -257,9 +257,18 @@ mod tests {
         assert!(!read_only(by_id("errors/form-forged-signature")));
         assert!(!read_only(by_id("browser/get-example")));
         assert!(rules_only(by_id("config/invalid-empty")));
-        assert!(!rules_only(by_id("config/get-without-config")), "no rules to put");
-        assert!(!rules_only(by_id("actual/put-matching-origin")), "writes an object");
-        assert!(!rules_only(by_id("preflight/origin/exact")), "has an object");
+        assert!(
+            !rules_only(by_id("config/get-without-config")),
+            "no rules to put"
+        );
+        assert!(
+            !rules_only(by_id("actual/put-matching-origin")),
+            "writes an object"
+        );
+        assert!(
+            !rules_only(by_id("preflight/origin/exact")),
+            "has an object"
+        );
         assert!(!rules_only(by_id("browser/get-example")));
     }
 }

@@ -114,7 +114,55 @@ struct RawStep {
     #[serde(default)]
     content_md5: Option<bool>,
     #[serde(default)]
+    body_size: Option<usize>,
+    #[serde(default)]
+    capture: Option<RawCapture>,
+    #[serde(default)]
     expect: Vec<Spanned<RawExpect>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCapture {
+    name: String,
+    element: Option<String>,
+    header: Option<String>,
+}
+
+/// A value a step's answer gives the steps after it as `{{name}}`: what an uploader reads
+/// (the UploadId of CreateMultipartUpload, each part's ETag) to build its next request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Capture {
+    /// The template variable it fills.
+    pub name: String,
+    /// Where in the answer it is.
+    pub from: CaptureFrom,
+}
+
+/// Where a captured value is read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CaptureFrom {
+    /// The text of the first element of this name in the body (for a page step, the body the
+    /// page read).
+    Element(String),
+    /// A response header, lower-case (for a page step, only if the page could read it).
+    Header(String),
+}
+
+/// What a page gets for a header it cannot read or an element it cannot see
+/// (`getResponseHeader` gives `null`), so the steps after it send what a real uploader would.
+pub const NOT_READ: &str = "null";
+
+/// The largest `body_size`: a first multipart part must be 5 MiB; 16 MiB leaves room.
+pub const BODY_SIZE_LIMIT: usize = 16 << 20;
+
+/// A body of `size` bytes: `body` repeated and cut, so a page and the harness make the same
+/// bytes from a short text (`None`: the body as written).
+pub fn sized(body: &str, size: Option<usize>) -> String {
+    match size {
+        Some(n) if !body.is_empty() => body.chars().cycle().take(n).collect(),
+        _ => body.to_string(),
+    }
 }
 
 /// A step asked only when an earlier step's status says which case the store is in, such as
@@ -174,6 +222,7 @@ struct RawExpect {
     store_status: Option<StatusSpec>,
     sent_origin: Option<String>,
     store_allow_origin_not: Option<String>,
+    body_of: Option<Vec<String>>,
     browser: Option<OneOrMore<BrowserKind>>,
 }
 
@@ -336,11 +385,20 @@ pub struct Step {
     pub form: Option<Form>,
     /// A `put-cors` step sends `Content-MD5` (true unless the scenario says otherwise).
     pub content_md5: bool,
+    /// The body is `body` repeated to this many bytes (a multipart part of 5 MiB).
+    pub body_size: Option<usize>,
+    /// A value of the answer the later steps use as `{{name}}`.
+    pub capture: Option<Capture>,
     /// The checks on the step's exchange, or on what its page saw.
     pub checks: StepChecks,
 }
 
 impl Step {
+    /// The body as sent, before templates: `body` sized to `body_size`.
+    pub fn sized_body(&self) -> Option<String> {
+        self.body.as_deref().map(|b| sized(b, self.body_size))
+    }
+
     /// True when the step changes the bucket: its rules, or an object (any method but GET,
     /// HEAD and OPTIONS; a form upload is a POST).
     pub fn writes(&self) -> bool {
@@ -457,7 +515,8 @@ pub fn load(file: &Path, suites: &Path, fixtures: &Path) -> Result<Scenario, Str
             "`cors`: the rules use ResponseVary, which only OSS has: add `dialects = [\"oss\"]`",
         ));
     }
-    let mut steps = Vec::new();
+    let mut steps: Vec<Step> = Vec::new();
+    let mut captured: Vec<String> = Vec::new();
     let mut most_severe: Option<Level> = None;
     for (i, spanned) in raw.steps.iter().enumerate() {
         let offset = spanned.span().start;
@@ -479,8 +538,35 @@ pub fn load(file: &Path, suites: &Path, fixtures: &Path) -> Result<Scenario, Str
                 .map(|b| ("body".to_string(), b.as_str())),
         );
         templated.extend(raw_step.key.iter().map(|k| ("key".to_string(), k.as_str())));
+        templated.extend(
+            raw_step
+                .query
+                .iter()
+                .map(|q| ("query".to_string(), q.as_str())),
+        );
+        let known: Vec<&str> = TEMPLATE_VARIABLES
+            .iter()
+            .copied()
+            .chain(captured.iter().map(String::as_str))
+            .collect();
         for (field, value) in templated {
-            check_template(value).map_err(|e| here(&format!("`{field}`: {e}")))?;
+            check_template(value, &known).map_err(|e| here(&format!("`{field}`: {e}")))?;
+        }
+        let capture = raw_step
+            .capture
+            .as_ref()
+            .map(|c| capture_of(c, &known, raw_step.action))
+            .transpose()
+            .map_err(|e| here(&format!("`capture`: {e}")))?;
+        if let Some(n) = raw_step.body_size {
+            if raw_step.body.as_deref().is_none_or(str::is_empty) {
+                return Err(here("`body_size` repeats `body`: give a `body`"));
+            }
+            if n == 0 || n > BODY_SIZE_LIMIT {
+                return Err(here(&format!(
+                    "`body_size = {n}`: from 1 to {BODY_SIZE_LIMIT} bytes"
+                )));
+            }
         }
         let page = page_step(raw_step, &raw.steps[..i]).map_err(|e| here(&e))?;
         if let Some(when) = &raw_step.when {
@@ -590,11 +676,14 @@ pub fn load(file: &Path, suites: &Path, fixtures: &Path) -> Result<Scenario, Str
         } else {
             StepChecks::Exchange(written(
                 &raw_step.expect,
-                |e| build_check(e, raw.level, &rules_dir, raw_step.action),
+                |e| build_check(e, raw.level, &rules_dir, raw_step.action, &steps),
                 fail,
                 source,
             )?)
         };
+        if let Some(c) = &capture {
+            captured.push(c.name.clone());
+        }
         for (level, _) in checks.written() {
             most_severe = Some(most_severe.map_or(level, |l| l.max(level)));
         }
@@ -617,6 +706,8 @@ pub fn load(file: &Path, suites: &Path, fixtures: &Path) -> Result<Scenario, Str
             when: raw_step.when.clone(),
             form: raw_step.form,
             content_md5: raw_step.content_md5.unwrap_or(true),
+            body_size: raw_step.body_size,
+            capture,
             checks,
         });
     }
@@ -682,6 +773,7 @@ fn build_check(
     default_level: Level,
     rules_dir: &Path,
     action: Action,
+    earlier: &[Step],
 ) -> Result<ExchangeCheck, String> {
     let header_preds: Vec<HeaderPredicate> = [
         raw.present.map(HeaderPredicate::Present),
@@ -736,6 +828,9 @@ fn build_check(
     if let Some(b) = &raw.body {
         subjects.push(ExchangeSubject::Body(b.clone()));
     }
+    if let Some(parts) = &raw.body_of {
+        subjects.push(assembled(parts, earlier)?);
+    }
     if let Some(outcome) = raw.fetch {
         if action != Action::Request {
             return Err("`fetch` judges a browser request; bucket API steps have none".into());
@@ -788,7 +883,7 @@ fn build_check(
 }
 
 /// What a raw request step's checks can look at.
-const RAW_SUBJECTS: &str = "`status`, `header`, `error_code`, `error_message`, `body`, `fetch`, `readable`, `unreadable`, `cors_config`, `vary`";
+const RAW_SUBJECTS: &str = "`status`, `header`, `error_code`, `error_message`, `body`, `body_of`, `fetch`, `readable`, `unreadable`, `cors_config`, `vary`";
 
 /// What a page step's checks can look at.
 const PAGE_SUBJECTS: &str = "`page`, `status`, `body`, `readable`, `unreadable`, `store_requests`, `store_preflights`, `store_status`, `sent_origin`, `store_allow_origin_not`";
@@ -983,8 +1078,65 @@ fn build_page_check(raw: &RawExpect, default_level: Level) -> Result<PageCheck, 
     one_check(subjects, raw, default_level, PAGE_SUBJECTS)
 }
 
-/// Rejects `{{name}}` templates with unknown names or unbalanced braces.
-fn check_template(value: &str) -> Result<(), String> {
+/// `body_of = [steps]`: the body is the earlier steps' bodies joined, as a completed
+/// multipart upload assembles its parts.
+fn assembled(parts: &[String], earlier: &[Step]) -> Result<ExchangeSubject, String> {
+    if parts.is_empty() {
+        return Err("`body_of` names the steps whose bodies make the object".into());
+    }
+    let mut whole = String::new();
+    for part in parts {
+        let step = earlier
+            .iter()
+            .find(|s| &s.name == part)
+            .ok_or_else(|| format!("`body_of`: `{part}` is no earlier step"))?;
+        let body = step
+            .sized_body()
+            .ok_or_else(|| format!("`body_of`: step `{part}` sends no body"))?;
+        if body.contains("{{") {
+            return Err(format!(
+                "`body_of`: step `{part}`'s body has templates; its bytes are not known ahead"
+            ));
+        }
+        whole.push_str(&body);
+    }
+    Ok(ExchangeSubject::Assembled(crate::check::Digest::of(
+        parts.to_vec(),
+        whole.as_bytes(),
+    )))
+}
+
+/// A step's `capture`, checked: one source, a fresh name, a step with an answer to read.
+fn capture_of(raw: &RawCapture, known: &[&str], action: Action) -> Result<Capture, String> {
+    let name = raw.name.as_str();
+    let word = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if !word {
+        return Err(format!(
+            "`name = \"{name}\"`: lower-case letters, digits and `_`"
+        ));
+    }
+    if known.contains(&name) {
+        return Err(format!("`{name}` is already a template variable"));
+    }
+    if !matches!(action, Action::Request | Action::Page) {
+        return Err("only a `request` or `page` step has an answer to capture from".into());
+    }
+    let from = match (&raw.element, &raw.header) {
+        (Some(e), None) if !e.is_empty() => CaptureFrom::Element(e.clone()),
+        (None, Some(h)) if !h.is_empty() => CaptureFrom::Header(h.to_ascii_lowercase()),
+        _ => return Err("give one of `element` (in the body) or `header`".into()),
+    };
+    Ok(Capture {
+        name: name.to_string(),
+        from,
+    })
+}
+
+/// Rejects `{{name}}` templates with names not in `known` or unbalanced braces.
+fn check_template(value: &str, known: &[&str]) -> Result<(), String> {
     let mut rest = value;
     while let Some(start) = rest.find("{{") {
         let after = &rest[start + 2..];
@@ -992,10 +1144,10 @@ fn check_template(value: &str) -> Result<(), String> {
             return Err(format!("unclosed `{{{{` in `{value}`"));
         };
         let name = after[..end].trim();
-        if !TEMPLATE_VARIABLES.contains(&name) {
+        if !known.contains(&name) {
             return Err(format!(
-                "unknown template variable `{name}` (known: {})",
-                TEMPLATE_VARIABLES.join(", ")
+                "unknown template variable `{name}` (known here: {})",
+                known.join(", ")
             ));
         }
         rest = &after[end + 2..];
@@ -1268,7 +1420,9 @@ expect = [ { fetch = "allowed" }, { status = 200, level = "reference" } ]
         let mut vars = BTreeMap::new();
         vars.insert("bucket", "b1".to_string());
         assert_eq!(expand("/{{bucket}}/{{ bucket }}x", &vars), "/b1/b1x");
-        assert!(check_template("{{bucket").is_err());
+        assert!(check_template("{{bucket", TEMPLATE_VARIABLES).is_err());
+        assert!(check_template("{{upload_id}}", TEMPLATE_VARIABLES).is_err());
+        assert!(check_template("{{upload_id}}", &["upload_id"]).is_ok());
     }
 
     const TWO_STEPS: &str = r#"

@@ -21,6 +21,9 @@ fn is_cors_request_header(name: &str) -> bool {
     name == "origin" || name.starts_with("access-control-request-")
 }
 
+/// Query parameters that name what a request asks for, shown in a snapshot by name.
+const SUBRESOURCES: [&str; 4] = ["cors", "uploads", "uploadId", "partNumber"];
+
 /// Where a run's snapshots live.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SnapshotDir {
@@ -96,11 +99,21 @@ pub fn render(result: &ScenarioResult) -> String {
             .and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]))
             .unwrap_or("/");
         let (path, query) = path.split_once('?').unwrap_or((path, ""));
-        // Only sub-resources (`?cors`) say what was asked; signed query values are volatile.
+        // Only sub-resources (`?cors`, `?partNumber&uploadId`) say what was asked; their values
+        // (an UploadId) and signed query values are volatile, so names alone are kept.
         let subresource = if !query.is_empty() && !query.contains('=') {
             format!("?{query}")
         } else {
-            String::new()
+            let names: Vec<&str> = query
+                .split('&')
+                .map(|p| p.split_once('=').map_or(p, |(n, _)| n))
+                .filter(|n| SUBRESOURCES.contains(n))
+                .collect();
+            if names.is_empty() {
+                String::new()
+            } else {
+                format!("?{}", names.join("&"))
+            }
         };
         out.push_str(&format!(
             "request: {} {}{}\n",
@@ -257,6 +270,7 @@ mod tests {
                     ],
                     body: String::new(),
                     body_cut_from: None,
+                    body_sha256: None,
                 }),
                 error: None,
                 duration_ms: 1.0,
@@ -274,6 +288,21 @@ mod tests {
             text,
             "title: A preflight\n---\nstep: preflight\nrequest: OPTIONS /[bucket]/k.txt\n  > origin: http://a\nstatus: 200\n  < access-control-allow-origin: http://a\n  < vary: Origin\n"
         );
+    }
+
+    #[test]
+    fn sub_resources_show_by_name_and_their_values_do_not() {
+        let mut r = result();
+        r.exchanges[0].request.url = "http://127.0.0.1:7480/corsprobe-ab12-001/k.txt?partNumber=1&uploadId=2~Xy&X-Amz-Signature=[redacted]".into();
+        let text = render(&r);
+        assert!(
+            text.contains("request: OPTIONS /[bucket]/k.txt?partNumber&uploadId\n"),
+            "{text}"
+        );
+        assert!(!text.contains("2~Xy"), "{text}");
+        r.exchanges[0].request.url =
+            "http://127.0.0.1:7480/corsprobe-ab12-001/k.txt?uploads".into();
+        assert!(render(&r).contains("k.txt?uploads\n"));
     }
 
     #[test]

@@ -5,12 +5,12 @@
 //! Browsers partition their HTTP cache by top-level site, so a cache collision between two
 //! origins only shows between `a` and `a2`.
 
+use crate::model::vocabulary::{FILE_ORIGIN, OPAQUE_ORIGIN};
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::{Response, StatusCode};
 use std::collections::BTreeMap;
 use std::convert::Infallible;
-use crate::model::vocabulary::{FILE_ORIGIN, OPAQUE_ORIGIN};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 

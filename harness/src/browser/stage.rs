@@ -128,6 +128,7 @@ impl Stage {
             key,
             headers,
             body,
+            query,
         } = Resolved::of(step, place, vars);
         let mut form = serde_json::Value::Null;
         let url = match &page.same_url_as {
@@ -158,9 +159,7 @@ impl Stage {
             None => {
                 let mut req = Request {
                     method: step.method.clone(),
-                    url: self
-                        .client
-                        .url(&bucket, key.as_deref(), step.query.as_deref()),
+                    url: self.client.url(&bucket, key.as_deref(), query.as_deref()),
                     // The page sends these; a presigned URL signs the user metadata among them.
                     headers: headers.clone(),
                     body: vec![],
@@ -194,10 +193,7 @@ impl Stage {
         });
         let mark = self.recorder.requests();
         let refused = self.recorder.refusals().len();
-        let seen = self
-            .browser
-            .run(&page_url, op)
-            .await?;
+        let seen = self.browser.run(&page_url, op).await?;
         let hits: Vec<Hit> = self
             .recorder
             .hits_since(mark)
@@ -266,7 +262,9 @@ impl Stage {
                 .rev()
                 .find(|h| !h.is_preflight())
                 .map(|h| h.status),
-            sent_origin: hits.first().and_then(|h| header(&h.request_headers, "origin")),
+            sent_origin: hits
+                .first()
+                .and_then(|h| header(&h.request_headers, "origin")),
             store_allow_origin: hits
                 .last()
                 .and_then(|h| header(&h.response_headers, "access-control-allow-origin")),
@@ -299,6 +297,7 @@ impl Stage {
                 body: redactor.body(&hit.body),
                 body_cut_from: (hit.body_len > crate::model::exchange::BODY_LIMIT)
                     .then_some(hit.body_len as u64),
+                body_sha256: None,
             }),
             error: None,
             duration_ms: (hit.duration_ms * 1000.0).round() / 1000.0,

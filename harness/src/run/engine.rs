@@ -2,15 +2,15 @@
 //!
 //! The CLI and `cargo test` both call [`run_all`]; nothing else runs a scenario.
 
-use crate::model::plan::{Sharing, Turns};
 use crate::model::place::{Place, Resolved};
+use crate::model::plan::{Sharing, Turns};
 use crate::model::result::{ScenarioResult, base_result};
 
 use crate::model::check::{CheckResult, StepChecks};
 use crate::model::exchange::{Exchange, Phase};
 use crate::model::expectations::Expectations;
 use crate::model::page_view::{PageOutcome, PageView};
-use crate::model::scenario::{Action, Scenario, Step};
+use crate::model::scenario::{Action, Capture, CaptureFrom, NOT_READ, Scenario, Step};
 use crate::model::verdict::{Verdict, judge};
 use crate::store::bucket_hook;
 use crate::store::client::{Client, Request};
@@ -179,7 +179,7 @@ pub async fn remove_bucket(client: &Client, bucket: &str) -> (Vec<Exchange>, Res
     let result = teardown(
         client,
         &Place::Fresh(bucket.to_string()),
-        &[],
+        (&[], true),
         &mut exchanges,
     )
     .await;
@@ -194,12 +194,7 @@ fn not_empty(ex: &Exchange) -> bool {
 }
 
 /// Lists what is left (under `prefix`) and deletes it, for up to three rounds.
-async fn empty(
-    client: &Client,
-    bucket: &str,
-    prefix: Option<&str>,
-    exchanges: &mut Vec<Exchange>,
-) {
+async fn empty(client: &Client, bucket: &str, prefix: Option<&str>, exchanges: &mut Vec<Exchange>) {
     for _round in 0..3 {
         let (listing, keys) = client.list_keys(Phase::Teardown, bucket, prefix).await;
         let listed = listing.succeeded();
@@ -210,6 +205,16 @@ async fn empty(
         for key in keys {
             exchanges.push(client.delete_object(Phase::Teardown, bucket, &key).await);
         }
+    }
+}
+
+/// Aborts the multipart uploads under `prefix` that a step began and never finished: they
+/// hold a bucket as objects do, and in an existing bucket they would be left to cost.
+async fn abort_uploads(client: &Client, bucket: &str, prefix: &str, exchanges: &mut Vec<Exchange>) {
+    let (listing, uploads) = client.list_uploads(Phase::Teardown, bucket).await;
+    exchanges.push(listing);
+    for (key, id) in uploads.iter().filter(|(k, _)| k.starts_with(prefix)) {
+        exchanges.push(client.abort_upload(Phase::Teardown, bucket, key, id).await);
     }
 }
 
@@ -410,6 +415,9 @@ pub fn turns_for(target: &crate::store::target::Target) -> Turns {
     }
 }
 
+/// A scenario's result with its index in the run's list.
+type Judged = (usize, ScenarioResult);
+
 /// What the scenarios of one shared bucket run with.
 struct Shared<'a> {
     client: &'a Client,
@@ -424,7 +432,7 @@ impl Shared<'_> {
     fn sort_out(
         &self,
         members: Vec<(usize, Scenario)>,
-    ) -> (Vec<(usize, ScenarioResult)>, Vec<(usize, Scenario)>) {
+    ) -> (Vec<Judged>, Vec<(usize, Scenario)>) {
         let dialect = self.client.target().dialect;
         let mut out = Vec::new();
         let mut runnable = Vec::new();
@@ -490,7 +498,12 @@ impl Shared<'_> {
             if !ev.stopped() {
                 run_steps(client, s, &place, (&[], None), self.cancel, &mut ev).await;
             }
-            done.push((*i, s, ev, made_ms + started.elapsed().as_secs_f64() * 1000.0));
+            done.push((
+                *i,
+                s,
+                ev,
+                made_ms + started.elapsed().as_secs_f64() * 1000.0,
+            ));
         }
         if exists {
             let started = Instant::now();
@@ -499,7 +512,9 @@ impl Shared<'_> {
                 .flat_map(|(_, s)| known_keys(client, s, &place))
                 .collect();
             let mut torn = Vec::new();
-            let failed = teardown(client, &place, &known, &mut torn).await.err();
+            let failed = teardown(client, &place, (&known, false), &mut torn)
+                .await
+                .err();
             if let Some((_, _, ev, ms)) = done.last_mut() {
                 ev.exchanges.append(&mut torn);
                 if let Some(e) = failed {
@@ -582,7 +597,10 @@ impl Shared<'_> {
                 .iter()
                 .flat_map(|(_, s)| known_keys(client, s, &place))
                 .collect();
-            teardown(client, &place, &known, &mut torn).await.err()
+            let uploads = runnable.iter().any(|(_, s)| begins_uploads(s));
+            teardown(client, &place, (&known, uploads), &mut torn)
+                .await
+                .err()
         } else {
             None
         };
@@ -616,6 +634,15 @@ pub fn step_vars(client: &Client, place: &Place) -> BTreeMap<&'static str, Strin
     vars.insert("region", target.region.clone());
     vars.insert("endpoint", target.endpoint.origin().ascii_serialization());
     vars
+}
+
+/// True when a step begins a multipart upload (`?uploads`), which teardown may have to abort.
+fn begins_uploads(scenario: &Scenario) -> bool {
+    scenario.steps.iter().any(|s| {
+        s.query
+            .as_deref()
+            .is_some_and(|q| q.split('&').any(|p| p == "uploads" || p == "uploads="))
+    })
 }
 
 /// The keys a scenario leaves in its bucket: its setup objects and what its steps put or post.
@@ -852,7 +879,10 @@ pub async fn run_scenario(
         run_steps(client, scenario, place, (&origins, stage), cancel, &mut ev).await;
     }
     let known = known_keys(client, scenario, place);
-    if bucket_exists && let Err(e) = teardown(client, place, &known, &mut ev.exchanges).await {
+    let uploads = begins_uploads(scenario);
+    if bucket_exists
+        && let Err(e) = teardown(client, place, (&known, uploads), &mut ev.exchanges).await
+    {
         ev.error.get_or_insert(e);
     }
     let ms = start.elapsed().as_secs_f64() * 1000.0;
@@ -1030,7 +1060,8 @@ async fn run_steps(
     ev: &mut Evidence,
 ) {
     let target = client.target();
-    let vars = step_vars(client, place);
+    // The run's variables, then what earlier steps captured (an UploadId, a part's ETag).
+    let mut vars: BTreeMap<&str, String> = step_vars(client, place);
     let mut urls = std::collections::HashMap::new();
     // What each raw step was answered, for the steps that are asked only in one case of it.
     let mut answered: std::collections::HashMap<&str, Option<u16>> =
@@ -1065,6 +1096,9 @@ async fn run_steps(
                                 ev.checks.push(check.evaluate(&step.name, &view));
                             }
                         }
+                    }
+                    if let Some(c) = &step.capture {
+                        vars.insert(&c.name, captured_from_page(c, &view));
                     }
                     ev.exchanges.extend(reached);
                     ev.pages.push(view);
@@ -1113,6 +1147,9 @@ async fn run_steps(
             }
         }
         answered.insert(&step.name, ex.response.as_ref().map(|r| r.status));
+        if let Some(c) = &step.capture {
+            vars.insert(&c.name, captured_from_exchange(c, &ex));
+        }
         let changed = ex.succeeded();
         ev.exchanges.push(ex);
         if let Some((control, cause)) = control {
@@ -1137,6 +1174,34 @@ async fn run_steps(
             return;
         }
     }
+}
+
+/// What a page step gives a later step: the element of the body the page read, or a header
+/// it could read; `null` where the page could not, as a page's script would get.
+fn captured_from_page(c: &Capture, view: &PageView) -> String {
+    let found = match &c.from {
+        CaptureFrom::Element(name) => view
+            .body
+            .as_deref()
+            .and_then(|b| crate::model::xml::element_texts(b, name).into_iter().next()),
+        CaptureFrom::Header(name) => view
+            .headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone()),
+    };
+    found.unwrap_or_else(|| NOT_READ.to_string())
+}
+
+/// What a raw step gives a later step: an element of the body or a header of the answer.
+fn captured_from_exchange(c: &Capture, ex: &Exchange) -> String {
+    let found = ex.response.as_ref().and_then(|r| match &c.from {
+        CaptureFrom::Element(name) => crate::model::xml::element_texts(&r.body, name)
+            .into_iter()
+            .next(),
+        CaptureFrom::Header(name) => r.header(name),
+    });
+    found.unwrap_or_else(|| NOT_READ.to_string())
 }
 
 /// True for a preflight the store refused with 403 where a check expected it to pass: the
@@ -1295,7 +1360,7 @@ async fn run_step(
                 url: client.url(
                     &target_bucket,
                     resolved.key.as_deref(),
-                    step.query.as_deref(),
+                    resolved.query.as_deref(),
                 ),
                 headers: resolved.headers,
                 body: resolved.body.map(String::into_bytes).unwrap_or_default(),
@@ -1335,11 +1400,12 @@ impl Relabel for Exchange {
 /// The `known` keys (setup objects, what the steps put) go first. The safety net for anything
 /// else a step or the store made is the store's own: DeleteBucket refuses a bucket that is not
 /// empty (409 BucketNotEmpty), and only then is the bucket listed and emptied. Inside an
-/// existing bucket, which is never deleted, one listing of the prefix is the net.
+/// existing bucket, which is never deleted, one listing of the prefix is the net, and one of
+/// the multipart uploads when a step began one (`uploads`).
 async fn teardown(
     client: &Client,
     place: &Place,
-    known: &[String],
+    (known, uploads): (&[String], bool),
     exchanges: &mut Vec<Exchange>,
 ) -> Result<(), String> {
     let bucket = place.bucket();
@@ -1355,14 +1421,18 @@ async fn teardown(
             deleted.push(key);
         }
     }
-    if prefix.is_some() {
-        empty(client, bucket, prefix, exchanges).await;
+    if let Some(prefix) = prefix {
+        empty(client, bucket, Some(prefix), exchanges).await;
+        if uploads {
+            abort_uploads(client, bucket, prefix, exchanges).await;
+        }
         return Ok(());
     }
     let mut removed = client.delete_bucket(Phase::Teardown, bucket).await;
     if not_empty(&removed) {
         exchanges.push(removed);
         empty(client, bucket, None, exchanges).await;
+        abort_uploads(client, bucket, "", exchanges).await;
         removed = client.delete_bucket(Phase::Teardown, bucket).await;
     }
     let outcome = removed.outcome();

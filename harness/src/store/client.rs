@@ -508,16 +508,25 @@ impl Client {
         // A store may answer with gigabytes: keep a prefix, count the rest.
         let mut kept = Vec::new();
         let mut total: u64 = 0;
+        let mut digest = <sha2::Sha256 as sha2::Digest>::new();
         while let Some(chunk) = response.chunk().await.map_err(describe)? {
             total += chunk.len() as u64;
+            sha2::Digest::update(&mut digest, &chunk);
             let room = BODY_LIMIT.saturating_sub(kept.len());
             kept.extend_from_slice(&chunk[..chunk.len().min(room)]);
         }
+        let cut = total > BODY_LIMIT as u64;
         Ok(RecordedResponse {
             status,
             headers,
             body: self.redactor.body(&kept),
-            body_cut_from: (total > BODY_LIMIT as u64).then_some(total),
+            body_cut_from: cut.then_some(total),
+            body_sha256: cut.then(|| {
+                sha2::Digest::finalize(digest)
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect()
+            }),
         })
     }
 
@@ -648,6 +657,35 @@ impl Client {
             _ => vec![],
         };
         (ex, keys)
+    }
+
+    /// ListMultipartUploads (first 1000): the exchange and each upload's key and id.
+    pub async fn list_uploads(
+        &self,
+        phase: Phase,
+        bucket: &str,
+    ) -> (Exchange, Vec<(String, String)>) {
+        let url = self.url(bucket, None, Some("uploads"));
+        let ex = self
+            .api(phase, "ListMultipartUploads", "GET", url, vec![], vec![])
+            .await;
+        let uploads = match &ex.response {
+            Some(r) if ex.succeeded() => {
+                let keys = crate::model::xml::element_texts(&r.body, "Key");
+                let ids = crate::model::xml::element_texts(&r.body, "UploadId");
+                keys.into_iter().zip(ids).collect()
+            }
+            _ => vec![],
+        };
+        (ex, uploads)
+    }
+
+    /// AbortMultipartUpload.
+    pub async fn abort_upload(&self, phase: Phase, bucket: &str, key: &str, id: &str) -> Exchange {
+        let mut url = self.url(bucket, Some(key), None);
+        url.query_pairs_mut().append_pair("uploadId", id);
+        self.api(phase, "AbortMultipartUpload", "DELETE", url, vec![], vec![])
+            .await
     }
 
     /// PutBucketCors with the configuration serialised for this dialect.

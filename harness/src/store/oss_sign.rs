@@ -427,3 +427,49 @@ pub fn post_v4_signature(secret: &str, policy_base64: &str, v4: &V4<'_>) -> Stri
 pub fn policy_base64(policy_json: &str) -> String {
     b64(policy_json.as_bytes())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn multipart_sub_resources_are_signed_sorted_and_signature_fields_are_not() {
+        let query = pairs(&[
+            ("uploadId", "0004B9894A22E5B1888A1E29F823****"),
+            ("partNumber", "1"),
+            ("Expires", "1141889120"),
+        ]);
+        let r = Resource {
+            bucket: Some("examplebucket"),
+            key: Some("big.bin"),
+            query: &query,
+        };
+        assert_eq!(
+            v1_canonical_resource(&r),
+            "/examplebucket/big.bin?partNumber=1&uploadId=0004B9894A22E5B1888A1E29F823****"
+        );
+        let create = pairs(&[("uploads", "")]);
+        let r = Resource {
+            bucket: Some("examplebucket"),
+            key: Some("big.bin"),
+            query: &create,
+        };
+        assert_eq!(v1_canonical_resource(&r), "/examplebucket/big.bin?uploads");
+        let complete = v1_string_to_sign(
+            "POST",
+            &pairs(&[("content-type", "application/xml")]),
+            "1141889120",
+            &r,
+        );
+        assert_eq!(
+            complete,
+            "POST\n\napplication/xml\n1141889120\n/examplebucket/big.bin?uploads"
+        );
+    }
+}

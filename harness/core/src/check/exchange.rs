@@ -34,6 +34,63 @@ pub enum HeaderPredicate {
     Count(usize),
 }
 
+/// The size and SHA-256 of a body, and the steps it is made of.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Digest {
+    /// The steps whose bodies, joined, make it (empty for a received body).
+    pub parts: Vec<String>,
+    /// Its length in bytes.
+    pub bytes: u64,
+    /// Its SHA-256, lower-case hex.
+    pub sha256: String,
+}
+
+impl Digest {
+    /// The digest of `body`, made of `parts`.
+    pub fn of(parts: Vec<String>, body: &[u8]) -> Digest {
+        Digest {
+            parts,
+            bytes: body.len() as u64,
+            sha256: hex_sha256(body),
+        }
+    }
+
+    /// The digest of a received body: the recorded one when the body was cut.
+    pub fn of_response(resp: &RecordedResponse) -> Digest {
+        match (&resp.body_sha256, resp.body_cut_from) {
+            (Some(sha), Some(total)) => Digest {
+                parts: vec![],
+                bytes: total,
+                sha256: sha.clone(),
+            },
+            _ => Digest::of(vec![], resp.body.as_bytes()),
+        }
+    }
+
+    /// `N bytes, sha256 <first 16 hex>…`, and the parts when known.
+    pub fn text(&self) -> String {
+        let short = &self.sha256[..self.sha256.len().min(16)];
+        if self.parts.is_empty() {
+            format!("{} bytes, sha256 {short}…", self.bytes)
+        } else {
+            format!(
+                "{} bytes, sha256 {short}… ({} joined)",
+                self.bytes,
+                self.parts.join(" + ")
+            )
+        }
+    }
+}
+
+/// SHA-256 in lower-case hex.
+pub fn hex_sha256(body: &[u8]) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(body)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// What a check of a raw exchange looks at.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExchangeSubject {
@@ -52,6 +109,9 @@ pub enum ExchangeSubject {
     ErrorMessage(String),
     /// The whole body.
     Body(String),
+    /// The body is these steps' bodies joined (a completed multipart upload), by size and
+    /// SHA-256: the record keeps only the first 16 KiB of a body.
+    Assembled(Digest),
     /// A browser's decision under the Fetch standard.
     Fetch {
         /// Judged by the standard in full rather than by what shipped browsers do.
@@ -136,6 +196,15 @@ impl ExchangeCheck {
                 resp.body.clone(),
                 &resp.body == body,
             ),
+            ExchangeSubject::Assembled(want) => {
+                let got = Digest::of_response(resp);
+                (
+                    "body assembled from the parts".to_string(),
+                    want.text(),
+                    got.text(),
+                    got.bytes == want.bytes && got.sha256 == want.sha256,
+                )
+            }
             ExchangeSubject::Fetch {
                 outcome,
                 credentials,
@@ -354,6 +423,7 @@ mod tests {
     #[case::error_code(ExchangeSubject::ErrorCode("AccessForbidden".into()), 403, &[], DENIED, 403, &[], "<Error><Code>AccessDenied</Code></Error>")]
     #[case::error_message(ExchangeSubject::ErrorMessage("not allowed".into()), 403, &[], DENIED, 403, &[], "")]
     #[case::body(ExchangeSubject::Body("just for test".into()), 200, &[], "just for test", 200, &[], "just for tes")]
+    #[case::assembled(ExchangeSubject::Assembled(Digest::of(vec!["p1".into()], b"just for test")), 200, &[], "just for test", 200, &[], "just for tesT")]
     fn checks_hold_and_fail(
         #[case] subject: ExchangeSubject,
         #[case] good_status: u16,
@@ -370,6 +440,28 @@ mod tests {
         let bad = c.evaluate("s", &r, &resp(bad_status, bad_headers, bad_body));
         assert!(!bad.ok, "should fail: {bad:?}");
         assert_ne!(bad.expected, bad.actual, "a failed check shows both values");
+    }
+
+    #[test]
+    fn a_cut_body_is_judged_by_its_recorded_size_and_digest() {
+        let whole = "x".repeat(40_000);
+        let c = check(ExchangeSubject::Assembled(Digest::of(
+            vec!["a".into(), "b".into()],
+            whole.as_bytes(),
+        )));
+        let r = req("GET", &[]);
+        let mut cut = resp(200, &[], &whole[..16_384]);
+        cut.body_cut_from = Some(40_000);
+        cut.body_sha256 = Some(hex_sha256(whole.as_bytes()));
+        assert!(c.evaluate("s", &r, &cut).ok);
+        cut.body_cut_from = Some(40_001);
+        let judged = c.evaluate("s", &r, &cut);
+        assert!(!judged.ok);
+        assert!(
+            judged.expected.contains("(a + b joined)"),
+            "{}",
+            judged.expected
+        );
     }
 
     #[test]

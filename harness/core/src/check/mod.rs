@@ -5,7 +5,7 @@
 pub mod exchange;
 pub mod page;
 
-pub use exchange::{ExchangeSubject, FetchOutcome, HeaderPredicate, browser_decision};
+pub use exchange::{Digest, ExchangeSubject, FetchOutcome, HeaderPredicate, browser_decision};
 pub use page::PageSubject;
 
 use crate::vocabulary::{BrowserKind, Dialect, Level};

@@ -135,7 +135,9 @@ pub fn describe(scenarios: &[Scenario], units: &[Unit]) -> String {
             .iter()
             .map(|&m| scenarios[m].id.as_str())
             .collect();
-        let why = if u.sharing == Sharing::Turns {
+        let why = if u.sharing == Sharing::Turns && !u.shared() {
+            "touches only the rules: its own".to_string()
+        } else if u.sharing == Sharing::Turns {
             format!(
                 "{} rules-only scenarios take turns, each putting its rules",
                 u.members.len()

@@ -619,7 +619,7 @@ fn flags(text: &str) -> std::collections::BTreeSet<String> {
 fn the_readme_synopsis_and_help_name_the_same_flags() {
     let synopsis = readme_commands();
     for sub in [
-        "run", "list", "validate", "clean", "matrix", "faults", "repro", "sign",
+        "run", "list", "validate", "clean", "matrix", "faults", "repro", "sign", "diagnose",
     ] {
         let o = corsprobe(&[sub, "--help"]);
         assert_eq!(o.status.code(), Some(0), "{}", text(&o));
@@ -783,4 +783,32 @@ fn clean_reads_no_known_failure_list() {
     );
     assert_eq!(o.status.code(), Some(3), "{}", text(&o));
     assert!(text(&o).contains("ListBuckets"), "{}", text(&o));
+}
+
+#[test]
+fn diagnose_names_the_argument_it_cannot_use_before_sending_anything() {
+    for (args, needle) in [
+        (
+            &["--bucket", "b", "--origin", "https://app.example/page"][..],
+            "--origin `https://app.example/page`: an origin such as",
+        ),
+        (
+            &["--bucket", "b", "--origin", "https://app.example", "--header", "x y"][..],
+            "--header `x y`: `name` or `name: value`",
+        ),
+        (
+            &["--bucket", "b", "--origin", "https://app.example", "--method", "G3T"][..],
+            "--method `G3T`",
+        ),
+        (
+            &["--origin", "https://app.example"][..],
+            "diagnose needs the bucket the page uses: --bucket NAME",
+        ),
+    ] {
+        let mut all = vec!["diagnose", "--target", "ceph"];
+        all.extend(args);
+        let o = corsprobe(&all);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {}", text(&o));
+        assert!(text(&o).contains(needle), "{args:?}: {}", text(&o));
+    }
 }

@@ -61,6 +61,8 @@ struct Evidence {
     propagation: Result<Vec<(u64, ScenarioResult)>, String>,
     /// `corsprobe clean`: (exit code, prefixed buckets still there, foreign bucket still there).
     clean: Result<(i32, Vec<String>, bool), String>,
+    /// `corsprobe diagnose` on broken set-ups of one bucket.
+    diagnose: Result<Vec<Diagnosed>, String>,
     /// The browser scenarios in each browser.
     browsers: Vec<BrowserRun>,
     /// A browser run whose driver cannot start: (exit code, the JSON record's verdicts and reasons).
@@ -475,6 +477,222 @@ async fn post_upload(
     ))
 }
 
+/// One `corsprobe diagnose` run on a broken set-up.
+#[derive(Clone, Debug)]
+struct Diagnosed {
+    /// What is broken, and the words the diagnosis must end with.
+    case: &'static str,
+    expected: &'static str,
+    code: i32,
+    output: String,
+    /// GetBucketCors before and after, and the keys left in the bucket after.
+    rules_before: Option<String>,
+    rules_after: Option<String>,
+    keys_after: Vec<String>,
+}
+
+/// The broken set-ups `diagnose` must tell apart, each with its arguments and the cause its
+/// last line must name (the bucket holds `test.txt` under origin-exact.xml: www.example.com may
+/// GET, PUT and HEAD, no header is allowed, nothing is exposed).
+const DIAGNOSE_CASES: [(&str, &[&str], &str); 6] = [
+    (
+        "origin-not-listed",
+        &[
+            "--origin",
+            "http://app.example",
+            "--key",
+            "test.txt",
+            "--presigned",
+        ],
+        "diagnosis: CORS rules: no rule lists the origin http://app.example",
+    ),
+    (
+        "method-not-listed",
+        &[
+            "--origin",
+            "http://www.example.com",
+            "--method",
+            "DELETE",
+            "--key",
+            "test.txt",
+            "--presigned",
+        ],
+        "diagnosis: CORS rules: the rules for http://www.example.com do not allow DELETE",
+    ),
+    (
+        "header-not-listed",
+        &[
+            "--origin",
+            "http://www.example.com",
+            "--method",
+            "PUT",
+            "--header",
+            "x-amz-meta-color: red",
+            "--key",
+            "up.txt",
+            "--presigned",
+        ],
+        "diagnosis: CORS rules: no rule for http://www.example.com PUT allows the header x-amz-meta-color",
+    ),
+    (
+        "bad-signature",
+        &[
+            "--origin",
+            "http://www.example.com",
+            "--key",
+            "test.txt",
+            "--sign",
+            "bad-presign",
+        ],
+        "diagnosis: not CORS: the store refused the request itself (403 SignatureDoesNotMatch: a bad signature)",
+    ),
+    (
+        "etag-not-exposed",
+        &[
+            "--origin",
+            "http://www.example.com",
+            "--method",
+            "PUT",
+            "--key",
+            "part.bin",
+            "--presigned",
+            "--expose",
+            "ETag",
+        ],
+        "diagnosis: CORS rules: etag is not exposed",
+    ),
+    (
+        "nothing-wrong",
+        &[
+            "--origin",
+            "http://www.example.com",
+            "--key",
+            "test.txt",
+            "--presigned",
+        ],
+        "diagnosis: no CORS problem",
+    ),
+];
+
+/// Runs `corsprobe diagnose` on each broken set-up against one bucket, reading its rules and
+/// keys before and after each run, then removes the bucket.
+async fn diagnose_cases(
+    root: &Path,
+    client: &Client,
+    prefix: &str,
+    run_id: &str,
+) -> Result<Vec<Diagnosed>, String> {
+    let bucket = format!("{prefix}diagnose-{run_id}");
+    let made = client.create_bucket(Phase::Setup, &bucket).await;
+    if !made.succeeded() {
+        return Err(format!("CreateBucket {bucket}: {}", made.outcome()));
+    }
+    let rules = corsprobe::model::cors_config::CorsConfiguration::load(
+        &root.join("fixtures/cors-rules/origin-exact.xml"),
+    )?;
+    let setup = [
+        client
+            .put_object(
+                Phase::Setup,
+                &bucket,
+                "test.txt",
+                b"just for test",
+                "text/plain",
+            )
+            .await,
+        client.put_cors(Phase::Setup, &bucket, &rules).await,
+    ];
+    let mut out = Vec::new();
+    let mut failed = setup
+        .iter()
+        .find(|e| !e.succeeded())
+        .map(|e| format!("setup: {}", e.outcome()));
+    if failed.is_none() {
+        for (case, args, expected) in DIAGNOSE_CASES {
+            let before = engine::save_cors(client, &bucket).await?.body;
+            let bin = env!("CARGO_BIN_EXE_corsprobe");
+            let mut all = vec![
+                "--root".to_string(),
+                root.display().to_string(),
+                "diagnose".into(),
+            ];
+            all.extend([
+                "--target".to_string(),
+                TARGET.to_string(),
+                "--bucket".into(),
+                bucket.clone(),
+            ]);
+            all.extend(args.iter().map(|a| a.to_string()));
+            let output = tokio::task::spawn_blocking(move || {
+                std::process::Command::new(bin).args(&all).output()
+            })
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?;
+            let after = engine::save_cors(client, &bucket).await?.body;
+            let (_, keys_after) = client.list_keys(Phase::Teardown, &bucket, None).await;
+            out.push(Diagnosed {
+                case,
+                expected,
+                code: output.status.code().unwrap_or(-1),
+                output: format!(
+                    "{}{}",
+                    String::from_utf8_lossy(&output.stdout),
+                    String::from_utf8_lossy(&output.stderr)
+                ),
+                rules_before: before,
+                rules_after: after,
+                keys_after,
+            });
+        }
+    }
+    let (_, removed) = engine::remove_bucket(client, &bucket).await;
+    if let Err(e) = removed {
+        failed.get_or_insert(e);
+    }
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(out),
+    }
+}
+
+/// What a diagnose run must show: the cause named last, the exit code, the rules as before
+/// byte for byte, the bucket's objects untouched, and no signature printed.
+fn judge_diagnosis(d: &Diagnosed) -> Result<(), String> {
+    let last = d
+        .output
+        .lines()
+        .rev()
+        .find(|l| l.starts_with("diagnosis:"))
+        .unwrap_or("");
+    if !last.starts_with(d.expected) {
+        return Err(format!(
+            "expected `{}…`, got `{last}`:\n{}",
+            d.expected, d.output
+        ));
+    }
+    let want_code = if d.case == "nothing-wrong" { 0 } else { 4 };
+    if d.code != want_code {
+        return Err(format!(
+            "exit {} (expected {want_code}):\n{}",
+            d.code, d.output
+        ));
+    }
+    if d.rules_before.is_none() || d.rules_after != d.rules_before {
+        return Err(format!(
+            "the rules were not restored byte for byte: before {:?}, after {:?}",
+            d.rules_before, d.rules_after
+        ));
+    }
+    if d.keys_after != ["test.txt"] {
+        return Err(format!("the bucket's keys changed: {:?}", d.keys_after));
+    }
+    if d.output.contains("Signature=") || d.output.contains("X-Amz-Credential=") {
+        return Err(format!("a signature was printed:\n{}", d.output));
+    }
+    Ok(())
+}
+
 /// Leaves a prefixed bucket (with an object) and a foreign one, runs `corsprobe clean`, lists.
 async fn clean_leftovers(
     root: &Path,
@@ -642,6 +860,7 @@ const NOT_SELECTED: &str = "not run: no selected trial needs it";
 /// is always made (it is cheap, and most parts compare against it).
 #[derive(Clone, Copy, Debug)]
 struct Parts {
+    diagnose: bool,
     faults: bool,
     browsers: bool,
     interrupts: bool,
@@ -665,6 +884,7 @@ impl Parts {
             })
         };
         Parts {
+            diagnose: any(&["diagnose::"]),
             faults: any(&["fault::"]),
             // The secrets scan reads the page views; the leftover check needs drivers to have run.
             browsers: any(&[
@@ -974,6 +1194,11 @@ fn run_suite(
         } else {
             Err(NOT_SELECTED.into())
         };
+        let diagnose = if parts.diagnose {
+            diagnose_cases(root, &client, &target.bucket_prefix, &opts.run_id).await
+        } else {
+            Err(NOT_SELECTED.into())
+        };
         guard.stop()?;
         Ok(Evidence {
             results,
@@ -990,6 +1215,7 @@ fn run_suite(
             post_upload,
             propagation,
             clean,
+            diagnose,
             browsers,
             dead_driver,
             browser_processes_left,
@@ -2030,6 +2256,55 @@ fn store_trials(evidence: &Result<Evidence, String>) -> Vec<Trial> {
                 Some("uploaded through a signed form\n") => Ok(()),
                 other => Err(format!("the object reads back as {other:?}").into()),
             }
+        },
+    ));
+    let diagnosed = e().and_then(|e| e.diagnose.clone());
+    for (case, ..) in DIAGNOSE_CASES {
+        let diagnosed = diagnosed.clone();
+        trials.push(Trial::test(
+            format!("diagnose::{TARGET}::{case}"),
+            move || {
+                let runs = diagnosed?;
+                let d = runs.iter().find(|d| d.case == case).ok_or("not run")?;
+                judge_diagnosis(d).map_err(Into::into)
+            },
+        ));
+    }
+    trials.push(Trial::test(
+        format!("diagnose::{TARGET}::the-judge-can-fail"),
+        || {
+            let good = Diagnosed {
+                case: "origin-not-listed",
+                expected: "diagnosis: CORS rules: no rule lists",
+                code: 4,
+                output: "diagnosis: CORS rules: no rule lists the origin x\n".into(),
+                rules_before: Some("<CORSConfiguration/>".into()),
+                rules_after: Some("<CORSConfiguration/>".into()),
+                keys_after: vec!["test.txt".into()],
+            };
+            judge_diagnosis(&good)?;
+            let wrong_cause = Diagnosed {
+                output: "diagnosis: not CORS: x\n".into(),
+                ..good.clone()
+            };
+            let lost = Diagnosed {
+                rules_after: Some("<CORSConfiguration></CORSConfiguration>".into()),
+                ..good.clone()
+            };
+            let leaked = Diagnosed {
+                output: format!("X-Amz-Credential=a\n{}", good.output),
+                ..good.clone()
+            };
+            let written = Diagnosed {
+                keys_after: vec!["test.txt".into(), "x".into()],
+                ..good.clone()
+            };
+            for bad in [wrong_cause, lost, leaked, written] {
+                if judge_diagnosis(&bad).is_ok() {
+                    return Err(format!("not caught: {bad:?}").into());
+                }
+            }
+            Ok(())
         },
     ));
     let clean = e().and_then(|e| e.clean.clone());

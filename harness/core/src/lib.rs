@@ -7,6 +7,7 @@ pub mod capability;
 pub mod check;
 pub mod clock;
 pub mod cors_config;
+pub mod diagnosis;
 pub mod exchange;
 pub mod expectations;
 pub mod fetch_rules;

@@ -3,6 +3,7 @@
 
 mod bench;
 mod clean;
+mod diagnose;
 mod expectations;
 mod faults;
 mod list;
@@ -14,6 +15,7 @@ mod validate;
 
 use bench::{BenchArgs, bench};
 use clean::clean;
+use diagnose::{DiagnoseArgs, diagnose_cmd};
 use expectations::{ExpectationsCommand, expectations_update};
 use faults::{FaultsArgs, faults_cmd};
 use list::list;
@@ -98,6 +100,9 @@ enum Command {
     Repro(ReproArgs),
     /// Make a signature for a repro script at its run time: a signed URL, or a form's fields.
     Sign(SignArgs),
+    /// Tell a CORS failure from another one: the preflight and request a page sends, which rule
+    /// matched or why none did, the status, caching, and whether the loosest rules pass.
+    Diagnose(Box<DiagnoseArgs>),
     /// Remove buckets left by interrupted runs: only those named with the target's prefix.
     Clean {
         /// Target name in the targets file.
@@ -207,6 +212,7 @@ pub fn main() -> i32 {
         Command::Repro(args) => repro(&root, &args),
         Command::Bench(args) => bench(&root, &args),
         Command::Sign(args) => sign_cmd(&root, &args),
+        Command::Diagnose(args) => diagnose_cmd(&root, &args),
     }
 }
 

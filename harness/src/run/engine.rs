@@ -173,6 +173,28 @@ pub fn bucket_name(prefix: &str, run_id: &str, index: usize) -> String {
     format!("{prefix}{run_id}-{:03}", index + 1)
 }
 
+/// Removes what lies under `prefix` in a bucket that stays (objects and unfinished multipart
+/// uploads); used by `corsprobe diagnose` for its scratch key.
+pub async fn clear_prefix(client: &Client, bucket: &str, prefix: &str) -> Result<(), String> {
+    let place = Place::Existing {
+        bucket: bucket.to_string(),
+        key_prefix: prefix.to_string(),
+    };
+    let mut exchanges = Vec::new();
+    teardown(client, &place, (&[], true), &mut exchanges).await?;
+    let (listing, left) = client
+        .list_keys(Phase::Teardown, bucket, Some(prefix))
+        .await;
+    if listing.succeeded() && left.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "could not remove the scratch objects under {bucket}/{prefix}: {}",
+            listing.outcome()
+        ))
+    }
+}
+
 /// Removes a bucket and everything in it; used by `corsprobe clean`.
 pub async fn remove_bucket(client: &Client, bucket: &str) -> (Vec<Exchange>, Result<(), String>) {
     let mut exchanges = Vec::new();
@@ -429,10 +451,7 @@ struct Shared<'a> {
 impl Shared<'_> {
     /// The scenarios that do not run here (cancelled, or not for this dialect) as SKIP
     /// results, and the others to run.
-    fn sort_out(
-        &self,
-        members: Vec<(usize, Scenario)>,
-    ) -> (Vec<Judged>, Vec<(usize, Scenario)>) {
+    fn sort_out(&self, members: Vec<(usize, Scenario)>) -> (Vec<Judged>, Vec<(usize, Scenario)>) {
         let dialect = self.client.target().dialect;
         let mut out = Vec::new();
         let mut runnable = Vec::new();

@@ -552,7 +552,8 @@ impl Client {
         self.send(phase, label, req).await
     }
 
-    fn unsent(&self, phase: Phase, label: &str, req: &Request, error: String) -> Exchange {
+    /// An exchange that was never sent, recorded with why (a request that could not be signed).
+    pub fn unsent(&self, phase: Phase, label: &str, req: &Request, error: String) -> Exchange {
         Exchange {
             phase,
             label: label.to_string(),

@@ -141,7 +141,7 @@ fn run_with_dead_driver(root: &Path) -> Result<(i32, Vec<(String, String)>), Str
         .args([
             "--browser",
             "chromium",
-            "browser/get-example",
+            "browser/presigned-put",
             "--report-json",
         ])
         .arg(&report)

@@ -793,11 +793,25 @@ fn diagnose_names_the_argument_it_cannot_use_before_sending_anything() {
             "--origin `https://app.example/page`: an origin such as",
         ),
         (
-            &["--bucket", "b", "--origin", "https://app.example", "--header", "x y"][..],
+            &[
+                "--bucket",
+                "b",
+                "--origin",
+                "https://app.example",
+                "--header",
+                "x y",
+            ][..],
             "--header `x y`: `name` or `name: value`",
         ),
         (
-            &["--bucket", "b", "--origin", "https://app.example", "--method", "G3T"][..],
+            &[
+                "--bucket",
+                "b",
+                "--origin",
+                "https://app.example",
+                "--method",
+                "G3T",
+            ][..],
             "--method `G3T`",
         ),
         (

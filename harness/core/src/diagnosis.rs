@@ -240,12 +240,7 @@ const NOT_CORS: [(&str, &str); 9] = [
 
 /// `METHOD /path` of an exchange, without its query (it may hold a signature).
 fn request_line(ex: &Exchange) -> String {
-    let path = ex
-        .request
-        .url
-        .split_once("://")
-        .and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]))
-        .unwrap_or("/");
+    let path = ex.request.path_and_query();
     let path = path.split('?').next().unwrap_or(path);
     format!("{} {path}", ex.request.method)
 }

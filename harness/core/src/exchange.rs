@@ -35,6 +35,14 @@ impl RecordedRequest {
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     }
+
+    /// The path and query of the URL (`/` when it has none): what a request line shows.
+    pub fn path_and_query(&self) -> &str {
+        self.url
+            .split_once("://")
+            .and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]))
+            .unwrap_or("/")
+    }
 }
 
 /// The response as received, with secrets redacted.

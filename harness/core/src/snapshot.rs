@@ -92,12 +92,7 @@ pub fn render(result: &ScenarioResult) -> String {
     let mut out = format!("title: {}\n", result.title);
     for ex in result.exchanges.iter().filter(|e| e.phase == Phase::Step) {
         out.push_str(&format!("---\nstep: {}\n", ex.label));
-        let path = ex
-            .request
-            .url
-            .split_once("://")
-            .and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]))
-            .unwrap_or("/");
+        let path = ex.request.path_and_query();
         let (path, query) = path.split_once('?').unwrap_or((path, ""));
         // Only sub-resources (`?cors`, `?partNumber&uploadId`) say what was asked; their values
         // (an UploadId) and signed query values are volatile, so names alone are kept.

@@ -182,6 +182,9 @@ pub struct Browser {
     pub version: String,
     /// Time from spawning the driver to a ready session, in milliseconds.
     pub start_ms: f64,
+    /// The page the session shows after a step that settled; the next step on the same page
+    /// runs there without loading it again (the page script keeps no state between steps).
+    shown: std::sync::Mutex<Option<String>>,
 }
 
 impl Drop for Browser {
@@ -476,6 +479,7 @@ impl Browser {
             client,
             _driver: driver,
             profile,
+            shown: std::sync::Mutex::new(None),
         })
     }
 
@@ -506,10 +510,15 @@ impl Browser {
             // Drain what earlier steps left, so the reasons read below are this step's.
             self.devtools_events().await;
         }
-        self.client
-            .goto(page)
-            .await
-            .map_err(|e| format!("{}: cannot open {page}: {e}", self.kind.name()))?;
+        // A load per step cost 40-90 ms; the page is loaded again only for another page, or
+        // after a step that did not settle (its requests may still be in flight).
+        let shown = self.shown.lock().map(|mut s| s.take()).unwrap_or(None);
+        if shown.as_deref() != Some(page) {
+            self.client
+                .goto(page)
+                .await
+                .map_err(|e| format!("{}: cannot open {page}: {e}", self.kind.name()))?;
+        }
         let value = self
             .client
             .execute_async(RUN_OP, vec![op])
@@ -517,6 +526,11 @@ impl Browser {
             .map_err(|e| format!("{}: the page script failed: {e}", self.kind.name()))?;
         let mut result: PageResult = serde_json::from_value(value.clone())
             .map_err(|e| format!("{}: unexpected page result {value}: {e}", self.kind.name()))?;
+        if !matches!(result.outcome.as_str(), "timeout" | "page-error")
+            && let Ok(mut s) = self.shown.lock()
+        {
+            *s = Some(page.to_string());
+        }
         if chromium {
             result.cors_errors = cors_errors(&self.devtools_events().await);
         }

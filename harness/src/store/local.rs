@@ -102,7 +102,14 @@ fn run_script(script: &Path, timeout: Duration) -> Result<(), String> {
         .file_stem()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let log = std::env::temp_dir().join(format!("corsprobe-{stem}-{name}.log"));
+    // One log per run of a script: a later start (another process of the same test run, after
+    // a failed one) must not truncate the log that says why the first one failed.
+    static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let log = std::env::temp_dir().join(format!(
+        "corsprobe-{stem}-{name}-{}-{n}.log",
+        std::process::id()
+    ));
     let out = std::fs::File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
     let err = out.try_clone().map_err(|e| e.to_string())?;
     let mut child = std::process::Command::new("bash")
@@ -115,7 +122,10 @@ fn run_script(script: &Path, timeout: Duration) -> Result<(), String> {
     let deadline = Instant::now() + timeout;
     loop {
         match child.try_wait() {
-            Ok(Some(status)) if status.success() => return Ok(()),
+            Ok(Some(status)) if status.success() => {
+                let _ = std::fs::remove_file(&log);
+                return Ok(());
+            }
             Ok(Some(status)) => {
                 let text = std::fs::read_to_string(&log).unwrap_or_default();
                 let lines: Vec<&str> = text.lines().collect();

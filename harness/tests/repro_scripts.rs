@@ -31,6 +31,7 @@ fn every_scenario_renders_as_valid_bash_in_every_dialect() {
     let targets = root.join("fixtures/targets.toml");
     let scenarios = common::all_scenarios();
     let mut checked = 0;
+    let mut refused = 0;
     for (dialect, addressing) in [
         (Dialect::S3, Addressing::Path),
         (Dialect::S3, Addressing::Virtual),
@@ -38,6 +39,11 @@ fn every_scenario_renders_as_valid_bash_in_every_dialect() {
     ] {
         let c = client(dialect, addressing);
         for s in &scenarios {
+            if let Some(why) = corsprobe::repro::unscriptable(s) {
+                assert!(why.contains("captures a value"), "{}: {why}", s.id);
+                refused += 1;
+                continue;
+            }
             let script = render(&c, s, &Heading::default(), &root, &targets);
             let at = format!("{} ({dialect:?}, {addressing:?})", s.id);
             assert!(
@@ -76,5 +82,7 @@ fn every_scenario_renders_as_valid_bash_in_every_dialect() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 3 * scenarios.len());
+    // The multipart scenarios capture UploadIds and ETags: refused, and said why, not printed.
+    assert!(refused >= 3 * 8, "{refused} scenarios refused");
+    assert_eq!(checked + refused, 3 * scenarios.len());
 }

@@ -89,11 +89,8 @@ pub(super) fn repro(root: &Path, args: &ReproArgs) -> i32 {
             }
         }
     };
-    if let Some(step) = chosen.scenario.steps.iter().find(|s| s.capture.is_some()) {
-        eprintln!(
-            "corsprobe: `{}`: step `{}` captures a value from its answer for the steps after it (an UploadId, an ETag), which a repro script does not carry yet; run it with `corsprobe run {} --verbose`",
-            chosen.scenario.id, step.name, chosen.scenario.id
-        );
+    if let Some(why) = crate::repro::unscriptable(chosen.scenario) {
+        eprintln!("corsprobe: {why}");
         return EXIT_USAGE;
     }
     let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());

@@ -100,3 +100,19 @@ pub fn for_scenario<'a>(scenario: &'a Scenario, record: Option<&RunRecord>) -> C
         heading: Heading { lines, look_at },
     }
 }
+
+/// Why a scenario cannot be printed as a script, if it cannot: a step that captures a value
+/// from its answer (an UploadId, an ETag) for the steps after it, which a script does not carry
+/// from one curl call to the next yet.
+pub fn unscriptable(scenario: &crate::model::scenario::Scenario) -> Option<String> {
+    scenario
+        .steps
+        .iter()
+        .find(|s| s.capture.is_some())
+        .map(|step| {
+            format!(
+                "`{}`: step `{}` captures a value from its answer for the steps after it (an UploadId, an ETag), which a repro script does not carry yet; run it with `corsprobe run {} --verbose`",
+                scenario.id, step.name, scenario.id
+            )
+        })
+}

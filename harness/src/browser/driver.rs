@@ -182,9 +182,25 @@ pub struct Browser {
     pub version: String,
     /// Time from spawning the driver to a ready session, in milliseconds.
     pub start_ms: f64,
-    /// The page the session shows after a step that settled; the next step on the same page
-    /// runs there without loading it again (the page script keeps no state between steps).
-    shown: std::sync::Mutex<Option<String>>,
+    /// A window per page, so a step goes back to its page's window instead of loading it.
+    windows: tokio::sync::Mutex<Windows>,
+}
+
+/// The session's windows: one per page, each showing its page once a step there settled.
+///
+/// A load per step cost 40-90 ms, and a load on another site 80-140 ms (the browser starts a
+/// renderer for the site); switching to a window that already shows the page costs a few.
+/// The page script keeps no state between steps, so a settled page serves the next step.
+#[derive(Default)]
+struct Windows {
+    /// The window of each page.
+    of: std::collections::HashMap<String, fantoccini::wd::WindowHandle>,
+    /// Pages whose window shows them after a step that settled.
+    settled: std::collections::HashSet<String>,
+    /// The page whose window is current.
+    current: Option<String>,
+    /// The driver refused a new window: every page then shares the one window.
+    single: bool,
 }
 
 impl Drop for Browser {
@@ -479,7 +495,7 @@ impl Browser {
             client,
             _driver: driver,
             profile,
-            shown: std::sync::Mutex::new(None),
+            windows: tokio::sync::Mutex::new(Windows::default()),
         })
     }
 
@@ -510,15 +526,8 @@ impl Browser {
             // Drain what earlier steps left, so the reasons read below are this step's.
             self.devtools_events().await;
         }
-        // A load per step cost 40-90 ms; the page is loaded again only for another page, or
-        // after a step that did not settle (its requests may still be in flight).
-        let shown = self.shown.lock().map(|mut s| s.take()).unwrap_or(None);
-        if shown.as_deref() != Some(page) {
-            self.client
-                .goto(page)
-                .await
-                .map_err(|e| format!("{}: cannot open {page}: {e}", self.kind.name()))?;
-        }
+        let mut windows = self.windows.lock().await;
+        self.show(&mut windows, page).await?;
         let value = self
             .client
             .execute_async(RUN_OP, vec![op])
@@ -526,15 +535,64 @@ impl Browser {
             .map_err(|e| format!("{}: the page script failed: {e}", self.kind.name()))?;
         let mut result: PageResult = serde_json::from_value(value.clone())
             .map_err(|e| format!("{}: unexpected page result {value}: {e}", self.kind.name()))?;
-        if !matches!(result.outcome.as_str(), "timeout" | "page-error")
-            && let Ok(mut s) = self.shown.lock()
-        {
-            *s = Some(page.to_string());
+        // A step that did not settle may still have requests in flight: load its page again.
+        if !matches!(result.outcome.as_str(), "timeout" | "page-error") {
+            windows.settled.insert(page.to_string());
         }
         if chromium {
             result.cors_errors = cors_errors(&self.devtools_events().await);
         }
         Ok(result)
+    }
+
+    /// Makes `page` the current window's settled page: its own window, switched to, made or
+    /// loaded as needed.
+    async fn show(&self, windows: &mut Windows, page: &str) -> Result<(), String> {
+        let name = self.kind.name();
+        if windows.current.as_deref() != Some(page) {
+            let mut replace_current = false;
+            match windows.of.get(page).cloned() {
+                Some(handle) => {
+                    self.client.switch_to_window(handle).await.map_err(|e| {
+                        format!("{name}: cannot go back to the window of {page}: {e}")
+                    })?
+                }
+                None if windows.current.is_none() => {
+                    let handle = self
+                        .client
+                        .window()
+                        .await
+                        .map_err(|e| format!("{name}: no current window: {e}"))?;
+                    windows.of.insert(page.to_string(), handle);
+                }
+                None if windows.single => replace_current = true,
+                None => match self.client.new_window(true).await {
+                    Ok(made) => {
+                        self.client
+                            .switch_to_window(made.handle.clone())
+                            .await
+                            .map_err(|e| format!("{name}: cannot open a window for {page}: {e}"))?;
+                        windows.of.insert(page.to_string(), made.handle);
+                    }
+                    // Without windows every page shares the one, and loads on each change.
+                    Err(_) => {
+                        windows.single = true;
+                        replace_current = true;
+                    }
+                },
+            }
+            if replace_current && let Some(shown) = &windows.current {
+                windows.settled.remove(shown);
+            }
+            windows.current = Some(page.to_string());
+        }
+        if !windows.settled.remove(page) {
+            self.client
+                .goto(page)
+                .await
+                .map_err(|e| format!("{name}: cannot open {page}: {e}"))?;
+        }
+        Ok(())
     }
 
     /// Chromium's DevTools events since the last read (empty where the driver has none).

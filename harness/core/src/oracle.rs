@@ -168,6 +168,7 @@ mod tests {
             store_allow_origin: None,
             page_ms: 1.0,
             step_ms: 1.0,
+            wait_ms: 0.0,
         });
         r.exchanges = exchanges;
         r

@@ -85,6 +85,10 @@ pub struct PageView {
     pub page_ms: f64,
     /// Wall time of the step (navigation included), in milliseconds.
     pub step_ms: f64,
+    /// Time the step waited for the browser while another scenario's step held it, in
+    /// milliseconds: not part of this scenario's own cost.
+    #[serde(default)]
+    pub wait_ms: f64,
 }
 
 impl PageView {

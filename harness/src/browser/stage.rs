@@ -121,8 +121,10 @@ impl Stage {
         if page.pause_ms > 0 {
             tokio::time::sleep(Duration::from_millis(page.pause_ms)).await;
         }
+        let asked = Instant::now();
         let _turn = self.turn.lock().await;
         let started = Instant::now();
+        let waited = started - asked;
         let Resolved {
             bucket,
             key,
@@ -201,6 +203,7 @@ impl Stage {
             .filter(|h| same_resource(h, &url))
             .collect();
         let mut view = self.view(step, &origin, &url, seen, &hits, started);
+        view.wait_ms = (waited.as_secs_f64() * 1000.0).round();
         // A destination the proxy refused explains the page's network error.
         let refusals: Vec<String> = self.recorder.refusals()[refused..]
             .iter()
@@ -270,6 +273,7 @@ impl Stage {
                 .and_then(|h| header(&h.response_headers, "access-control-allow-origin")),
             page_ms: seen.ms,
             step_ms: (started.elapsed().as_secs_f64() * 1000.0).round(),
+            wait_ms: 0.0,
         }
     }
 

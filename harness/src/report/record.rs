@@ -215,10 +215,11 @@ const VOLATILE_HEADERS: [&str; 10] = [
 ];
 
 /// Fields that time something: zero in a normalised record.
-const TIMINGS: [&str; 7] = [
+const TIMINGS: [&str; 8] = [
     "duration_ms",
     "page_ms",
     "step_ms",
+    "wait_ms",
     "start_ms",
     "propagation_ms",
     "median_ms",

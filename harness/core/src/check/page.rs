@@ -163,6 +163,7 @@ mod tests {
             store_allow_origin: None,
             page_ms: 1.0,
             step_ms: 2.0,
+            wait_ms: 0.0,
         }
     }
 

@@ -182,12 +182,14 @@ impl Stage {
             .pages
             .page(&page.origin)
             .expect("validated: a known page origin");
+        let page_body = unit_and_size((step.body.as_deref(), step.body_size), vars, body);
         let op = serde_json::json!({
             "via": page.via.name(),
             "method": step.method,
             "url": url.as_str(),
             "headers": headers,
-            "body": if page.via == Via::Form { None } else { body },
+            "body": if page.via == Via::Form { None } else { page_body.0 },
+            "body_size": page_body.1,
             "credentials": page.credentials,
             "cache": page.cache,
             "timeout_ms": PAGE_LIMIT_MS,
@@ -325,9 +327,68 @@ fn same_resource(hit: &Hit, url: &reqwest::Url) -> bool {
     hit.host.eq_ignore_ascii_case(&host) && hit.path == url.path()
 }
 
+/// The body as the page gets it: a repeated body as its unit and size when the page's
+/// `repeat` and `slice` make the same text (ASCII), the whole body otherwise.
+fn unit_and_size(
+    (raw, size): (Option<&str>, Option<usize>),
+    vars: &BTreeMap<&str, String>,
+    whole: Option<String>,
+) -> (Option<String>, Option<usize>) {
+    if let (Some(size), Some(raw), Some(whole)) = (size, raw, &whole) {
+        let unit = crate::model::scenario::expand(raw, vars);
+        if unit.is_ascii() && crate::model::scenario::sized(&unit, Some(size)) == *whole {
+            return (Some(unit), Some(size));
+        }
+    }
+    (whole, None)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::scenario::{expand, sized};
+
+    /// What `corsprobe.js` does with a unit and a size, for ASCII text.
+    fn page_repeat(unit: &str, size: usize) -> String {
+        unit.repeat(size.div_ceil(unit.len()))[..size].to_string()
+    }
+
+    #[test]
+    fn a_repeated_body_reaches_the_page_as_its_unit_only_when_the_page_rebuilds_it_exactly() {
+        let vars: BTreeMap<&str, String> = [("n", "7".to_string())].into();
+        // As `Resolved::of` makes it: sized, then templates filled in.
+        let whole = |raw: &str, size: Option<usize>| Some(expand(&sized(raw, size), &vars));
+        let ascii = ("corsprobe part;", Some(100));
+        let (unit, size) = unit_and_size((Some(ascii.0), ascii.1), &vars, whole(ascii.0, ascii.1));
+        assert_eq!(
+            (unit.as_deref(), size),
+            (Some("corsprobe part;"), Some(100))
+        );
+        assert_eq!(
+            Some(page_repeat("corsprobe part;", 100)),
+            whole(ascii.0, ascii.1)
+        );
+        // Templates are filled in after sizing, so the page could not rebuild the text.
+        let filled = whole("part {{n}};", Some(100));
+        let sent = unit_and_size((Some("part {{n}};"), Some(100)), &vars, filled.clone());
+        assert_eq!(sent, (filled, None));
+        let cut = whole("ab{{n}}", Some(3));
+        assert_eq!(
+            unit_and_size((Some("ab{{n}}"), Some(3)), &vars, cut.clone()),
+            (cut, None)
+        );
+        // JavaScript counts UTF-16 units where Rust counts characters.
+        let wide = whole("\u{1F600}x", Some(5));
+        assert_eq!(
+            unit_and_size((Some("\u{1F600}x"), Some(5)), &vars, wide.clone()),
+            (wide, None)
+        );
+        let plain = Some("short".to_string());
+        assert_eq!(
+            unit_and_size((Some("short"), None), &vars, plain.clone()),
+            (plain, None)
+        );
+    }
 
     #[test]
     fn requests_count_for_the_steps_url_only() {

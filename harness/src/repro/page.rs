@@ -48,6 +48,8 @@ pub fn html(scenario: &Scenario, js: &str) -> String {
                 "method": step.method,
                 "headers": step.headers.iter().map(|(n, v)| (n.to_ascii_lowercase(), v.clone())).collect::<Vec<_>>(),
                 "body": if page.via == crate::model::scenario::Via::Form { None } else { step.body.clone() },
+                // The page repeats the body to this size, as the harness's pages do.
+                "body_size": step.body_size,
                 "credentials": page.credentials,
                 "cache": page.cache,
                 "timeout_ms": 15000,

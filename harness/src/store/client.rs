@@ -7,7 +7,7 @@ use crate::model::cors_config::CorsConfiguration;
 use crate::model::exchange::{BODY_LIMIT, Exchange, Phase, RecordedRequest, RecordedResponse};
 use crate::model::redact::Redactor;
 use crate::model::vocabulary::{Addressing, Dialect};
-use crate::store::target::Target;
+use crate::store::target::{Target, is_localhost_name};
 use base64::Engine as _;
 use md5::Digest as _;
 use std::time::{Duration, Instant, SystemTime};
@@ -864,11 +864,6 @@ impl Client {
         };
         probe.get(url).send().await.is_ok()
     }
-}
-
-/// True for `localhost` and every `*.localhost` name: loopback, as browsers resolve them.
-pub fn is_localhost_name(host: &str) -> bool {
-    host == "localhost" || host.ends_with(".localhost")
 }
 
 /// Resolves `localhost` and every `*.localhost` name to loopback, as browsers do, so that

@@ -233,6 +233,16 @@ impl Target {
         }
     }
 
+    /// True when the endpoint is on this machine, where the store shares its cores.
+    pub fn on_loopback(&self) -> bool {
+        match self.endpoint.host() {
+            Some(url::Host::Ipv4(a)) => a.is_loopback(),
+            Some(url::Host::Ipv6(a)) => a.is_loopback(),
+            Some(url::Host::Domain(name)) => is_localhost_name(&name.to_ascii_lowercase()),
+            None => false,
+        }
+    }
+
     /// `host:port` of the endpoint, for reports.
     pub fn endpoint_host(&self) -> String {
         let host = self.endpoint.host_str().unwrap_or("");
@@ -241,6 +251,11 @@ impl Target {
             None => host.to_string(),
         }
     }
+}
+
+/// True for `localhost` and every `*.localhost` name: loopback, as browsers resolve them.
+pub fn is_localhost_name(host: &str) -> bool {
+    host == "localhost" || host.ends_with(".localhost")
 }
 
 fn parse_file(file: &Path) -> Result<TargetsFile, TargetError> {
@@ -477,6 +492,37 @@ fn read_env_file(path: &Path) -> Result<BTreeMap<String, String>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_an_endpoint_on_this_machine_is_on_loopback() {
+        let at = |url: &str| {
+            let endpoint = reqwest::Url::parse(url).unwrap();
+            let keys = Credentials {
+                access_key: String::new(),
+                secret_key: String::new(),
+                session_token: None,
+            };
+            Target::new("t", Dialect::S3, endpoint, "us-east-1", keys).on_loopback()
+        };
+        for near in [
+            "http://127.0.0.1:7480",
+            "http://127.9.0.2",
+            "http://[::1]:9000",
+            "https://s3.vendor.localhost:8443",
+            "http://LOCALHOST:9000",
+        ] {
+            assert!(at(near), "{near}");
+        }
+        for far in [
+            "https://s3.us-east-1.amazonaws.com",
+            "https://oss-cn-hangzhou.aliyuncs.com",
+            "http://10.0.0.5:9000",
+            "http://localhost.example.com",
+            "http://[2001:db8::1]",
+        ] {
+            assert!(!at(far), "{far}");
+        }
+    }
 
     fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
         let p = dir.join(name);

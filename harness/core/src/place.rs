@@ -23,6 +23,14 @@ pub enum Place {
         /// Prefix of every key the scenario creates, ending in `/`.
         key_prefix: String,
     },
+    /// A key prefix in a bucket the plan made for several scenarios of one rules document; the
+    /// bucket's teardown removes the scenario's objects with the bucket.
+    Tenant {
+        /// The shared bucket's name.
+        bucket: String,
+        /// Prefix of every key the scenario creates, ending in `/`.
+        key_prefix: String,
+    },
 }
 
 impl Place {
@@ -31,6 +39,7 @@ impl Place {
         match self {
             Place::Fresh(b)
             | Place::Existing { bucket: b, .. }
+            | Place::Tenant { bucket: b, .. }
             | Place::ReadOnly { bucket: b, .. } => b,
         }
     }
@@ -39,9 +48,17 @@ impl Place {
     pub fn missing_bucket(&self) -> String {
         match self {
             Place::Fresh(b) | Place::ReadOnly { name: b, .. } => format!("{b}-none"),
-            Place::Existing { key_prefix, .. } => {
+            Place::Existing { key_prefix, .. } | Place::Tenant { key_prefix, .. } => {
                 format!("{}-none", key_prefix.trim_end_matches('/'))
             }
+        }
+    }
+
+    /// The prefix of the scenario's keys inside a bucket it shares (empty in a bucket of its own).
+    pub fn key_prefix(&self) -> &str {
+        match self {
+            Place::Existing { key_prefix, .. } | Place::Tenant { key_prefix, .. } => key_prefix,
+            Place::Fresh(_) | Place::ReadOnly { .. } => "",
         }
     }
 
@@ -49,7 +66,9 @@ impl Place {
     pub fn key(&self, key: &str) -> String {
         match self {
             Place::Fresh(_) | Place::ReadOnly { .. } => key.to_string(),
-            Place::Existing { key_prefix, .. } => format!("{key_prefix}{key}"),
+            Place::Existing { key_prefix, .. } | Place::Tenant { key_prefix, .. } => {
+                format!("{key_prefix}{key}")
+            }
         }
     }
 }
@@ -86,5 +105,27 @@ impl Resolved {
             body: step.sized_body().map(|b| expand(&b, vars)),
             query: step.query.as_ref().map(|q| expand(q, vars)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tenant_keeps_its_keys_and_its_missing_bucket_under_its_prefix() {
+        let tenant = Place::Tenant {
+            bucket: "corsprobe-ab12-001".into(),
+            key_prefix: "corsprobe-ab12-007/".into(),
+        };
+        assert_eq!(tenant.bucket(), "corsprobe-ab12-001");
+        assert_eq!(tenant.key("upload.txt"), "corsprobe-ab12-007/upload.txt");
+        assert_eq!(tenant.key_prefix(), "corsprobe-ab12-007/");
+        // Two tenants of one bucket never name the same missing bucket or the same key.
+        assert_eq!(tenant.missing_bucket(), "corsprobe-ab12-007-none");
+        let host = Place::Fresh("corsprobe-ab12-001".into());
+        assert_eq!(host.key("upload.txt"), "upload.txt");
+        assert_eq!(host.key_prefix(), "");
+        assert_ne!(host.key("upload.txt"), tenant.key("upload.txt"));
     }
 }

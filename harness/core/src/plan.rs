@@ -1,11 +1,14 @@
 //! The bucket plan: which scenarios share a bucket. Scenarios that only read (OPTIONS, GET,
 //! HEAD, GetBucketCors) and set up the same rules and objects cannot tell one bucket from
-//! another, so they share one; a scenario that writes (an object, a form, the rules) keeps its
-//! own, except that scenarios touching only the rules (no objects, rules set up) take turns in
-//! one bucket, each putting its own rules first. The plan is a function of the scenario data
-//! (and of whether the target lets rules change in place), so a dry run prints it.
+//! another, so they share one. A scenario that writes only objects, by key, keeps its objects
+//! under a key prefix of its own in the bucket of its rules: CORS rules are bucket-wide and no
+//! scenario lists the bucket, so it cannot tell that bucket from a bucket of its own either.
+//! A scenario that changes the rules keeps its own bucket, except that scenarios touching only
+//! the rules (no objects, rules set up) take turns in one bucket, each putting its own rules
+//! first. The plan is a function of the scenario data (and of whether the target lets rules
+//! change in place), so a dry run prints it.
 
-use crate::scenario::{Action, Scenario};
+use crate::scenario::{Action, BucketRef, Scenario};
 use std::collections::BTreeMap;
 
 /// How the scenarios of one bucket use it.
@@ -13,7 +16,8 @@ use std::collections::BTreeMap;
 pub enum Sharing {
     /// One scenario: the bucket is made for it and removed after it.
     Alone,
-    /// Readers of one setup: it is done once, their steps run side by side.
+    /// Scenarios of one rules document: the rules and the readers' objects are set up once,
+    /// each tenant puts its own objects under its prefix, and their steps run side by side.
     Readers,
     /// Rules-only scenarios one after another, each putting its own rules before its steps.
     Turns,
@@ -26,6 +30,9 @@ pub struct Unit {
     pub members: Vec<usize>,
     /// How they share it.
     pub sharing: Sharing,
+    /// The members that keep their objects under a key prefix of their own (object writers,
+    /// and readers alone in their setup, that joined the bucket of their rules), in list order.
+    pub tenants: Vec<usize>,
 }
 
 impl Unit {
@@ -34,10 +41,16 @@ impl Unit {
         self.members.len() > 1
     }
 
+    /// True when the `i`-th scenario of the run keeps its objects under a prefix of its own.
+    pub fn is_tenant(&self, i: usize) -> bool {
+        self.tenants.contains(&i)
+    }
+
     fn alone(i: usize) -> Unit {
         Unit {
             members: vec![i],
             sharing: Sharing::Alone,
+            tenants: Vec::new(),
         }
     }
 }
@@ -72,6 +85,21 @@ pub fn read_only(s: &Scenario) -> bool {
     !s.is_browser() && !s.steps.iter().any(|step| step.writes())
 }
 
+/// True for a raw-probe scenario that writes objects and nothing else, each by its key in its
+/// own bucket (a PUT, a POST, a DELETE, a form upload, a multipart upload): under a key prefix
+/// of its own it touches nothing another scenario reads.
+pub fn object_writer(s: &Scenario) -> bool {
+    !s.is_browser()
+        && !read_only(s)
+        && s.steps.iter().all(|step| match step.action {
+            Action::GetCors => true,
+            Action::PutCors | Action::DeleteCors | Action::Page => false,
+            Action::Request => {
+                !step.writes() || (step.key.is_some() && step.bucket == BucketRef::Own)
+            }
+        })
+}
+
 /// What a scenario's setup leaves in its bucket: the rules document and the objects.
 fn setup(s: &Scenario) -> String {
     let rules = s.cors.as_ref().map(|c| c.to_xml()).unwrap_or_default();
@@ -83,13 +111,22 @@ fn setup(s: &Scenario) -> String {
     format!("{rules}\u{1}{}", objects.join("\u{1}"))
 }
 
-/// The plan of a run: rules-only scenarios taking turns in one bucket (when `turns` allows),
-/// other read-only scenarios grouped by setup, every other one alone; units in the order of
-/// their first scenario.
+/// The rules document a scenario's setup puts, as the store is sent it (empty: no rules).
+fn rules(s: &Scenario) -> String {
+    s.cors.as_ref().map(|c| c.to_xml()).unwrap_or_default()
+}
+
+/// The plan of a run: rules-only scenarios taking turns in one bucket (when `turns` allows);
+/// for each rules document, one bucket hosting its largest group of readers of one setup, the
+/// other readers alone in their setup and the object writers as tenants (the first writer
+/// hosts where no reader does); larger reader groups of other objects in buckets of their own;
+/// every other scenario alone. Units come in the order of their first scenario.
 pub fn plan(scenarios: &[Scenario], turns: Turns) -> Vec<Unit> {
-    let mut shared: BTreeMap<String, usize> = BTreeMap::new();
-    let mut turn_unit: Option<usize> = None;
     let mut units: Vec<Unit> = Vec::new();
+    let mut turn_unit: Option<usize> = None;
+    // Per rules document: its readers by setup (in order of first appearance), its writers.
+    let mut readers: BTreeMap<String, Vec<(String, Vec<usize>)>> = BTreeMap::new();
+    let mut writers: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, s) in scenarios.iter().enumerate() {
         if turns == Turns::Allowed && rules_only(s) {
             match turn_unit {
@@ -99,22 +136,61 @@ pub fn plan(scenarios: &[Scenario], turns: Turns) -> Vec<Unit> {
                     units.push(Unit {
                         members: vec![i],
                         sharing: Sharing::Turns,
+                        tenants: Vec::new(),
                     });
                 }
             }
-            continue;
-        }
-        if read_only(s) {
+        } else if read_only(s) {
+            let groups = readers.entry(rules(s)).or_default();
             let key = setup(s);
-            if let Some(&u) = shared.get(&key) {
-                units[u].members.push(i);
-                units[u].sharing = Sharing::Readers;
-                continue;
+            match groups.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, members)) => members.push(i),
+                None => groups.push((key, vec![i])),
             }
-            shared.insert(key, units.len());
+        } else if object_writer(s) {
+            writers.entry(rules(s)).or_default().push(i);
+        } else {
+            units.push(Unit::alone(i));
         }
-        units.push(Unit::alone(i));
     }
+    let documents: std::collections::BTreeSet<&String> =
+        readers.keys().chain(writers.keys()).collect();
+    for doc in documents {
+        let mut groups: Vec<Vec<usize>> = readers
+            .get(doc)
+            .map(|g| g.iter().map(|(_, m)| m.clone()).collect())
+            .unwrap_or_default();
+        // The largest group hosts (the earliest among equals); a stable sort keeps the order.
+        groups.sort_by_key(|g| std::cmp::Reverse(g.len()));
+        let mut tenants: Vec<usize> = writers.get(doc).cloned().unwrap_or_default();
+        let mut host = match groups.is_empty() {
+            true => vec![tenants.remove(0)],
+            false => groups.remove(0),
+        };
+        for group in groups {
+            match group.as_slice() {
+                [one] => tenants.push(*one),
+                _ => units.push(Unit {
+                    members: group,
+                    sharing: Sharing::Readers,
+                    tenants: Vec::new(),
+                }),
+            }
+        }
+        tenants.sort_unstable();
+        host.extend(&tenants);
+        host.sort_unstable();
+        units.push(Unit {
+            sharing: if host.len() > 1 {
+                Sharing::Readers
+            } else {
+                Sharing::Alone
+            },
+            members: host,
+            tenants,
+        });
+    }
+    units.sort_by_key(|u| u.members[0]);
     units
 }
 
@@ -128,7 +204,9 @@ pub fn unplanned(n: usize) -> Vec<Unit> {
 pub fn describe(scenarios: &[Scenario], units: &[Unit]) -> String {
     let mut out = String::new();
     for (n, u) in units.iter().enumerate() {
-        let first = &scenarios[u.members[0]];
+        // The first member at the top of the bucket says what the bucket holds.
+        let host = u.members.iter().find(|&&m| !u.is_tenant(m));
+        let first = &scenarios[*host.unwrap_or(&u.members[0])];
         let rules = first.cors_fixture.as_deref().unwrap_or("no rules");
         let ids: Vec<&str> = u
             .members
@@ -143,11 +221,22 @@ pub fn describe(scenarios: &[Scenario], units: &[Unit]) -> String {
                 u.members.len()
             )
         } else if u.shared() {
-            format!(
-                "{} readers share it ({rules}, {} object(s))",
-                u.members.len(),
-                first.objects.len()
-            )
+            let first_ones = u.members.len() - u.tenants.len();
+            let host = if first_ones > 1 {
+                format!(
+                    "{first_ones} readers share it ({rules}, {} object(s))",
+                    first.objects.len()
+                )
+            } else if read_only(first) {
+                format!("a reader of its setup ({rules})")
+            } else {
+                format!("a writer of objects ({rules})")
+            };
+            match u.tenants.len() {
+                0 => host,
+                1 => format!("{host}; 1 tenant, its objects under a key prefix of its own"),
+                t => format!("{host}; {t} tenants, each with its objects under a key prefix"),
+            }
         } else if first.is_browser() {
             "a browser scenario: its own".to_string()
         } else if read_only(first) {
@@ -194,25 +283,58 @@ mod tests {
             for &m in &u.members {
                 seen[m] += 1;
             }
+            assert!(u.tenants.iter().all(|t| u.members.contains(t)));
             if u.sharing == Sharing::Turns {
                 for &m in &u.members {
                     assert!(rules_only(&all[m]), "{} is not rules-only", all[m].id);
                 }
             } else if u.shared() {
-                let first = setup(&all[u.members[0]]);
+                // The members at the top of the bucket: readers of one setup, or one writer.
+                let hosts: Vec<&Scenario> = u
+                    .members
+                    .iter()
+                    .filter(|&&m| !u.is_tenant(m))
+                    .map(|&m| &all[m])
+                    .collect();
+                assert!(
+                    hosts.len() == 1 || hosts.iter().all(|s| read_only(s)),
+                    "writers at the top of one bucket: {:?}",
+                    hosts.iter().map(|s| &s.id).collect::<Vec<_>>()
+                );
+                for s in &hosts {
+                    assert_eq!(setup(s), setup(hosts[0]), "{}", s.id);
+                }
                 for &m in &u.members {
-                    assert!(read_only(&all[m]), "{} writes", all[m].id);
                     assert!(!all[m].is_browser());
-                    assert_eq!(setup(&all[m]), first, "{}", all[m].id);
+                    assert_eq!(rules(&all[m]), rules(hosts[0]), "{}", all[m].id);
+                    assert!(
+                        read_only(&all[m]) || object_writer(&all[m]),
+                        "{}",
+                        all[m].id
+                    );
                 }
             }
         }
         assert!(seen.iter().all(|&n| n == 1), "every scenario in one unit");
         let index = |id: &str| all.iter().position(|s| s.id == id).unwrap();
         let writer = index("actual/put-matching-origin");
+        let readers = index("preflight/origin/exact");
         assert!(
-            units.iter().any(|u| u.members == vec![writer]),
-            "a writer of objects is alone"
+            units
+                .iter()
+                .any(|u| u.is_tenant(writer) && u.members.contains(&readers)),
+            "a writer of objects is a tenant beside the readers of its rules"
+        );
+        let lone_reader = index("preflight/request/bucket-without-cors");
+        assert!(
+            units.iter().any(|u| u.is_tenant(lone_reader)),
+            "a reader alone in its setup is a tenant"
+        );
+        assert!(
+            units
+                .iter()
+                .any(|u| u.members == vec![index("config/accepts-100-rules")]),
+            "a writer of rules is alone"
         );
         let rules_writer = index("config/put-replaces-all-rules");
         let turns: Vec<&Unit> = units
@@ -237,6 +359,7 @@ mod tests {
         assert_eq!(unplanned(3).len(), 3);
         let words = describe(&all, &units);
         assert!(words.contains("readers share it") && words.contains("writes: its own"));
+        assert!(words.contains("tenants, each with its objects under a key prefix"));
         assert!(words.contains("rules-only scenarios take turns"));
         assert!(words.ends_with(&format!(
                 "{} scenario(s); {} share {} bucket(s)\n",
@@ -272,5 +395,20 @@ mod tests {
             "has an object"
         );
         assert!(!rules_only(by_id("browser/get-example")));
+        assert!(object_writer(by_id("multipart/upload")));
+        assert!(object_writer(by_id("errors/form-forged-signature")));
+        assert!(
+            !object_writer(by_id("preflight/origin/exact")),
+            "reads only"
+        );
+        assert!(
+            !object_writer(by_id("config/put-replaces-all-rules")),
+            "writes the rules"
+        );
+        assert!(!object_writer(by_id("browser/multipart-upload")));
+        // A write without a key (to the bucket itself) is not an object's.
+        let mut bucket_write = by_id("actual/put-matching-origin").clone();
+        bucket_write.steps[0].key = None;
+        assert!(!object_writer(&bucket_write));
     }
 }

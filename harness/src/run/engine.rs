@@ -373,6 +373,15 @@ pub async fn run_all(
             .iter()
             .map(|&i| (i, scenarios[i].clone()))
             .collect();
+        // A tenant's prefix is the name its own bucket would have had: unique in the run.
+        let tenants: BTreeMap<usize, String> = unit
+            .tenants
+            .iter()
+            .map(|&i| {
+                let name = bucket_name(&client.target().bucket_prefix, &opts.run_id, i);
+                (i, format!("{name}/"))
+            })
+            .collect();
         let bucket = bucket_name(
             &client.target().bucket_prefix,
             &opts.run_id,
@@ -389,7 +398,7 @@ pub async fn run_all(
             };
             let results = match sharing {
                 Sharing::Turns => shared.take_turns(members, bucket).await,
-                Sharing::Readers | Sharing::Alone => shared.run(members, bucket).await,
+                Sharing::Readers | Sharing::Alone => shared.run(members, &tenants, bucket).await,
             };
             for (i, r) in &results {
                 progress(*i, r);
@@ -552,10 +561,13 @@ impl Shared<'_> {
     }
 
     /// One setup (the first scenario's, which all share), every scenario's steps, `jobs` at a
-    /// time, then one teardown; the setup and teardown exchanges are the first scenario's.
+    /// time, then one teardown; the setup and teardown exchanges are the first scenario's. A
+    /// tenant (by its index, with its prefix) puts its own objects under its prefix before
+    /// its steps.
     async fn run(
         &self,
         members: Vec<(usize, Scenario)>,
+        tenants: &BTreeMap<usize, String>,
         bucket: String,
     ) -> Vec<(usize, ScenarioResult)> {
         let client = self.client;
@@ -563,7 +575,19 @@ impl Shared<'_> {
         let Some((_, first)) = runnable.first() else {
             return out;
         };
+        // The host's objects are the bucket's own; every member has the same rules.
+        let host = runnable
+            .iter()
+            .find(|(i, _)| !tenants.contains_key(i))
+            .map(|(_, s)| s);
         let place = Place::Fresh(bucket);
+        let place_of = |i: usize| match tenants.get(&i) {
+            Some(prefix) => Place::Tenant {
+                bucket: place.bucket().to_string(),
+                key_prefix: prefix.clone(),
+            },
+            None => place.clone(),
+        };
         let start = Instant::now();
         let mut base = Evidence::default();
         let exists = {
@@ -572,13 +596,23 @@ impl Shared<'_> {
                 .acquire()
                 .await
                 .expect("semaphore is never closed");
-            set_up(client, first, &place, &[], &mut base).await
+            let exists = make_place(client, first, &place, &mut base).await;
+            let objects = match host {
+                Some(host) if base.error.is_none() => {
+                    put_objects(client, host, &place, &mut base).await
+                }
+                _ => base.error.is_none(),
+            };
+            if objects {
+                put_rules(client, first, &place, &[], &mut base).await;
+            }
+            exists
         };
         let setup_ms = start.elapsed().as_secs_f64() * 1000.0;
         // Each scenario's steps in a task of its own, `jobs` at a time across the run.
         let mut steps = tokio::task::JoinSet::new();
         for (n, (i, s)) in runnable.iter().enumerate() {
-            let (client, s, place) = (client.clone(), s.clone(), place.clone());
+            let (client, s, place) = (client.clone(), s.clone(), place_of(*i));
             let (semaphore, cancel) = (self.semaphore.clone(), self.cancel.clone());
             // Every scenario of a shared bucket waited for its rules to take effect.
             let mut ev = Evidence {
@@ -594,6 +628,9 @@ impl Shared<'_> {
                     .await
                     .expect("semaphore is never closed");
                 let started = Instant::now();
+                if matches!(place, Place::Tenant { .. }) && !ev.stopped() {
+                    put_objects(&client, &s, &place, &mut ev).await;
+                }
                 if !ev.stopped() {
                     run_steps(&client, &s, &place, (&[], None), &cancel, &mut ev).await;
                 }
@@ -614,7 +651,7 @@ impl Shared<'_> {
                 .expect("semaphore is never closed");
             let known: Vec<String> = runnable
                 .iter()
-                .flat_map(|(_, s)| known_keys(client, s, &place))
+                .flat_map(|(i, s)| known_keys(client, s, &place_of(*i)))
                 .collect();
             let uploads = runnable.iter().any(|(_, s)| begins_uploads(s));
             teardown(client, &place, (&known, uploads), &mut torn)
@@ -626,6 +663,7 @@ impl Shared<'_> {
         let vendor = client.target().dialect.reference_vendor();
         for (n, i, mut ev, ms) in done {
             let s = &runnable[n].1;
+            let place = place_of(i);
             let mut ms = ms;
             if n == 0 {
                 let mut exchanges = std::mem::take(&mut base.exchanges);
@@ -909,9 +947,7 @@ fn result_of(
     let mut result = base_result(scenario);
     result.bucket = place.bucket().to_string();
     result.missing_bucket = place.missing_bucket();
-    if let Place::Existing { key_prefix, .. } = place {
-        result.key_prefix = key_prefix.clone();
-    }
+    result.key_prefix = place.key_prefix().to_string();
     result.duration_ms = (ms * 1000.0).round() / 1000.0;
     judged(result, ev, reference_vendor)
 }
@@ -957,6 +993,8 @@ async fn make_place(
             exists
         }
         Place::ReadOnly { .. } => false,
+        // The plan made the bucket, and its first scenario put the rules.
+        Place::Tenant { .. } => true,
         Place::Existing { .. } => {
             // A scenario without rules needs a bucket without CORS; the saved rules come back at the end.
             if scenario.cors.is_none() {
@@ -979,26 +1017,20 @@ async fn fill(
     origins: &[(String, String)],
     ev: &mut Evidence,
 ) {
-    let bucket = place.bucket();
-    for object in &scenario.objects {
-        let ex = client
-            .put_object(
-                Phase::Setup,
-                bucket,
-                &place.key(&object.key),
-                object.body.as_bytes(),
-                &object.content_type,
-            )
-            .await;
-        let failed = !ex.succeeded();
-        if failed {
-            ev.error = Some(format!("setup: PutObject {}: {}", object.key, ex.outcome()));
-        }
-        ev.exchanges.push(ex);
-        if failed {
-            return;
-        }
+    if put_objects(client, scenario, place, ev).await {
+        put_rules(client, scenario, place, origins, ev).await;
     }
+}
+
+/// Puts the scenario's rules, if it has any, waiting for them where the target asks.
+async fn put_rules(
+    client: &Client,
+    scenario: &Scenario,
+    place: &Place,
+    origins: &[(String, String)],
+    ev: &mut Evidence,
+) {
+    let bucket = place.bucket();
     if let Some(cors) = &scenario.cors {
         let rules = cors.with_origins(origins);
         let ex = client.put_cors(Phase::Setup, bucket, &rules).await;
@@ -1021,6 +1053,35 @@ async fn fill(
             wait_for_rules(client, place, &rules, true, ev).await;
         }
     }
+}
+
+/// Puts the scenario's objects in its place; false (the error noted) when one was refused.
+async fn put_objects(
+    client: &Client,
+    scenario: &Scenario,
+    place: &Place,
+    ev: &mut Evidence,
+) -> bool {
+    for object in &scenario.objects {
+        let ex = client
+            .put_object(
+                Phase::Setup,
+                place.bucket(),
+                &place.key(&object.key),
+                object.body.as_bytes(),
+                &object.content_type,
+            )
+            .await;
+        let failed = !ex.succeeded();
+        if failed {
+            ev.error = Some(format!("setup: PutObject {}: {}", object.key, ex.outcome()));
+        }
+        ev.exchanges.push(ex);
+        if failed {
+            return false;
+        }
+    }
+    true
 }
 
 /// Where the target asks for it, waits until the witness of `rules` is allowed (`allow`) or
@@ -1420,7 +1481,9 @@ async fn teardown(
     let bucket = place.bucket();
     let prefix = match place {
         Place::Fresh(_) => None,
-        Place::Existing { key_prefix, .. } => Some(key_prefix.as_str()),
+        Place::Existing { key_prefix, .. } | Place::Tenant { key_prefix, .. } => {
+            Some(key_prefix.as_str())
+        }
         Place::ReadOnly { .. } => return Ok(()),
     };
     let mut deleted: Vec<&str> = Vec::new();

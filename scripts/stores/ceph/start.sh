@@ -80,6 +80,10 @@ osd data = $dir/osd/\$cluster-\$id
 [client.rgw.a]
 rgw frontends = beast endpoint=127.0.0.1:$port tcp_nodelay=1
 rgw dns name = s3.vendor.localhost
+# One bucket index shard, not Pacific's 11: on one memstore OSD the shards buy nothing, and each
+# bucket's creation and removal wrote and removed all 11 (DeleteBucket's median 19.6 ms against
+# 8.8 ms with one). CORS does not depend on the index.
+rgw override bucket index max shards = 1
 CONF
 
 monmaptool --create --add a v1:127.0.0.1:6789 --fsid "$fsid" "$dir/monmap" >>"$log" 2>&1

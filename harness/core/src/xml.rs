@@ -1,4 +1,5 @@
-//! Small readers for the XML documents stores send back (errors, listings).
+//! Small readers for the XML documents stores send back (errors, listings), and the one
+//! request document built by hand (the key list of a multi-object delete).
 
 use quick_xml::Reader;
 use quick_xml::events::Event;
@@ -66,6 +67,23 @@ pub fn error_code_and_message(xml: &str) -> Option<(String, String)> {
     Some((code, message))
 }
 
+/// The body of DeleteObjects (OSS: DeleteMultipleObjects), quiet: the store answers only the
+/// keys it could not delete.
+pub fn delete_request(keys: &[&str]) -> String {
+    let objects: String = keys
+        .iter()
+        .map(|k| {
+            format!(
+                "<Object><Key>{}</Key></Object>",
+                quick_xml::escape::escape(*k)
+            )
+        })
+        .collect();
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Delete><Quiet>true</Quiet>{objects}</Delete>"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,6 +97,15 @@ mod tests {
         );
         assert_eq!(error_code_and_message("<ListBucketResult/>"), None);
         assert_eq!(error_code_and_message("plain text"), None);
+    }
+
+    #[test]
+    fn a_delete_request_lists_each_key_escaped() {
+        let body = delete_request(&["p/a&b.txt", "c<d"]);
+        assert_eq!(root_name(&body).as_deref(), Some("Delete"));
+        assert_eq!(element_texts(&body, "Key"), vec!["p/a&b.txt", "c<d"]);
+        assert_eq!(element_texts(&body, "Quiet"), vec!["true"]);
+        assert!(body.contains("a&amp;b") && !body.contains("a&b"));
     }
 
     #[test]

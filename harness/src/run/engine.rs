@@ -224,9 +224,25 @@ async fn empty(client: &Client, bucket: &str, prefix: Option<&str>, exchanges: &
         if !listed || keys.is_empty() {
             break;
         }
-        for key in keys {
-            exchanges.push(client.delete_object(Phase::Teardown, bucket, &key).await);
+        let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+        delete_keys(client, bucket, &keys, exchanges).await;
+    }
+}
+
+/// Deletes the keys: one DeleteObjects for two or more, a DeleteObject each where the store
+/// refuses the batch (or there is one key). A key the batch could not delete is caught by
+/// DeleteBucket's refusal, as anything else left is.
+async fn delete_keys(client: &Client, bucket: &str, keys: &[&str], exchanges: &mut Vec<Exchange>) {
+    if let [_, _, ..] = keys {
+        let batch = client.delete_objects(Phase::Teardown, bucket, keys).await;
+        let done = batch.succeeded();
+        exchanges.push(batch);
+        if done {
+            return;
         }
+    }
+    for key in keys {
+        exchanges.push(client.delete_object(Phase::Teardown, bucket, key).await);
     }
 }
 
@@ -1486,12 +1502,14 @@ async fn teardown(
         }
         Place::ReadOnly { .. } => return Ok(()),
     };
-    let mut deleted: Vec<&str> = Vec::new();
+    let mut keys: Vec<&str> = Vec::new();
     for key in known {
-        if !deleted.contains(&key.as_str()) {
-            exchanges.push(client.delete_object(Phase::Teardown, bucket, key).await);
-            deleted.push(key);
+        if !keys.contains(&key.as_str()) {
+            keys.push(key);
         }
+    }
+    for chunk in keys.chunks(1000) {
+        delete_keys(client, bucket, chunk, exchanges).await;
     }
     if let Some(prefix) = prefix {
         empty(client, bucket, Some(prefix), exchanges).await;

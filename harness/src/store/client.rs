@@ -638,6 +638,25 @@ impl Client {
         .await
     }
 
+    /// DeleteObjects (OSS: DeleteMultipleObjects) of up to 1000 keys, quiet.
+    pub async fn delete_objects(&self, phase: Phase, bucket: &str, keys: &[&str]) -> Exchange {
+        let body = crate::model::xml::delete_request(keys).into_bytes();
+        let digest = base64::engine::general_purpose::STANDARD.encode(md5::Md5::digest(&body));
+        let headers = vec![
+            ("content-type".to_string(), "application/xml".to_string()),
+            ("content-md5".to_string(), digest),
+        ];
+        self.api(
+            phase,
+            "DeleteObjects",
+            "POST",
+            self.url(bucket, None, Some("delete")),
+            headers,
+            body,
+        )
+        .await
+    }
+
     /// ListObjectsV2 (first 1000 keys): the exchange and the keys found.
     /// With a prefix, only keys under it are listed.
     pub async fn list_keys(

@@ -398,3 +398,114 @@ async fn a_huge_body_is_kept_as_a_prefix_and_counted() {
         ("zzzzzzzzzz", None)
     );
 }
+
+/// A bucket holding `keys` behind a store whose multi-object delete answers `batch`: it
+/// refuses DeleteBucket while a key is left, and deletes a key on DeleteObject, or every
+/// listed key on a DeleteObjects it accepts. Returns the port and what it was asked, in order.
+async fn serve_bucket(
+    keys: &[&str],
+    batch: u16,
+) -> (u16, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use common::scripted_store::read;
+    use std::sync::{Arc, Mutex};
+    let left: Arc<Mutex<Vec<String>>> =
+        Arc::new(Mutex::new(keys.iter().map(|k| k.to_string()).collect()));
+    let asked: Arc<Mutex<Vec<String>>> = Arc::default();
+    let log = asked.clone();
+    let port = common::accept_loop(move |mut stream, _| {
+        let (left, log) = (left.clone(), log.clone());
+        async move {
+            while let Some(a) = read(&mut stream).await {
+                let key = a.path.strip_prefix("/b/").unwrap_or("").to_string();
+                let (status, body) = {
+                    let mut left = left.lock().unwrap();
+                    match (a.method.as_str(), key.is_empty(), a.query.as_str()) {
+                        ("DELETE", true, _) if !left.is_empty() => (
+                            409,
+                            "<Error><Code>BucketNotEmpty</Code></Error>".to_string(),
+                        ),
+                        ("DELETE", true, _) => (204, String::new()),
+                        ("GET", true, q) if q.contains("list-type=2") => {
+                            let listed: String = left
+                                .iter()
+                                .map(|k| format!("<Contents><Key>{k}</Key></Contents>"))
+                                .collect();
+                            (
+                                200,
+                                format!("<ListBucketResult>{listed}</ListBucketResult>"),
+                            )
+                        }
+                        ("GET", true, "uploads") => {
+                            (200, "<ListMultipartUploadsResult/>".to_string())
+                        }
+                        ("POST", true, "delete") if batch == 200 => {
+                            let named = corsprobe::model::xml::element_texts(&a.body, "Key");
+                            left.retain(|k| !named.contains(k));
+                            (200, "<DeleteResult/>".to_string())
+                        }
+                        ("POST", true, "delete") => (
+                            batch,
+                            "<Error><Code>InternalError</Code></Error>".to_string(),
+                        ),
+                        ("DELETE", false, _) => {
+                            left.retain(|k| *k != key);
+                            (204, String::new())
+                        }
+                        _ => (400, "<Error><Code>Unexpected</Code></Error>".to_string()),
+                    }
+                };
+                let label = format!(
+                    "{} {}{} {status}",
+                    a.method,
+                    if key.is_empty() { "bucket" } else { "key" },
+                    if a.query.is_empty() {
+                        String::new()
+                    } else {
+                        format!("?{}", a.query.split('&').next().unwrap_or(""))
+                    }
+                );
+                log.lock().unwrap().push(label);
+                let out = format!(
+                    "HTTP/1.1 {status} X\r\ncontent-length: {}\r\n\r\n{body}",
+                    body.len()
+                );
+                if stream.write_all(out.as_bytes()).await.is_err() {
+                    break;
+                }
+            }
+        }
+    })
+    .await;
+    (port, asked)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_batch_delete_falls_back_to_one_delete_a_key() {
+    for (batch, per_key) in [(200, 0), (500, 2), (501, 2)] {
+        let (port, asked) = serve_bucket(&["a.txt", "b.txt"], batch).await;
+        let client = client_for("http", port, Duration::from_secs(2));
+        let (exchanges, result) = corsprobe::run::engine::remove_bucket(&client, "b").await;
+        let asked = asked.lock().unwrap().clone();
+        assert!(result.is_ok(), "batch {batch}: {result:?}; asked {asked:?}");
+        assert_eq!(asked.first().map(String::as_str), Some("DELETE bucket 409"));
+        assert_eq!(
+            asked.last().map(String::as_str),
+            Some("DELETE bucket 204"),
+            "{asked:?}"
+        );
+        assert_eq!(
+            asked
+                .iter()
+                .filter(|l| l.starts_with("POST bucket?delete"))
+                .count(),
+            1,
+            "batch {batch}: one DeleteObjects for the two keys: {asked:?}"
+        );
+        assert_eq!(
+            asked.iter().filter(|l| l.starts_with("DELETE key")).count(),
+            per_key,
+            "batch {batch}: {asked:?}"
+        );
+        assert_eq!(exchanges.len(), asked.len());
+    }
+}

@@ -163,13 +163,15 @@ fn housekeeping(
             &[],
             "<ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult>",
         ),
+        ("POST", false, false) if a.query == "delete" => answer(200, &[], "<DeleteResult/>"),
         ("PUT", true, false) if a.header("origin").is_none() => answer(200, &[], ""),
         ("DELETE", true, false) => answer(204, &[], ""),
         _ => return None,
     })
 }
 
-async fn read(stream: &mut tokio::net::TcpStream) -> Option<Asked> {
+/// Reads one HTTP/1.1 request from the stream; None when the peer closed it.
+pub async fn read(stream: &mut tokio::net::TcpStream) -> Option<Asked> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 8192];
     let end = loop {

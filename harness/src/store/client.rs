@@ -641,20 +641,9 @@ impl Client {
     /// DeleteObjects (OSS: DeleteMultipleObjects) of up to 1000 keys, quiet.
     pub async fn delete_objects(&self, phase: Phase, bucket: &str, keys: &[&str]) -> Exchange {
         let body = crate::model::xml::delete_request(keys).into_bytes();
-        let digest = base64::engine::general_purpose::STANDARD.encode(md5::Md5::digest(&body));
-        let headers = vec![
-            ("content-type".to_string(), "application/xml".to_string()),
-            ("content-md5".to_string(), digest),
-        ];
-        self.api(
-            phase,
-            "DeleteObjects",
-            "POST",
-            self.url(bucket, None, Some("delete")),
-            headers,
-            body,
-        )
-        .await
+        let url = self.url(bucket, None, Some("delete"));
+        self.api_xml(phase, ("DeleteObjects", "POST"), url, body, true)
+            .await
     }
 
     /// ListObjectsV2 (first 1000 keys): the exchange and the keys found.
@@ -752,20 +741,27 @@ impl Client {
         body: Vec<u8>,
         md5: bool,
     ) -> Exchange {
+        let url = self.url(bucket, None, Some("cors"));
+        self.api_xml(phase, ("PutBucketCors", "PUT"), url, body, md5)
+            .await
+    }
+
+    /// Sends an XML document to the bucket API, with its `Content-MD5` when `md5` (AWS S3 and
+    /// OSS require one for the rules and for a multi-object delete).
+    async fn api_xml(
+        &self,
+        phase: Phase,
+        (label, method): (&str, &str),
+        url: reqwest::Url,
+        body: Vec<u8>,
+        md5: bool,
+    ) -> Exchange {
         let mut headers = vec![("content-type".to_string(), "application/xml".to_string())];
         if md5 {
             let digest = base64::engine::general_purpose::STANDARD.encode(md5::Md5::digest(&body));
             headers.push(("content-md5".to_string(), digest));
         }
-        self.api(
-            phase,
-            "PutBucketCors",
-            "PUT",
-            self.url(bucket, None, Some("cors")),
-            headers,
-            body,
-        )
-        .await
+        self.api(phase, label, method, url, headers, body).await
     }
 
     /// GetBucketCors.

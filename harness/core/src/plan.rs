@@ -102,7 +102,7 @@ pub fn object_writer(s: &Scenario) -> bool {
 
 /// What a scenario's setup leaves in its bucket: the rules document and the objects.
 fn setup(s: &Scenario) -> String {
-    let rules = s.cors.as_ref().map(|c| c.to_xml()).unwrap_or_default();
+    let rules = rules(s);
     let objects: Vec<String> = s
         .objects
         .iter()
